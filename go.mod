@@ -1,0 +1,3 @@
+module github.com/autobahn-go/autobahn
+
+go 1.24

@@ -1,0 +1,183 @@
+package ws
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// This file is the seam between the opening handshake (accept.go, dial.go),
+// the engine (conn.go and friends) and permessage-deflate (deflate.go).
+// Until permessage-deflate lands, servers decline every offer and clients
+// offer nothing.
+
+// DeflateOptions configures permessage-deflate (RFC 7692). PLACEHOLDER: the
+// deflate work defines its fields.
+type DeflateOptions struct{}
+
+// pmdCodec is one connection's negotiated permessage-deflate state, used by
+// the engine; nil when not negotiated.
+type pmdCodec interface {
+	// shouldCompress reports whether a message of n payload bytes is sent
+	// compressed (size threshold).
+	shouldCompress(n int) bool
+	// compress appends the compressed form of one whole message payload
+	// (without the trailing 00 00 ff ff) to dst.
+	compress(dst, payload []byte) ([]byte, error)
+	// compressWriter returns a writer compressing one streamed message into
+	// w; Close flushes it (without the trailing 00 00 ff ff).
+	compressWriter(w io.Writer) io.WriteCloser
+	// decompressReader returns a reader of one message's inflated bytes; r
+	// yields the message's compressed bytes (all frames) then io.EOF; the
+	// codec appends the 00 00 ff ff tail itself.
+	decompressReader(r io.Reader) io.Reader
+	// endMessage is called after a compressed message was read to its end
+	// (keeps or drops the sliding window as negotiated).
+	endMessage()
+	// close releases pooled state when the connection ends.
+	close()
+}
+
+// serverNegotiateExtensions chooses, from the client's offers, what the
+// server accepts. It returns the Sec-WebSocket-Extensions response value
+// ("" for none) and the codec (nil for none). An error denies the handshake
+// with 400.
+func serverNegotiateExtensions(o *Options, offers []ExtensionOffer) (string, pmdCodec, error) {
+	return "", nil, nil
+}
+
+// clientExtensionOffer returns the Sec-WebSocket-Extensions value a client
+// sends ("" for none).
+func clientExtensionOffer(o *Options) string { return "" }
+
+// clientAcceptExtensions checks the server's accepted extensions against
+// what the client offered and returns the codec (nil for none).
+func clientAcceptExtensions(o *Options, accepted []ExtensionOffer) (pmdCodec, error) {
+	if len(accepted) > 0 {
+		return nil, fmt.Errorf("ws: server accepted extension %q that was not offered", accepted[0].Name)
+	}
+	return nil, nil
+}
+
+// errBadExtensionHeader is wrapped by every parseExtensions error.
+var errBadExtensionHeader = errors.New("malformed Sec-WebSocket-Extensions header")
+
+// parseExtensions parses Sec-WebSocket-Extensions header values (RFC 6455
+// 9.1 grammar: comma-separated extensions, each a token followed by
+// ;-separated token[=token|quoted-string] parameters).
+func parseExtensions(values []string) ([]ExtensionOffer, error) {
+	var out []ExtensionOffer
+	for _, v := range values {
+		p := extParser{s: v}
+		for {
+			p.skipSpace()
+			if p.done() {
+				break
+			}
+			if p.peek() == ',' { // empty list element, allowed by #rule
+				p.i++
+				continue
+			}
+			name, err := p.token()
+			if err != nil {
+				return nil, err
+			}
+			ext := ExtensionOffer{Name: name}
+			for {
+				p.skipSpace()
+				if p.done() || p.peek() == ',' {
+					break
+				}
+				if p.peek() != ';' {
+					return nil, fmt.Errorf("ws: %w: unexpected %q in %q", errBadExtensionHeader, p.peek(), v)
+				}
+				p.i++
+				p.skipSpace()
+				pn, err := p.token()
+				if err != nil {
+					return nil, err
+				}
+				param := ExtensionParam{Name: pn}
+				p.skipSpace()
+				if !p.done() && p.peek() == '=' {
+					p.i++
+					p.skipSpace()
+					val, err := p.value()
+					if err != nil {
+						return nil, err
+					}
+					param.Value, param.HasValue = val, true
+				}
+				ext.Params = append(ext.Params, param)
+			}
+			out = append(out, ext)
+			if !p.done() {
+				p.i++ // ','
+			}
+		}
+	}
+	return out, nil
+}
+
+type extParser struct {
+	s string
+	i int
+}
+
+func (p *extParser) done() bool { return p.i >= len(p.s) }
+func (p *extParser) peek() byte { return p.s[p.i] }
+func (p *extParser) skipSpace() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
+		p.i++
+	}
+}
+
+func (p *extParser) token() (string, error) {
+	start := p.i
+	for p.i < len(p.s) && isTokenChar(p.s[p.i]) {
+		p.i++
+	}
+	if p.i == start {
+		return "", fmt.Errorf("ws: %w: expected a token at offset %d of %q", errBadExtensionHeader, start, p.s)
+	}
+	return p.s[start:p.i], nil
+}
+
+func (p *extParser) value() (string, error) {
+	if p.done() || p.peek() != '"' {
+		return p.token()
+	}
+	p.i++
+	var b strings.Builder
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		p.i++
+		switch c {
+		case '"':
+			// RFC 6455 9.1: a quoted value must itself be a token.
+			v := b.String()
+			if v == "" || strings.IndexFunc(v, func(r rune) bool { return r > 127 || !isTokenChar(byte(r)) }) >= 0 {
+				return "", fmt.Errorf("ws: %w: quoted value %q is not a token", errBadExtensionHeader, v)
+			}
+			return v, nil
+		case '\\':
+			if p.i >= len(p.s) {
+				return "", fmt.Errorf("ws: %w: unterminated escape in %q", errBadExtensionHeader, p.s)
+			}
+			b.WriteByte(p.s[p.i])
+			p.i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", fmt.Errorf("ws: %w: unterminated quoted string in %q", errBadExtensionHeader, p.s)
+}
+
+// isTokenChar reports whether c may appear in an RFC 7230 token.
+func isTokenChar(c byte) bool {
+	if c <= ' ' || c >= 0x7f {
+		return false
+	}
+	return !strings.ContainsRune("()<>@,;:\\\"/[]?={}", rune(c))
+}

@@ -1,0 +1,158 @@
+package ws
+
+import (
+	"crypto/tls"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// DefaultMaxMessagePayloadSize is the default limit on a received message's
+// payload (after inflation): 16 MiB. Autobahn's default is unlimited, which
+// lets one peer exhaust a Go server's memory; set MaxMessagePayloadSize to 0
+// for Autobahn's behaviour.
+const DefaultMaxMessagePayloadSize = 16 << 20
+
+// Options are Autobahn's protocol options, in Go spelling, with Autobahn's
+// defaults (see DefaultOptions) except the message size limit. One struct
+// serves both roles; options of the other role are ignored. They are set per
+// server or per Dial, and per connection through ConnectionAccept.Options
+// (server) or the Options passed to Dial (client).
+//
+// Sizes of 0 mean "no limit" / "off". Durations of 0 mean "no timeout".
+type Options struct {
+	// UTF8ValidateIncoming checks text messages and close reasons for valid
+	// UTF-8 as they arrive; failure closes with 1007. Default true.
+	UTF8ValidateIncoming bool
+	// ApplyMask unmasks/masks payloads. Turning it off is for testing only.
+	// Default true.
+	ApplyMask bool
+	// MaxFramePayloadSize limits one received frame's payload; larger fails
+	// with 1009. Default 0 (no limit of its own).
+	MaxFramePayloadSize int64
+	// MaxMessagePayloadSize limits one received message's payload after
+	// inflation; larger fails with 1009 as soon as the limit is crossed.
+	// Default DefaultMaxMessagePayloadSize.
+	MaxMessagePayloadSize int64
+	// AutoFragmentSize splits sent messages into frames of at most this
+	// payload size. Default 0 (one frame per message).
+	AutoFragmentSize int
+	// FailByDrop drops the TCP connection at once when failing the
+	// WebSocket connection, instead of a close handshake. Default true.
+	FailByDrop bool
+	// EchoCloseCodeReason echoes the peer's close code and reason in our
+	// close reply, instead of a plain 1000. Default false.
+	EchoCloseCodeReason bool
+	// OpenHandshakeTimeout bounds the opening handshake. Default 5s.
+	OpenHandshakeTimeout time.Duration
+	// CloseHandshakeTimeout bounds the wait for the peer's close reply after
+	// we sent a close. Default 1s.
+	CloseHandshakeTimeout time.Duration
+	// TCPNoDelay sets TCP_NODELAY on the socket. Default true.
+	TCPNoDelay bool
+	// AutoPingInterval sends a ping this often. Default 0 (off).
+	AutoPingInterval time.Duration
+	// AutoPingTimeout fails the connection when the pong to an automatic
+	// ping does not come within this time. Default 0 (off).
+	AutoPingTimeout time.Duration
+	// AutoPingSize is the size of an automatic ping's payload (4 to 125).
+	// Default 4.
+	AutoPingSize int
+	// AutoPingRestartOnAnyTraffic restarts the ping interval timer on any
+	// received traffic. Default true.
+	AutoPingRestartOnAnyTraffic bool
+
+	// Server-only options.
+
+	// AllowedOrigins lists accepted Origin values; "*" matches any run of
+	// characters ("https://*.example.com"). Default ["*"].
+	AllowedOrigins []string
+	// AllowNullOrigin accepts "Origin: null". Default true.
+	AllowNullOrigin bool
+	// TrustXForwardedFor is how many X-Forwarded-For hops are trusted when
+	// deriving the peer address. Default 0.
+	TrustXForwardedFor int
+	// RequireMaskedClientFrames fails with 1002 on an unmasked client frame.
+	// Default true.
+	RequireMaskedClientFrames bool
+	// MaskServerFrames masks frames sent by the server (against RFC 6455;
+	// for testing). Default false.
+	MaskServerFrames bool
+	// MaxConnections limits concurrent connections; more get HTTP 503.
+	// Default 0 (no limit).
+	MaxConnections int
+	// WebStatus answers a plain GET without Upgrade with a small status
+	// page; when false such a request gets 426. Default true.
+	WebStatus bool
+	// MaxRequestLineSize and MaxHeaderBytes bound the opening handshake
+	// request. Defaults 8 KiB and 64 KiB.
+	MaxRequestLineSize int
+	MaxHeaderBytes     int
+
+	// Client-only options.
+
+	// AcceptMaskedServerFrames accepts masked frames from the server.
+	// Default false (they fail with 1002).
+	AcceptMaskedServerFrames bool
+	// MaskClientFrames masks frames sent by the client. Default true.
+	MaskClientFrames bool
+	// ServerConnectionDropTimeout bounds the wait for the server to drop
+	// the TCP connection after the close handshake. Default 1s.
+	ServerConnectionDropTimeout time.Duration
+	// Origin, Protocols, Headers and UserAgent are sent in the opening
+	// handshake.
+	Origin    string
+	Protocols []string
+	Headers   http.Header
+	UserAgent string
+	// TLSConfig is used for wss:// URLs (nil: crypto/tls defaults).
+	TLSConfig *tls.Config
+	// Proxy, when set, is an http:// proxy reached with CONNECT.
+	Proxy *url.URL
+
+	// PerMessageDeflate configures permessage-deflate (RFC 7692); nil
+	// leaves it off (offers are declined, none are made).
+	PerMessageDeflate *DeflateOptions
+}
+
+// DefaultOptions returns Autobahn's defaults (with a finite
+// MaxMessagePayloadSize). Take a copy, change what you need, and pass it.
+func DefaultOptions() *Options {
+	return &Options{
+		UTF8ValidateIncoming:        true,
+		ApplyMask:                   true,
+		MaxMessagePayloadSize:       DefaultMaxMessagePayloadSize,
+		FailByDrop:                  true,
+		OpenHandshakeTimeout:        5 * time.Second,
+		CloseHandshakeTimeout:       1 * time.Second,
+		TCPNoDelay:                  true,
+		AutoPingSize:                4,
+		AutoPingRestartOnAnyTraffic: true,
+		AllowedOrigins:              []string{"*"},
+		AllowNullOrigin:             true,
+		RequireMaskedClientFrames:   true,
+		WebStatus:                   true,
+		MaxRequestLineSize:          8 << 10,
+		MaxHeaderBytes:              64 << 10,
+		MaskClientFrames:            true,
+		ServerConnectionDropTimeout: 1 * time.Second,
+	}
+}
+
+// clone returns a deep-enough copy of o (nil gives the defaults).
+func (o *Options) clone() *Options {
+	if o == nil {
+		return DefaultOptions()
+	}
+	c := *o
+	c.AllowedOrigins = append([]string(nil), o.AllowedOrigins...)
+	c.Protocols = append([]string(nil), o.Protocols...)
+	if o.Headers != nil {
+		c.Headers = o.Headers.Clone()
+	}
+	if o.PerMessageDeflate != nil {
+		d := *o.PerMessageDeflate
+		c.PerMessageDeflate = &d
+	}
+	return &c
+}

@@ -1,0 +1,144 @@
+package ws
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// TransportDetails describes the byte stream under a WebSocket connection,
+// known before the opening handshake (Autobahn's TransportDetails).
+type TransportDetails struct {
+	// Peer is the remote address, "tcp4:127.0.0.1:5000" style as Autobahn
+	// writes it (or the first trusted X-Forwarded-For hop on a server).
+	Peer string
+	// LocalAddr and RemoteAddr are the socket addresses as Go reports them.
+	LocalAddr, RemoteAddr string
+	// IsSecure is true for TLS (wss).
+	IsSecure bool
+	// IsServer is true on the accepting side.
+	IsServer bool
+}
+
+// ConnectingRequest is what a client's OnConnecting returns to override,
+// for this one connection, what the opening handshake sends.
+// Zero fields keep the values given to Dial.
+type ConnectingRequest struct {
+	Host      string      // Host header
+	Port      int         // port in the Host header
+	Resource  string      // request path and query
+	Headers   http.Header // extra headers
+	UserAgent string
+	Origin    string
+	Protocols []string // subprotocols offered, in order of preference
+}
+
+// ConnectionRequest is what a server's OnConnect sees of a client's opening
+// handshake (Autobahn's ConnectionRequest).
+type ConnectionRequest struct {
+	Peer       string            // remote peer, see TransportDetails.Peer
+	Headers    http.Header       // all request headers
+	Host       string            // Host header
+	Path       string            // request path, without query
+	Params     url.Values        // query parameters
+	Version    int               // WebSocket protocol version (13)
+	Origin     string            // Origin header, "" when absent
+	Protocols  []string          // subprotocols the client offered, in order
+	Extensions []ExtensionOffer  // extensions the client offered, in order
+	Request    *http.Request     // the underlying request, for Go users
+	Transport  *TransportDetails // the byte stream
+}
+
+// String renders the request for logs.
+func (r *ConnectionRequest) String() string {
+	return fmt.Sprintf("ConnectionRequest(peer=%s host=%s path=%s origin=%q protocols=%v)",
+		r.Peer, r.Host, r.Path, r.Origin, r.Protocols)
+}
+
+// ConnectionResponse is what a client's OnConnect sees of the server's
+// answer to the opening handshake (Autobahn's ConnectionResponse).
+type ConnectionResponse struct {
+	Peer       string           // remote peer
+	Headers    http.Header      // all response headers
+	Version    int              // WebSocket protocol version (13)
+	Protocol   string           // subprotocol the server chose, "" for none
+	Extensions []ExtensionOffer // extensions the server accepted
+}
+
+// String renders the response for logs.
+func (r *ConnectionResponse) String() string {
+	return fmt.Sprintf("ConnectionResponse(peer=%s protocol=%q extensions=%v)", r.Peer, r.Protocol, r.Extensions)
+}
+
+// ConnectionAccept is what a server's OnConnect returns to accept a
+// connection. If the client offered subprotocols, Subprotocol must be one of
+// them ("" accepts without one). Headers are added to the 101 response.
+type ConnectionAccept struct {
+	Subprotocol string
+	Headers     http.Header
+	// Options, when non-nil, replaces the server's options for this one
+	// connection.
+	Options *Options
+}
+
+// HTTP status codes a ConnectionDeny can carry (Autobahn's names).
+const (
+	BadRequest          = 400
+	Forbidden           = 403
+	NotFound            = 404
+	NotAcceptable       = 406
+	RequestTimeout      = 408
+	InternalServerError = 500
+	NotImplemented      = 501
+	ServiceUnavailable  = 503
+)
+
+// ConnectionDeny is returned as the error of a server's OnConnect to deny a
+// connection with an HTTP status (Code) and a reason sent as the body.
+// Returned by a client's OnConnect, it fails the connection.
+type ConnectionDeny struct {
+	Code   int
+	Reason string
+}
+
+// Error implements error.
+func (d *ConnectionDeny) Error() string {
+	if d.Reason == "" {
+		return fmt.Sprintf("ws: connection denied: %d %s", d.Code, http.StatusText(d.Code))
+	}
+	return fmt.Sprintf("ws: connection denied: %d %s", d.Code, d.Reason)
+}
+
+// ExtensionOffer is one extension from a Sec-WebSocket-Extensions header:
+// its name and parameters in order (a parameter without value has Value "").
+type ExtensionOffer struct {
+	Name   string
+	Params []ExtensionParam
+}
+
+// ExtensionParam is one name[=value] parameter of an extension.
+type ExtensionParam struct {
+	Name     string
+	Value    string
+	HasValue bool
+}
+
+// Message is a WebSocket message: IncomingMessage or OutgoingMessage.
+type Message interface{ isMessage() }
+
+// IncomingMessage is a received message.
+type IncomingMessage struct {
+	Payload  []byte
+	IsBinary bool
+}
+
+// OutgoingMessage is a message to send. SkipCompress sends it uncompressed
+// even when permessage-deflate is negotiated.
+type OutgoingMessage struct {
+	Payload      []byte
+	IsBinary     bool
+	SkipCompress bool
+}
+
+func (*IncomingMessage) isMessage() {}
+func (*OutgoingMessage) isMessage() {}
