@@ -1,12 +1,20 @@
-# autobahn-go: every entry point. `make test` is what CI runs; `make bench` compares native NVX against pure Go.
-# (Skeleton: targets are filled in by the NVX, ws and deflate work.)
+# autobahn-go: every entry point.
+#   make test   everything CI runs (installs missing system packages as root)
+#   make bench  native NVX against pure Go, plus end-to-end echo benchmarks
+#
+# Each concern adds its targets in a fragment under mk/ and appends them to
+# TEST_TARGETS / BENCH_TARGETS; the order of the fragments is the order of
+# the steps (mk/00-*.mk first).
 GO ?= go
+export GOFLAGS ?= -buildvcs=false
+
+TEST_TARGETS :=
+BENCH_TARGETS :=
+
+include $(sort $(wildcard mk/*.mk))
 
 .PHONY: test bench
-test:
-	$(GO) vet ./...
-	$(GO) test ./...
-	CGO_ENABLED=0 $(GO) test ./...
+test: $(TEST_TARGETS)
+	@echo "make test: all steps passed"
 
-bench:
-	@echo "make bench: not yet implemented"
+bench: $(BENCH_TARGETS)
