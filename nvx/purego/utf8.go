@@ -1,6 +1,9 @@
 package purego
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
 
 // States of the UTF-8 automaton (Hoehrmann's DFA numbering, as Autobahn and
 // the C core use it). Only stAccept and stReject have a fixed meaning in the
@@ -206,7 +209,7 @@ func (v *Utf8Validator) Validate(b []byte) (valid, endsOnCodepoint bool, current
 			return true, false, len(b), int(v.total)
 		}
 	}
-	st, bad, part := scan(b, i)
+	st, bad, part := bulk(b, i)
 	if bad >= 0 {
 		return v.fail(bad)
 	}
@@ -219,6 +222,34 @@ func (v *Utf8Validator) Validate(b []byte) (valid, endsOnCodepoint bool, current
 	return true, st == stAccept, len(b), int(v.total)
 }
 
+// bulk is scan(b, i) made fast for valid input, the common case: the
+// standard library's validator (much faster than a byte loop) checks all
+// whole code points, and only the last, possibly partial, one goes through
+// the DFA. When the bulk is invalid, scan finds the exact index.
+func bulk(b []byte, i int) (st uint32, bad, part int) {
+	n := len(b)
+	k := n // b[i:k] is expected to hold whole code points only
+	for j := n - 1; j >= i && j >= n-3; j-- {
+		if c := b[j]; c&0xC0 != 0x80 {
+			if c >= 0xC0 {
+				k = j // a lead byte near the end: its sequence may be cut
+			}
+			break
+		}
+	}
+	if !utf8.Valid(b[i:k]) {
+		return scan(b, i)
+	}
+	st = stAccept
+	for j := k; j < n; j++ {
+		st = uint32(dfa[st][b[j]])
+		if st == stReject {
+			return stReject, j, 0
+		}
+	}
+	return st, -1, k
+}
+
 // fail records an invalid byte at index i of the current chunk.
 func (v *Utf8Validator) fail(i int) (bool, bool, int, int) {
 	v.state = stReject
@@ -228,7 +259,4 @@ func (v *Utf8Validator) fail(i int) (bool, bool, int, int) {
 }
 
 // ValidUTF8 reports whether b is complete, valid UTF-8 (as utf8.Valid does).
-func ValidUTF8(b []byte) bool {
-	st, bad, _ := scan(b, 0)
-	return bad < 0 && st == stAccept
-}
+func ValidUTF8(b []byte) bool { return utf8.Valid(b) }
