@@ -5,18 +5,18 @@ import (
 	"unicode/utf8"
 )
 
-// States of the UTF-8 automaton (Hoehrmann's DFA numbering, as Autobahn and
-// the C core use it). Only stAccept and stReject have a fixed meaning in the
-// C header; the others name where inside a code point the input stands.
+// States of the UTF-8 automaton: a Hoehrmann-style DFA numbered exactly as
+// the C core's (csrc/utf8_scalar.c), so either side can continue a stream
+// the other began. The nvx tests check the two agree field by field.
 const (
-	stAccept = 0 // between code points
-	stReject = 1 // an invalid byte was seen; sticky until Reset
+	stAccept = 0 // between code points (NVX_UTF8_ACCEPT)
+	stReject = 1 // an invalid byte was seen; sticky until Reset (NVX_UTF8_REJECT)
 	stCont1  = 2 // one continuation byte 80..BF to go
 	stCont2  = 3 // two continuation bytes to go
 	stE0     = 4 // after E0: A0..BF, then one more
 	stED     = 5 // after ED: 80..9F (no surrogates), then one more
-	stF0     = 6 // after F0: 90..BF (no overlongs), then two more
-	stCont3  = 7 // after F1..F3: three continuation bytes to go
+	stCont3  = 6 // after F1..F3: three continuation bytes to go
+	stF0     = 7 // after F0: 90..BF (no overlongs), then two more
 	stF4     = 8 // after F4: 80..8F (at most U+10FFFF), then two more
 	nStates  = 9
 )
