@@ -38,7 +38,7 @@ func (v *Utf8Validator) Reset() { v.p.Reset() }
 // one call over the concatenation gives. Once invalid, every call returns
 // (false, false, 0, totalIndex) until Reset.
 func (v *Utf8Validator) Validate(b []byte) (valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	if useNVX && len(b) >= UTF8Threshold {
+	if utf8Native(b) {
 		return nativeValidate(v, b)
 	}
 	return v.p.Validate(b)
@@ -46,7 +46,7 @@ func (v *Utf8Validator) Validate(b []byte) (valid, endsOnCodepoint bool, current
 
 // ValidUTF8 reports whether b is complete, valid UTF-8 (as utf8.Valid).
 func ValidUTF8(b []byte) bool {
-	if useNVX && len(b) >= UTF8Threshold {
+	if utf8Native(b) {
 		return nativeValidUTF8(b)
 	}
 	return purego.ValidUTF8(b)
@@ -57,7 +57,7 @@ func ValidUTF8(b []byte) bool {
 // call when native). All of b is unmasked even when an invalid byte is
 // found. It returns the next key offset and v's result.
 func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	if useNVX && len(b) >= FusedThreshold {
+	if fusedNative(b, key, pos) {
 		return nativeXorMaskValidate(b, key, pos, v)
 	}
 	return purego.XorMaskValidate(b, key, pos, &v.p)

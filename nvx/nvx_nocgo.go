@@ -9,12 +9,17 @@ const HasNVX = false
 // core is used, because a cgo call costs more than it saves on them. Without
 // the native core they play no part.
 const (
-	MaskThreshold  = 0 // XorMask
-	UTF8Threshold  = 0 // Utf8Validator.Validate and ValidUTF8
-	FusedThreshold = 0 // XorMaskValidate
+	MaskThreshold       = 0 // XorMask
+	UTF8Threshold       = 0 // Utf8Validator.Validate and ValidUTF8
+	UTF8ASCIIThreshold  = 0 // the same, for text that looks ASCII
+	FusedThreshold      = 0 // XorMaskValidate
+	FusedASCIIThreshold = 0 // the same, for text that looks ASCII
 )
 
-func kernelName() string { return "purego" }
+// kernel names the native kernel; there is none.
+const kernel = "purego"
+
+func kernelName() string { return kernel }
 
 func nativeXorMask(b []byte, key [4]byte, pos int) int { return purego.XorMask(b, key, pos) }
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/klauspost/cpuid/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -294,4 +296,24 @@ func TestKernelAndSwitch(t *testing.T) {
 	}
 	require.True(t, HasNVX)
 	assert.Contains(t, []string{"avx512", "avx2", "sse2", "neon", "scalar"}, Kernel())
+}
+
+// With the native core, the kernel is the best this CPU has by cpuid.
+func TestKernelMatchesCPU(t *testing.T) {
+	if !HasNVX {
+		t.Skip("no native core in this build")
+	}
+	k := kernel
+	switch {
+	case cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW):
+		assert.Equal(t, "avx512", k)
+	case cpuid.CPU.Supports(cpuid.AVX2):
+		assert.Equal(t, "avx2", k)
+	case cpuid.CPU.Supports(cpuid.SSE2):
+		assert.Equal(t, "sse2", k)
+	case runtime.GOARCH == "arm64":
+		assert.Equal(t, "neon", k)
+	default:
+		assert.Equal(t, "scalar", k)
+	}
 }
