@@ -61,7 +61,7 @@ func rejectCases() []rejectCase {
 		{name: "malformed extensions", req: upgradeRequest("/", "Sec-WebSocket-Extensions: permessage-deflate;"),
 			status: 400, bodyHas: "Sec-WebSocket-Extensions", recorderOK: true},
 		{name: "origin not allowed", req: upgradeRequest("/", "Origin: https://evil.org"),
-			opts: func(o *Options) { o.AllowedOrigins = []string{"https://*.example.com"} },
+			opts:   func(o *Options) { o.AllowedOrigins = []string{"https://*.example.com"} },
 			status: 403, bodyHas: "evil.org", recorderOK: true},
 		{name: "origin allowed by wildcard", req: upgradeRequest("/", "Origin: https://app.example.com"),
 			opts: func(o *Options) { o.AllowedOrigins = []string{"https://*.example.com"} }, status: 101},
