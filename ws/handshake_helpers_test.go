@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -172,3 +173,5 @@ func optsWith(f func(*Options)) *Options {
 	}
 	return o
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
