@@ -389,6 +389,15 @@ func TestDialWSS(t *testing.T) {
 	_, isTLS := client.netConn.(*tls.Conn)
 	assert.True(t, isTLS)
 
+	// wss through a CONNECT proxy: TLS runs inside the tunnel.
+	proxyAddr, seen := testProxy(t, "")
+	_, err = Dial(dialCtx(t), u, nil, optsWith(func(o *Options) {
+		o.TLSConfig = &tls.Config{RootCAs: pool}
+		o.Proxy = mustURL(t, "http://"+proxyAddr)
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimPrefix(ts.URL, "https://"), (<-seen).Host)
+
 	// An untrusted certificate fails the dial.
 	_, err = Dial(dialCtx(t), u, nil, nil)
 	require.Error(t, err)

@@ -296,3 +296,27 @@ func TestServerIPv6Peer(t *testing.T) {
 	_, port, _ := net.SplitHostPort(c.LocalAddr().String())
 	assert.Equal(t, "tcp6:[::1]:"+port, cfg.transport.Peer)
 }
+
+func TestServerShutdownDropsConnectionsWhenContextEnds(t *testing.T) {
+	captureConns(t)
+	srv := NewServer(newPlain, nil)
+	srv.Logger = discardLogger()
+	addr := startServer(t, srv, "tcp4")
+	// A raw client that never answers a close frame.
+	resp, _, c := rawExchange(t, addr, upgradeRequest("/"))
+	require.Equal(t, 101, resp.StatusCode)
+	require.Equal(t, 1, srv.ConnectionCount())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+	// The connection was dropped: the client reads to EOF (past a close
+	// frame, if the engine sent one) instead of hanging.
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err = io.ReadAll(c)
+	var ne net.Error
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "connection still open after Shutdown: %v", err)
+}
