@@ -489,3 +489,13 @@ func mustURL(t *testing.T, s string) *url.URL {
 	require.NoError(t, err, s)
 	return u
 }
+
+func TestDialResponseHeadersTooLarge(t *testing.T) {
+	addr, _ := fakeServer(t, func(r *http.Request) string {
+		return ok101(r, "X-Huge: "+strings.Repeat("h", 8000))
+	})
+	_, err := Dial(dialCtx(t), "ws://"+addr+"/", nil, optsWith(func(o *Options) { o.MaxHeaderBytes = 1024 }))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrBadHandshake)
+	assert.Contains(t, err.Error(), "too large")
+}

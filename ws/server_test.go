@@ -1,11 +1,13 @@
 package ws
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -319,4 +321,37 @@ func TestServerShutdownDropsConnectionsWhenContextEnds(t *testing.T) {
 	_, err = io.ReadAll(c)
 	var ne net.Error
 	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "connection still open after Shutdown: %v", err)
+}
+
+func TestServerListenAndServe(t *testing.T) {
+	srv := NewServer(newPlain, nil)
+	assert.Error(t, srv.ListenAndServe("256.0.0.1:bad"))
+	done := make(chan error, 1)
+	go func() { done <- srv.ListenAndServe("127.0.0.1:0") }()
+	// Shutdown may come before or after Serve registers: both end in
+	// ErrServerClosed.
+	time.Sleep(50 * time.Millisecond)
+	require.NoError(t, srv.Shutdown(context.Background()))
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, http.ErrServerClosed)
+	case <-time.After(5 * time.Second):
+		t.Fatal("ListenAndServe did not return after Shutdown")
+	}
+}
+
+func TestServerWithoutFactory(t *testing.T) {
+	srv := &Server{Logger: discardLogger()}
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(upgradeRequest("/"))))
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, r)
+	assert.Equal(t, 500, rec.Code)
+
+	srv = NewServer(func() Handler { return nil }, nil)
+	srv.Logger = discardLogger()
+	addr := startServer(t, srv, "tcp4")
+	resp, _, _ := rawExchange(t, addr, upgradeRequest("/"))
+	assert.Equal(t, 500, resp.StatusCode, "a factory returning nil is a server error")
+	assert.Equal(t, 0, srv.ConnectionCount())
 }
