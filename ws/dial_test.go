@@ -312,16 +312,13 @@ func TestDialOnConnectErrorFails(t *testing.T) {
 }
 
 func TestDialEarlyFrameBytesStayBuffered(t *testing.T) {
-	capt := captureConns(t)
 	frame := "\x81\x05hello"
+	peeked := make(chan []byte, 1)
+	captureConnsWith(t, peekEarly(false, len(frame), peeked))
 	addr, _ := fakeServer(t, func(r *http.Request) string { return ok101(r) + frame })
 	_, err := Dial(dialCtx(t), "ws://"+addr+"/", nil, nil)
 	require.NoError(t, err)
-	cfg := capt.next(t)
-	require.NoError(t, cfg.netConn.SetReadDeadline(time.Now().Add(5*time.Second)))
-	got, err := cfg.br.Peek(len(frame))
-	require.NoError(t, err)
-	assert.Equal(t, frame, string(got))
+	assert.Equal(t, frame, string(<-peeked), "bytes after the 101 reach the engine through cfg.br")
 }
 
 func TestDialTimeouts(t *testing.T) {

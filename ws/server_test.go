@@ -157,20 +157,22 @@ func TestServerDefaultSubprotocolAndInvalidChoice(t *testing.T) {
 }
 
 func TestServerEarlyFrameBytesStayBuffered(t *testing.T) {
-	capt := captureConns(t)
+	early := []byte{0x81, 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1}
+	peeked := make(chan []byte, 1)
+	captureConnsWith(t, peekEarly(true, len(early), peeked))
 	srv := NewServer(newPlain, nil)
 	addr := startServer(t, srv, "tcp4")
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
-	early := []byte{0x81, 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1}
 	_, err = c.Write(append([]byte(upgradeRequest("/")), early...))
 	require.NoError(t, err)
-	cfg := capt.next(t)
-	require.NoError(t, cfg.netConn.SetReadDeadline(time.Now().Add(5*time.Second)))
-	got, err := cfg.br.Peek(len(early))
-	require.NoError(t, err)
-	assert.Equal(t, early, got, "bytes sent right after the request reach the engine through cfg.br")
+	select {
+	case got := <-peeked:
+		assert.Equal(t, early, got, "bytes sent right after the request reach the engine through cfg.br")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no connection reached the engine")
+	}
 }
 
 func TestServerConnectionLimit(t *testing.T) {
