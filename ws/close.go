@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -50,9 +51,11 @@ func (c *Conn) SendClose(code int, reason string) error {
 	if c.isDone() {
 		return ErrClosed
 	}
-	if c.writeClose(code, reason) {
+	if !c.closing.Load() {
+		// Armed before writing: the write itself may block.
 		c.afterFunc(c.opts.CloseHandshakeTimeout, c.onCloseTimeout)
 	}
+	c.writeClose(code, reason)
 	return nil
 }
 
@@ -121,7 +124,16 @@ func (c *Conn) onCloseFrame(p []byte) error {
 			replyCode = 0
 		}
 	}
-	c.writeClose(replyCode, replyReason) // no-op when we sent ours first
+	if !c.closing.Load() {
+		var replied atomic.Bool
+		c.afterFunc(c.opts.CloseHandshakeTimeout, func() {
+			if !replied.Load() {
+				c.drop(true, "close handshake timeout: could not send the close reply")
+			}
+		})
+		c.writeClose(replyCode, replyReason)
+		replied.Store(true)
+	}
 	if c.cfg.isServer {
 		// The server drops TCP once the close handshake is done.
 		c.drop(false, "")
@@ -138,10 +150,16 @@ func (c *Conn) onCloseFrame(p []byte) error {
 // closed: the closing handshake done or timed out (see
 // CloseHandshakeTimeout, ServerConnectionDropTimeout). It returns nil when
 // the connection closed cleanly, else the *CloseError describing how it
-// ended.
+// ended. Called from a Handler callback it only starts the handshake and
+// returns nil (waiting there would block the read goroutine).
 func (c *Conn) Close() error {
 	if err := c.SendClose(CloseNormal, ""); err != nil && !c.isDone() {
 		return err
+	}
+	if c.inCB.Load() > 0 {
+		// Called from a callback on the read goroutine: waiting here would
+		// stop the very goroutine that completes the handshake.
+		return nil
 	}
 	wait := c.opts.CloseHandshakeTimeout + c.opts.ServerConnectionDropTimeout
 	if c.opts.CloseHandshakeTimeout <= 0 || (!c.cfg.isServer && c.opts.ServerConnectionDropTimeout <= 0) {
@@ -156,7 +174,11 @@ func (c *Conn) Close() error {
 		if !c.started.Load() {
 			return ErrClosed
 		}
-		<-c.done
+		select {
+		case <-c.done:
+		case <-time.After(time.Second):
+			return ErrClosed // the read goroutine is stuck in a callback
+		}
 	}
 	c.mu.Lock()
 	ce := c.closeErr

@@ -71,11 +71,11 @@ type Conn struct {
 	raw        rawReader
 	utf8       *nvx.Utf8Validator
 	scratch    []byte
-	inDrain    bool  // after a failure without drop: skip data, wait for close
-	gotClose   bool  // the peer's close frame was processed
-	skipLeft   int64 // payload bytes of the current frame not read yet (-1: unknown)
-	dropEvents bool  // blocking mode: the reader is gone, drop what is read
-	failCode   atomic.Int32
+	inDrain    bool         // after a failure without drop: skip data, wait for close
+	gotClose   bool         // the peer's close frame was processed
+	skipLeft   int64        // payload bytes of the current frame not read yet (-1: unknown)
+	dropEvents bool         // blocking mode: the reader is gone, drop what is read
+	inCB       atomic.Int32 // the read goroutine is in a Handler callback
 
 	// blocking mode
 	events chan readEvent
@@ -273,7 +273,9 @@ func (c *Conn) finish() {
 		}
 	}()
 	if h := c.cfg.handler; h != nil {
+		c.inCB.Add(1)
 		h.OnClose(c, ce.WasClean, ce.Code, ce.Reason)
+		c.inCB.Add(-1)
 	}
 }
 

@@ -143,6 +143,8 @@ func (c *Conn) gotPong(payload []byte) {
 	}
 	p.mu.Unlock()
 	if c.aph != nil {
+		c.inCB.Add(1)
 		c.aph.OnAutoPingRTT(c, rtt)
+		c.inCB.Add(-1)
 	}
 }

@@ -22,7 +22,9 @@ type readEvent struct {
 func (c *Conn) readLoop() {
 	defer c.finish()
 	if h := c.cfg.handler; h != nil {
+		c.inCB.Add(1)
 		h.OnOpen(c)
+		c.inCB.Add(-1)
 	}
 	for {
 		err := c.readNext()
@@ -87,7 +89,6 @@ func (c *Conn) handleReadError(err error) bool {
 // handshake timeout. It reports whether reading goes on.
 func (c *Conn) fail(code int, msg string) bool {
 	c.log.Debug("ws: failing connection", "server", c.cfg.isServer, "code", code, "error", msg)
-	c.failCode.CompareAndSwap(0, int32(code))
 	c.mu.Lock()
 	if !c.unclean {
 		c.unclean, c.uncleanReason = true, msg
@@ -102,11 +103,11 @@ func (c *Conn) fail(code int, msg string) bool {
 	if len(msg) > 123 {
 		msg = msg[:123]
 	}
+	c.afterFunc(c.opts.CloseHandshakeTimeout, c.onCloseTimeout)
 	if !c.writeClose(code, msg) {
 		c.drop(true, msg)
 		return false
 	}
-	c.afterFunc(c.opts.CloseHandshakeTimeout, c.onCloseTimeout)
 	if err := c.skipPayload(); err != nil {
 		return false
 	}
@@ -165,14 +166,18 @@ func (c *Conn) readControl(h frameHeader) error {
 			return nil
 		}
 		if hd := c.cfg.handler; hd != nil {
+			c.inCB.Add(1)
 			hd.OnPing(c, append([]byte{}, p...))
+			c.inCB.Add(-1)
 		} else {
 			_ = c.SendPong(p)
 		}
 	case OpPong:
 		c.gotPong(p)
 		if hd := c.cfg.handler; hd != nil && !c.inDrain {
+			c.inCB.Add(1)
 			hd.OnPong(c, append([]byte{}, p...))
+			c.inCB.Add(-1)
 		}
 	case OpClose:
 		return c.onCloseFrame(p)
@@ -207,7 +212,9 @@ func (r *rawReader) startFrame(h frameHeader) error {
 		return protoErr(CloseMessageTooBig, "message payload of at least %d bytes exceeds the limit of %d", r.wire, max)
 	}
 	if c.fh != nil {
+		c.inCB.Add(1)
 		c.fh.OnMessageFrameBegin(c, h.length)
+		c.inCB.Add(-1)
 	}
 	r.frameOpen = true
 	return nil
@@ -223,7 +230,9 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		if r.frameOpen {
 			r.frameOpen = false
 			if c.fh != nil {
+				c.inCB.Add(1)
 				c.fh.OnMessageFrameEnd(c)
+				c.inCB.Add(-1)
 			}
 		}
 		if r.fin {
@@ -290,7 +299,9 @@ func (c *Conn) readMessage(h frameHeader) error {
 	}
 	endsCP := true
 	if c.fh != nil {
+		c.inCB.Add(1)
 		c.fh.OnMessageBegin(c, isBinary)
+		c.inCB.Add(-1)
 	}
 	if err := r.startFrame(h); err != nil {
 		return err
@@ -335,7 +346,9 @@ func (c *Conn) readMessage(h frameHeader) error {
 				}
 			}
 			if streaming {
+				c.inCB.Add(1)
 				c.fh.OnMessageFrameData(c, b)
+				c.inCB.Add(-1)
 			} else {
 				acc = acc[:len(acc)+n]
 				if blocking && len(acc) >= readChunk {
@@ -376,14 +389,18 @@ func (c *Conn) readMessage(h frameHeader) error {
 	c.stats.msgsIn.Add(1)
 	switch {
 	case streaming:
+		c.inCB.Add(1)
 		c.fh.OnMessageEnd(c)
+		c.inCB.Add(-1)
 	case blocking:
 		c.deliver(readEvent{first: first, last: true, isBinary: isBinary, data: acc})
 	default:
 		if acc == nil {
 			acc = []byte{}
 		}
+		c.inCB.Add(1)
 		c.cfg.handler.OnMessage(c, acc, isBinary)
+		c.inCB.Add(-1)
 	}
 	return nil
 }
