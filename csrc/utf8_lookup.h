@@ -176,6 +176,9 @@ static const uint8_t nvxl_tab_incomplete[64] = {
 #define NVXL_N (NVX_UTF8_BLOCK / NVXL_W)
 #endif
 #define NVXL_B (NVXL_N * NVXL_W)
+/* Fully unroll the short per-vector loops, so the vectors stay in
+ * registers (gcc -O2 does not unroll on its own). */
+#define NVXL_UNROLL _Pragma("GCC unroll 8")
 #define NVXL_FN(name) NVXL_CAT(name, NVXL_SUFFIX)
 
 /* Error classes of the bytes of `in`, given the vector before it. */
@@ -211,6 +214,7 @@ NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_V *pv, int *inc, NVXL_V t_ph,
 
     in[0] = NVXL_LOAD(blk);
     any = in[0];
+    NVXL_UNROLL
     for (k = 1; k < NVXL_N; k++) {
         in[k] = NVXL_LOAD(blk + k * NVXL_W);
         any = NVXL_OR(any, in[k]);
@@ -225,6 +229,7 @@ NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_V *pv, int *inc, NVXL_V t_ph,
     }
     prev = *pv;
     err = NVXL_FN(nvxl_check_)(in[0], prev, t_ph, t_pl, t_ch);
+    NVXL_UNROLL
     for (k = 1; k < NVXL_N; k++)
         err = NVXL_OR(err, NVXL_FN(nvxl_check_)(in[k], in[k - 1], t_ph, t_pl, t_ch));
     *pv = in[NVXL_N - 1];
@@ -238,6 +243,7 @@ NVXL_FN(nvxl_ascii2_)(const uint8_t *p)
 {
     NVXL_V any = NVXL_LOAD(p);
     int k;
+    NVXL_UNROLL
     for (k = 1; k < 2 * NVXL_N; k++)
         any = NVXL_OR(any, NVXL_LOAD(p + k * NVXL_W));
     return !NVXL_HIGH(any);
@@ -281,6 +287,7 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
 
 #undef NVXL_N
 #undef NVXL_B
+#undef NVXL_UNROLL
 #undef NVXL_FN
 #undef NVXL_SUFFIX
 #undef NVXL_TARGET
