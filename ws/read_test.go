@@ -373,7 +373,7 @@ func TestSendCloseArguments(t *testing.T) {
 		code   int
 		reason string
 	}{
-		{0, "reason without code"}, {999, ""}, {1001, ""}, {1005, ""}, {2999, ""}, {5000, ""},
+		{0, "reason without code"}, {999, ""}, {1002, ""}, {1005, ""}, {1006, ""}, {1011, ""}, {2999, ""}, {5000, ""},
 		{1000, strings.Repeat("x", 124)}, {1000, string([]byte{0xff})},
 	}
 	for _, b := range bad {
