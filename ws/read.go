@@ -427,6 +427,11 @@ func (c *Conn) grow(acc []byte, compressed, blocking bool) []byte {
 	if blocking && len(acc)+add > readChunk {
 		add = readChunk - len(acc)
 	}
+	if lim := c.opts.MaxMessagePayloadSize; lim > 0 && int64(len(acc)+add) > lim+1 {
+		// Never more than the limit (plus the byte that shows it crossed).
+		add = int(lim+1) - len(acc)
+	}
+	add = max(add, 1)
 	n := make([]byte, len(acc), len(acc)+add)
 	copy(n, acc)
 	return n

@@ -3,6 +3,7 @@ package ws
 import (
 	"bytes"
 	"encoding/binary"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -546,4 +547,21 @@ func TestCloseReasonLengthOnWire(t *testing.T) {
 	f := p.expectClose(4999)
 	assert.Equal(t, 4999, int(binary.BigEndian.Uint16(f.payload)))
 	assert.Len(t, f.payload, 2+122)
+}
+
+// TestCompressedLimitAllocation checks that a compression bomb fails with
+// 1009 without the engine buffering much more than the limit.
+func TestCompressedLimitAllocation(t *testing.T) {
+	o := testOpts()
+	o.MaxMessagePayloadSize = 1 << 20
+	_, h, p := serverWithPeer(t, o, &flateCodec{})
+	bomb := deflate(t, make([]byte, 64<<20)) // 64 MiB of zeros, ~64 KiB compressed
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	p.sendRSV(OpBinary, true, rsv1, bomb)
+	p.expectClose(CloseMessageTooBig)
+	runtime.ReadMemStats(&after)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "allocation bounded by the limit, not the inflated size")
+	_ = p.c.Close()
+	assert.False(t, h.waitClose(t).wasClean)
 }
