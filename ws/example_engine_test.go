@@ -1,33 +1,10 @@
 package ws_test
 
 import (
-	"context"
-	"fmt"
 	"log"
-	"time"
 
 	"github.com/autobahn-go/autobahn/ws"
 )
-
-// A blocking-mode client: no Handler, messages are pulled with
-// ReadMessage; pings are answered automatically.
-func ExampleConn_ReadMessage() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := ws.Dial(ctx, "ws://127.0.0.1:9001/", nil, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SendMessage([]byte("hello"), false); err != nil {
-		log.Fatal(err)
-	}
-	isBinary, payload, err := c.ReadMessage(ctx)
-	if err != nil {
-		log.Fatal(err) // a *ws.CloseError once the connection closed
-	}
-	fmt.Println(isBinary, string(payload))
-}
 
 // Streaming a large message: written bytes go out in frames as they come.
 func ExampleConn_NextWriter() {
