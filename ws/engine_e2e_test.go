@@ -95,3 +95,51 @@ func BenchmarkEngineEcho(b *testing.B) {
 type echoHandler struct{ BaseHandler }
 
 func (echoHandler) OnMessage(c *Conn, p []byte, isBinary bool) { _ = c.SendMessage(p, isBinary) }
+
+// TestEndToEndDeflate runs the engine with whatever permessage-deflate
+// codec the handshake negotiates (none until it lands), in both modes and
+// with streamed, fragmented and many small messages, so that context
+// takeover state stays in step.
+func TestEndToEndDeflate(t *testing.T) {
+	for _, noTakeover := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noContextTakeover=%t", noTakeover), func(t *testing.T) {
+			so := testOpts()
+			so.PerMessageDeflate = &DeflateOptions{}
+			co := testOpts()
+			co.PerMessageDeflate = &DeflateOptions{}
+			co.AutoFragmentSize = 1000
+			setNoTakeover(so.PerMessageDeflate, noTakeover)
+			setNoTakeover(co.PerMessageDeflate, noTakeover)
+			url, _ := serveEcho(t, so)
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			cli, err := Dial(ctx, url, nil, co)
+			require.NoError(t, err)
+			text := bytes.Repeat([]byte("The quick brown fox jumps over the lazy dog. "), 2000)
+			for i := range 30 {
+				msg := text[:(i*997)%len(text)]
+				require.NoError(t, cli.SendMessage(msg, false))
+				_, got, err := cli.ReadMessage(ctx)
+				require.NoError(t, err)
+				require.Equal(t, msg, got, "message %d", i)
+			}
+			w, err := cli.NextWriter(true)
+			require.NoError(t, err)
+			for range 20 {
+				_, err := w.Write(text[:5000])
+				require.NoError(t, err)
+			}
+			require.NoError(t, w.Close())
+			isBin, got, err := cli.ReadMessage(ctx)
+			require.NoError(t, err)
+			assert.True(t, isBin)
+			assert.Equal(t, bytes.Repeat(text[:5000], 20), got)
+			if cli.Compressed() {
+				s := cli.Stats()
+				assert.Less(t, s.WebSocketOctetsOut, s.AppOctetsOut/5, "compressed on the wire")
+				assert.Less(t, s.WebSocketOctetsIn, s.AppOctetsIn/5)
+			}
+			require.NoError(t, cli.Close())
+		})
+	}
+}
