@@ -216,3 +216,31 @@ func TestEndToEndThroughProxy(t *testing.T) {
 	require.NoError(t, c.SendClose(CloseNormal, ""))
 	assert.True(t, hsRecv(t, h.closed, "OnClose").wasClean)
 }
+
+func TestEndToEndServeTLSListener(t *testing.T) {
+	// Borrow httptest's self-signed certificate for 127.0.0.1.
+	certSrc := httptest.NewTLSServer(http.NotFoundHandler())
+	defer certSrc.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(certSrc.Certificate())
+
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := NewServer(func() Handler { return hsEcho{} }, nil)
+	done := make(chan error, 1)
+	go func() {
+		done <- srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: certSrc.TLS.Certificates}))
+	}()
+	h := newHSRecorder()
+	c, err := Dial(dialCtx(t), "wss://"+ln.Addr().String()+"/", h,
+		optsWith(func(o *Options) { o.TLSConfig = &tls.Config{RootCAs: pool} }))
+	require.NoError(t, err)
+	echoRoundTrip(t, c, h)
+	assert.True(t, c.Transport().IsSecure)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Shutdown(ctx))
+	assert.Equal(t, CloseGoingAway, hsRecv(t, h.closed, "OnClose").code)
+	assert.ErrorIs(t, <-done, http.ErrServerClosed)
+}
