@@ -56,7 +56,7 @@ func TestServerNegotiation(t *testing.T) {
 		{name: "client_no_context_takeover is only a hint", opts: &DeflateOptions{}, offer: "permessage-deflate; client_no_context_takeover",
 			resp: "permessage-deflate", params: full},
 		{name: "server_no_context_takeover", opts: &DeflateOptions{}, offer: "permessage-deflate; server_no_context_takeover",
-			resp: "permessage-deflate; server_no_context_takeover",
+			resp:   "permessage-deflate; server_no_context_takeover",
 			params: deflateParams{sendNoTakeover: true, sendWindowBits: 15, recvWindowBits: 15}},
 		{name: "server_max_window_bits=10", opts: &DeflateOptions{}, offer: "permessage-deflate; server_max_window_bits=10",
 			resp: "permessage-deflate; server_max_window_bits=10", params: deflateParams{sendWindowBits: 10, recvWindowBits: 15}},
