@@ -51,6 +51,7 @@ type deflateParams struct {
 	sendWindowBits int  // window we compress with (8..15)
 	recvNoTakeover bool // the peer compresses each message on its own
 	recvWindowBits int  // window the peer compresses with (8..15)
+	sendHistory    int  // > 0: takeover through a primed pooled compressor, keeping this many bytes
 	level          int  // 1..9
 	threshold      int  // messages shorter than this go uncompressed
 }
@@ -68,6 +69,9 @@ func (p *deflateParams) setCommon(o *DeflateOptions) {
 		p.threshold = 0
 	default:
 		p.threshold = o.Threshold
+	}
+	if !p.sendNoTakeover && o.TakeoverHistory > 0 {
+		p.sendHistory = min(o.TakeoverHistory, 1<<p.sendWindowBits)
 	}
 }
 
@@ -98,7 +102,7 @@ func getWriter(level, bits int, w io.Writer) (*flate.Writer, error) {
 }
 
 func putWriter(level, bits int, fw *flate.Writer) {
-	fw.Reset(nil)
+	fw.ResetDict(nil, nil) // also forgets a dictionary given by ResetDict
 	writerPool(level, bits).Put(fw)
 }
 
@@ -107,9 +111,10 @@ type deflateCodec struct {
 	p deflateParams
 
 	// Send side.
-	fw   *flate.Writer // kept between messages with context takeover
-	sink deflateSink   // where fw writes
-	sw   streamWriter  // the one streamed message writer in use
+	fw    *flate.Writer // kept between messages with context takeover
+	shist []byte        // sent history, for takeover through a pooled writer (sendHistory > 0)
+	sink  deflateSink   // where fw writes
+	sw    streamWriter  // the one streamed message writer in use
 
 	// Receive side.
 	hist []byte        // inflated history kept for context takeover
@@ -134,16 +139,32 @@ func (c *deflateCodec) writer() (*flate.Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ws: permessage-deflate: %w", err)
 	}
-	if !c.p.sendNoTakeover {
+	switch {
+	case c.p.sendNoTakeover:
+	case c.p.sendHistory > 0:
+		fw.ResetDict(&c.sink, c.shist)
+	default:
 		c.fw = fw
 	}
 	return fw, nil
 }
 
+// pooledWriter reports whether the writer goes back to the pool after
+// each message.
+func (c *deflateCodec) pooledWriter() bool { return c.p.sendNoTakeover || c.p.sendHistory > 0 }
+
 // doneWriter ends one message on fw: pooled writers go back to the pool.
 func (c *deflateCodec) doneWriter(fw *flate.Writer) {
-	if c.p.sendNoTakeover {
+	if c.pooledWriter() {
 		putWriter(c.p.level, c.p.sendWindowBits, fw)
+	}
+}
+
+// sent records payload bytes compressed with context takeover through a
+// pooled writer.
+func (c *deflateCodec) sent(p []byte) {
+	if c.p.sendHistory > 0 {
+		c.shist = appendWindow(c.shist, p, c.p.sendHistory)
 	}
 }
 
@@ -159,6 +180,7 @@ func (c *deflateCodec) compress(dst, payload []byte) ([]byte, error) {
 		err = fw.Flush()
 	}
 	c.doneWriter(fw)
+	c.sent(payload)
 	out := c.sink.buf
 	c.sink = deflateSink{}
 	if err != nil {
@@ -239,6 +261,7 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 			s.err = fmt.Errorf("ws: permessage-deflate: compress: %w", err)
 			return 0, s.err
 		}
+		s.c.sent(chunk)
 		p = p[len(chunk):]
 		if len(s.c.sink.buf) >= streamFlushSize+len(deflateTail) {
 			if err := s.emit(len(deflateTail)); err != nil {
@@ -379,7 +402,7 @@ func (r *inflateReader) Read(p []byte) (int, error) {
 	inf := r.inf
 	n, err := inf.fr.Read(p)
 	if n > 0 && !r.c.p.recvNoTakeover {
-		r.c.appendHist(p[:n])
+		r.c.hist = appendWindow(r.c.hist, p[:n], 1<<r.c.p.recvWindowBits)
 	}
 	switch {
 	case err == nil:
@@ -405,22 +428,19 @@ func (r *inflateReader) Read(p []byte) (int, error) {
 	return n, r.err
 }
 
-// appendHist keeps the last 2^recvWindowBits bytes of inflated output in a
-// buffer of twice that, so trimming copies once per window of output.
-func (c *deflateCodec) appendHist(p []byte) {
-	w := 1 << c.p.recvWindowBits
-	if cap(c.hist) < 2*w {
-		c.hist = append(make([]byte, 0, 2*w), c.hist...)
-	}
+// appendWindow appends p to buf and keeps the last w bytes. The buffer
+// grows with use up to about w plus a quarter of slack, so a connection
+// sending small messages keeps a small buffer, and trimming copies at most
+// once per w/4 bytes appended.
+func appendWindow(buf, p []byte, w int) []byte {
 	if len(p) >= w {
-		c.hist = append(c.hist[:0], p[len(p)-w:]...)
-		return
+		return append(buf[:0], p[len(p)-w:]...)
 	}
-	if len(c.hist)+len(p) > cap(c.hist) {
-		keep := min(w-len(p), len(c.hist))
-		c.hist = c.hist[:copy(c.hist, c.hist[len(c.hist)-keep:])]
+	if len(buf)+len(p) > w+w/4 {
+		keep := min(w-len(p), len(buf))
+		buf = buf[:copy(buf, buf[len(buf)-keep:])]
 	}
-	c.hist = append(c.hist, p...)
+	return append(buf, p...)
 }
 
 // release returns the current message's inflater to the pool.
@@ -443,6 +463,7 @@ func (c *deflateCodec) endMessage() {
 func (c *deflateCodec) close() {
 	c.release()
 	c.hist = nil
+	c.shist = nil
 	if c.fw != nil {
 		putWriter(c.p.level, c.p.sendWindowBits, c.fw)
 		c.fw = nil

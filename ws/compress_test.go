@@ -77,15 +77,22 @@ func testMessages(rng *rand.Rand) [][]byte {
 }
 
 func TestCodecRoundTrip(t *testing.T) {
-	for _, noTakeover := range []bool{false, true} {
+	modes := []struct {
+		name       string
+		noTakeover bool
+		history    int
+	}{{"takeover", false, 0}, {"history1000", false, 1000}, {"history32k", false, 32768}, {"none", true, 0}}
+	for _, mode := range modes {
+		noTakeover := mode.noTakeover
 		for bits := MinDeflateWindowBits; bits <= MaxDeflateWindowBits; bits++ {
 			for _, level := range []int{1, 5, 9} {
 				if bits < MaxDeflateWindowBits && level != 1 {
 					continue // the windowed encoder ignores the level
 				}
-				name := fmt.Sprintf("noTakeover=%v/bits=%d/level=%d", noTakeover, bits, level)
+				name := fmt.Sprintf("%s/bits=%d/level=%d", mode.name, bits, level)
 				t.Run(name, func(t *testing.T) {
 					p := deflateParams{sendNoTakeover: noTakeover, sendWindowBits: bits, level: level}
+					p.setCommon(&DeflateOptions{Level: level, TakeoverHistory: mode.history})
 					send, recv := codecPair(p)
 					defer send.close()
 					defer recv.close()
@@ -127,8 +134,11 @@ func TestCodecRoundTrip(t *testing.T) {
 
 func TestCodecContextTakeoverShrinksRepeats(t *testing.T) {
 	msg := []byte(strings.Repeat("a fairly random sentence 12345, ", 3) + "unique tail qwertyuiop")
-	for _, noTakeover := range []bool{false, true} {
-		send, recv := codecPair(deflateParams{sendNoTakeover: noTakeover, sendWindowBits: 15, level: 1})
+	for _, history := range []int{-1, 0, 4096} {
+		noTakeover := history < 0
+		p := deflateParams{sendNoTakeover: noTakeover, sendWindowBits: 15, level: 1}
+		p.setCommon(&DeflateOptions{TakeoverHistory: history})
+		send, recv := codecPair(p)
 		first, err := send.compress(nil, msg)
 		require.NoError(t, err)
 		first = append([]byte(nil), first...)
@@ -144,6 +154,47 @@ func TestCodecContextTakeoverShrinksRepeats(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, msg, got)
 		}
+		// Only the live-compressor mode keeps a compressor between messages.
+		assert.Equal(t, history == 0, send.fw != nil, "history %d", history)
+		assert.Equal(t, history > 0, len(send.shist) > 0, "history %d", history)
+	}
+}
+
+// A writer primed with one connection's history and pooled again must not
+// carry that history into another connection's message.
+func TestCodecPooledWriterForgetsHistory(t *testing.T) {
+	secret := []byte(strings.Repeat("private history of connection A. ", 20))
+	for i := 0; i < 20; i++ {
+		pa := deflateParams{sendWindowBits: 15, level: 1}
+		pa.setCommon(&DeflateOptions{TakeoverHistory: 8192})
+		a := newDeflateCodec(pa)
+		_, err := a.compress(nil, secret)
+		require.NoError(t, err)
+		_, err = a.compress(nil, secret) // primed with secret, then pooled
+		require.NoError(t, err)
+		b := newDeflateCodec(deflateParams{sendNoTakeover: true, sendWindowBits: 15, level: 1})
+		comp, err := b.compress(nil, secret)
+		require.NoError(t, err)
+		assert.Equal(t, secret, stdInflate(t, comp, nil), "connection B's message stands alone")
+	}
+}
+
+func TestAppendWindow(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, w := range []int{256, 1000, 32768} {
+		var buf, all []byte
+		for i := 0; i < 300; i++ {
+			p := make([]byte, rng.Intn(w/3+1))
+			if i%50 == 7 {
+				p = make([]byte, w+rng.Intn(10))
+			}
+			rng.Read(p)
+			buf = appendWindow(buf, p, w)
+			all = append(all, p...)
+			want := all[max(0, len(all)-w):]
+			require.True(t, bytes.HasSuffix(buf, want) && len(buf) <= w+w/4 && len(buf) >= len(want), "w=%d step %d", w, i)
+		}
+		assert.LessOrEqual(t, cap(buf), 2*w)
 	}
 }
 

@@ -77,6 +77,14 @@ type DeflateOptions struct {
 	// asks the client for client_max_window_bits=N when the client allows
 	// it. Smaller windows shrink the kept history (2^N bytes).
 	MaxWindowBits int
+	// TakeoverHistory, when > 0, bounds the memory of compressing with
+	// context takeover: instead of keeping a live compressor per connection
+	// (about 0.8-1.4 MiB), a connection keeps the last TakeoverHistory bytes
+	// (at most the window) of what it sent and primes a pooled compressor
+	// with them for each message. That costs CPU per message in proportion
+	// to TakeoverHistory, and repeats are found only within that distance.
+	// 0 keeps a live compressor (best ratio and speed, most memory).
+	TakeoverHistory int
 
 	// Client side.
 
