@@ -213,7 +213,9 @@ func (o *DeflateOptions) offers() []DeflateOffer {
 
 // DefaultAcceptOffer is the server's default choice: the first offer,
 // honouring every parameter it carries, plus our own NoContextTakeover and
-// MaxWindowBits limits. It never declines a valid offer.
+// MaxWindowBits limits. A client_no_context_takeover hint in the offer is
+// answered with client_no_context_takeover, so we keep no history for that
+// client's messages. It never declines a valid offer.
 func (o *DeflateOptions) DefaultAcceptOffer(offers []DeflateOffer) (*DeflateAccept, error) {
 	if len(offers) == 0 {
 		return nil, nil
@@ -224,7 +226,10 @@ func (o *DeflateOptions) DefaultAcceptOffer(offers []DeflateOffer) (*DeflateAcce
 		NoContextTakeover: off.RequestNoContextTakeover || o.NoContextTakeover,
 		WindowBits:        off.RequestMaxWindowBits,
 	}
-	if o.NoContextTakeover {
+	// A client offering client_no_context_takeover announces it will not
+	// use context takeover; making that binding costs it nothing and lets
+	// us keep no history for its messages.
+	if o.NoContextTakeover || off.AcceptNoContextTakeover {
 		acc.RequestNoContextTakeover = true
 	}
 	if bits := o.MaxWindowBits; bits >= MinDeflateWindowBits && bits < MaxDeflateWindowBits {
