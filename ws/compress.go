@@ -169,6 +169,7 @@ func (c *deflateCodec) sent(p []byte) {
 }
 
 func (c *deflateCodec) compress(dst, payload []byte) ([]byte, error) {
+	c.abandonStream()
 	fw, err := c.writer()
 	if err != nil {
 		return dst, err
@@ -192,11 +193,26 @@ func (c *deflateCodec) compress(dst, payload []byte) ([]byte, error) {
 	return out[:len(out)-len(deflateTail)], nil
 }
 
+// abandonStream drops the compressor of a streamed message that was never
+// closed (the engine aborted it), so its pending bytes cannot leak into the
+// next message.
+func (c *deflateCodec) abandonStream() {
+	if s := &c.sw; s.fw != nil && !s.closed {
+		if s.fw == c.fw {
+			c.fw = nil
+		}
+		putWriter(c.p.level, c.p.sendWindowBits, s.fw)
+		*s = streamWriter{c: c, closed: true}
+		c.sink = deflateSink{}
+	}
+}
+
 // streamFlushSize is how much compressed output a streamed message
 // collects before handing it to the frame writer.
 const streamFlushSize = 16 << 10
 
 func (c *deflateCodec) compressWriter(w io.Writer) io.WriteCloser {
+	c.abandonStream()
 	c.sw = streamWriter{c: c, w: w}
 	c.sink = deflateSink{buf: c.sink.buf[:0]}
 	return &c.sw
@@ -365,6 +381,10 @@ func (s *inflateSource) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// maxFinalTrailer is how many bytes may follow a final deflate block in a
+// message (a sender following RFC 7692 §7.2.1 leaves at most one).
+const maxFinalTrailer = 8
+
 // inflateReader reads one compressed message's inflated bytes.
 type inflateReader struct {
 	c   *deflateCodec
@@ -410,10 +430,16 @@ func (r *inflateReader) Read(p []byte) (int, error) {
 	case inf.src.err != nil:
 		r.err = inf.src.err // the transport's error (or the engine's limit), as is
 	case err == io.EOF:
-		// A final block ended the stream; skip what follows it.
-		if _, derr := io.Copy(io.Discard, inf.src.r); derr != nil {
-			r.err = derr
-		} else {
+		// A final block ended the stream. RFC 7692 §7.2.1 leaves at most
+		// the first byte of an empty stored block after it (then our
+		// tail); tolerate a few bytes, fail on more.
+		rest, _ := io.CopyN(io.Discard, inf.br, maxFinalTrailer+int64(len(deflateTail))+1)
+		switch {
+		case inf.src.err != nil:
+			r.err = inf.src.err
+		case rest > maxFinalTrailer+int64(len(deflateTail)):
+			r.err = fmt.Errorf("%w: data after the final deflate block", ErrInvalidCompressedData)
+		default:
 			r.err = io.EOF
 		}
 	case errors.Is(err, io.ErrUnexpectedEOF) && inf.src.eof && inf.src.tail == len(deflateTail) && inf.br.Buffered() == 0:

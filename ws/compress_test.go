@@ -403,29 +403,54 @@ func TestCodecSourceErrorPassedThrough(t *testing.T) {
 	recv.endMessage()
 }
 
-// A message ending with a final (BFINAL) block is accepted; bytes after it
-// are ignored, as zlib does.
+// A message ending with a final (BFINAL) block is accepted, with the one
+// byte RFC 7692 §7.2.1 may leave after it; more data after it is an error.
 func TestCodecFinalBlock(t *testing.T) {
-	var b bytes.Buffer
-	fw, err := flate.NewWriter(&b, 5)
-	require.NoError(t, err)
-	_, err = fw.Write([]byte("final block message"))
-	require.NoError(t, err)
-	require.NoError(t, fw.Close())
-	b.WriteString("junk after the end")
+	finalBlock := func(trailer string) []byte {
+		var b bytes.Buffer
+		fw, err := flate.NewWriter(&b, 5)
+		require.NoError(t, err)
+		_, err = fw.Write([]byte("final block message"))
+		require.NoError(t, err)
+		require.NoError(t, fw.Close())
+		b.WriteString(trailer)
+		return b.Bytes()
+	}
 	recv := newDeflateCodec(deflateParams{recvWindowBits: 15})
-	got, err := inflateAll(recv, b.Bytes(), 4)
-	require.NoError(t, err)
-	assert.Equal(t, "final block message", string(got))
+	for _, trailer := range []string{"", "\x00"} {
+		got, err := inflateAll(recv, finalBlock(trailer), 4)
+		require.NoError(t, err)
+		assert.Equal(t, "final block message", string(got))
+	}
 	// The history carries over into the next message.
 	send := newDeflateCodec(deflateParams{sendWindowBits: 15, level: 1})
-	_, err = send.compress(nil, []byte("final block message"))
+	_, err := send.compress(nil, []byte("final block message"))
 	require.NoError(t, err)
 	comp, err := send.compress(nil, []byte("final block message"))
 	require.NoError(t, err)
-	got, err = inflateAll(recv, comp, 4)
+	got, err := inflateAll(recv, comp, 4)
 	require.NoError(t, err)
 	assert.Equal(t, "final block message", string(got))
+
+	_, err = inflateAll(recv, finalBlock("junk after the final block"), 4)
+	require.ErrorIs(t, err, ErrInvalidCompressedData)
+}
+
+// A streamed message the engine abandoned does not leak into the next one.
+func TestCodecAbandonedStream(t *testing.T) {
+	for _, noTakeover := range []bool{false, true} {
+		send, recv := codecPair(deflateParams{sendNoTakeover: noTakeover, sendWindowBits: 15, level: 1})
+		var sink bytes.Buffer
+		w := send.compressWriter(&sink)
+		_, err := w.Write([]byte(strings.Repeat("abandoned ", 100)))
+		require.NoError(t, err) // never closed
+		comp, err := send.compress(nil, []byte("next message"))
+		require.NoError(t, err)
+		assert.Equal(t, "next message", string(stdInflate(t, comp, nil)))
+		got, err := inflateAll(recv, comp, 100)
+		require.NoError(t, err)
+		assert.Equal(t, "next message", string(got))
+	}
 }
 
 func TestCodecCloseReleases(t *testing.T) {
