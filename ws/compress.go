@@ -42,8 +42,8 @@ import (
 // fails the connection, close code 1007).
 var ErrInvalidCompressedData = errors.New("ws: invalid permessage-deflate data")
 
-// deflateTail is what a sync flush ends with and what RFC 7692 §7.2.1 strips.
-var deflateTail = []byte{0x00, 0x00, 0xff, 0xff}
+// pmdTail is what a sync flush ends with and what RFC 7692 §7.2.1 strips.
+var pmdTail = []byte{0x00, 0x00, 0xff, 0xff}
 
 // deflateParams is one connection's resolved permessage-deflate setup.
 type deflateParams struct {
@@ -187,10 +187,10 @@ func (c *deflateCodec) compress(dst, payload []byte) ([]byte, error) {
 	if err != nil {
 		return dst, fmt.Errorf("ws: permessage-deflate: compress: %w", err)
 	}
-	if !bytes.HasSuffix(out[start:], deflateTail) {
+	if !bytes.HasSuffix(out[start:], pmdTail) {
 		return dst, errors.New("ws: permessage-deflate: compress: sync flush without 00 00 ff ff")
 	}
-	return out[:len(out)-len(deflateTail)], nil
+	return out[:len(out)-len(pmdTail)], nil
 }
 
 // abandonStream drops the compressor of a streamed message that was never
@@ -279,8 +279,8 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 		}
 		s.c.sent(chunk)
 		p = p[len(chunk):]
-		if len(s.c.sink.buf) >= streamFlushSize+len(deflateTail) {
-			if err := s.emit(len(deflateTail)); err != nil {
+		if len(s.c.sink.buf) >= streamFlushSize+len(pmdTail) {
+			if err := s.emit(len(pmdTail)); err != nil {
 				s.err = err
 				return 0, err
 			}
@@ -302,7 +302,7 @@ func (s *streamWriter) Flush() error {
 		s.err = fmt.Errorf("ws: permessage-deflate: compress: %w", err)
 		return s.err
 	}
-	s.err = s.emit(len(deflateTail))
+	s.err = s.emit(len(pmdTail))
 	return s.err
 }
 
@@ -323,10 +323,10 @@ func (s *streamWriter) Close() error {
 		return fmt.Errorf("ws: permessage-deflate: compress: %w", err)
 	}
 	buf := s.c.sink.buf
-	if !bytes.HasSuffix(buf, deflateTail) {
+	if !bytes.HasSuffix(buf, pmdTail) {
 		return errors.New("ws: permessage-deflate: compress: sync flush without 00 00 ff ff")
 	}
-	s.c.sink.buf = buf[:len(buf)-len(deflateTail)]
+	s.c.sink.buf = buf[:len(buf)-len(pmdTail)]
 	err = s.emit(0)
 	s.c.sink.buf = s.c.sink.buf[:0]
 	if len(s.c.sink.buf) == 0 && cap(s.c.sink.buf) > 4*streamFlushSize {
@@ -373,10 +373,10 @@ func (s *inflateSource) Read(p []byte) (int, error) {
 			return n, nil
 		}
 	}
-	if s.tail == len(deflateTail) {
+	if s.tail == len(pmdTail) {
 		return 0, io.EOF
 	}
-	n := copy(p, deflateTail[s.tail:])
+	n := copy(p, pmdTail[s.tail:])
 	s.tail += n
 	return n, nil
 }
@@ -433,16 +433,16 @@ func (r *inflateReader) Read(p []byte) (int, error) {
 		// A final block ended the stream. RFC 7692 §7.2.1 leaves at most
 		// the first byte of an empty stored block after it (then our
 		// tail); tolerate a few bytes, fail on more.
-		rest, _ := io.CopyN(io.Discard, inf.br, maxFinalTrailer+int64(len(deflateTail))+1)
+		rest, _ := io.CopyN(io.Discard, inf.br, maxFinalTrailer+int64(len(pmdTail))+1)
 		switch {
 		case inf.src.err != nil:
 			r.err = inf.src.err
-		case rest > maxFinalTrailer+int64(len(deflateTail)):
+		case rest > maxFinalTrailer+int64(len(pmdTail)):
 			r.err = fmt.Errorf("%w: data after the final deflate block", ErrInvalidCompressedData)
 		default:
 			r.err = io.EOF
 		}
-	case errors.Is(err, io.ErrUnexpectedEOF) && inf.src.eof && inf.src.tail == len(deflateTail) && inf.br.Buffered() == 0:
+	case errors.Is(err, io.ErrUnexpectedEOF) && inf.src.eof && inf.src.tail == len(pmdTail) && inf.br.Buffered() == 0:
 		r.err = io.EOF // the decoder wants more than the message has: its end
 	default:
 		r.err = fmt.Errorf("%w: %v", ErrInvalidCompressedData, err)

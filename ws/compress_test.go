@@ -44,7 +44,7 @@ func inflateAll(c *deflateCodec, msg []byte, chunk int) ([]byte, error) {
 // given the history a context-takeover receiver would have.
 func stdInflate(t *testing.T, msg, dict []byte) []byte {
 	t.Helper()
-	r := stdflate.NewReaderDict(io.MultiReader(bytes.NewReader(msg), bytes.NewReader(deflateTail)), dict)
+	r := stdflate.NewReaderDict(io.MultiReader(bytes.NewReader(msg), bytes.NewReader(pmdTail)), dict)
 	out, err := io.ReadAll(r)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF) // the stream goes on: no final block
 	return out
@@ -290,7 +290,7 @@ func TestCodecStreamFlush(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, w.(interface{ Flush() error }).Flush())
 	// What was flushed so far inflates to what was written so far.
-	r := stdflate.NewReader(bytes.NewReader(append(append([]byte(nil), out.Bytes()...), deflateTail...)))
+	r := stdflate.NewReader(bytes.NewReader(append(append([]byte(nil), out.Bytes()...), pmdTail...)))
 	part := make([]byte, 100)
 	n, _ := io.ReadAtLeast(r, part, 6)
 	assert.Equal(t, "hello ", string(part[:n]))
