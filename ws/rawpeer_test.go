@@ -1,0 +1,695 @@
+package ws
+
+// Raw WebSocket peer for the conformance suite.
+//
+// Everything in this file is independent of the library's own framing and
+// handshake code on purpose: frames are built and decoded byte by byte, the
+// opening handshake is written and parsed by hand over a net.Conn, and the
+// UTF-8 reference below is a separate state machine. A bug shared by the
+// library and its tests can therefore not hide itself.
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// rawDeadline bounds every blocking read or write of the raw peer, so a
+// broken implementation under test fails a case instead of hanging it.
+const rawDeadline = 5 * time.Second
+
+// wsGUID is the RFC 6455 section 1.3 magic string.
+const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// Opcodes (RFC 6455 section 5.2), spelled out here so the tests do not
+// depend on the engine's constants.
+const (
+	opCont   byte = 0x0
+	opText   byte = 0x1
+	opBinary byte = 0x2
+	opClose  byte = 0x8
+	opPing   byte = 0x9
+	opPong   byte = 0xA
+)
+
+// RSV bits as they sit in the 3-bit RSV field of rawFrame.RSV.
+const (
+	rsv1 byte = 4
+	rsv2 byte = 2
+	rsv3 byte = 1
+)
+
+// rawRole is the role the raw peer plays: rawClient talks to our server,
+// rawServer to our client.
+type rawRole int
+
+const (
+	rawClient rawRole = iota
+	rawServer
+)
+
+func (r rawRole) String() string {
+	if r == rawClient {
+		return "raw-client"
+	}
+	return "raw-server"
+}
+
+// maskMode says whether a raw frame is masked: by role (client frames
+// masked, server frames not), or forced on or off.
+type maskMode int
+
+const (
+	maskByRole maskMode = iota
+	maskOn
+	maskOff
+)
+
+// lenEnc selects how the payload length is written: the minimal form RFC
+// 6455 requires, or forced 16-bit / 64-bit extended forms.
+type lenEnc int
+
+const (
+	lenMinimal lenEnc = iota
+	len16
+	len64
+)
+
+// rawFrame is one frame the raw peer writes. Zero value: a final, unmasked
+// by role, continuation frame with an empty payload.
+type rawFrame struct {
+	NotFin   bool   // clear the FIN bit
+	RSV      byte   // 3-bit RSV field (rsv1|rsv2|rsv3)
+	Opcode   byte   // 4-bit opcode
+	Payload  []byte // payload (unmasked)
+	Mask     maskMode
+	Key      [4]byte // masking key; all zero picks a fixed non-trivial key
+	Len      lenEnc
+	Announce int64 // when > 0 (or HasAnn), the payload length written in the header instead of len(Payload)
+	HasAnn   bool
+}
+
+func frameOf(op byte, p []byte) rawFrame { return rawFrame{Opcode: op, Payload: p} }
+func textFrame(s string) rawFrame        { return frameOf(opText, []byte(s)) }
+func binFrame(b []byte) rawFrame         { return frameOf(opBinary, b) }
+func contFrame(s string) rawFrame        { return frameOf(opCont, []byte(s)) }
+func pingFrame(s string) rawFrame        { return frameOf(opPing, []byte(s)) }
+func pongFrame(s string) rawFrame        { return frameOf(opPong, []byte(s)) }
+
+// closeFrame builds a close frame with a status code and reason.
+func closeFrame(code int, reason string) rawFrame {
+	p := make([]byte, 2, 2+len(reason))
+	binary.BigEndian.PutUint16(p, uint16(code))
+	return frameOf(opClose, append(p, reason...))
+}
+
+func (f rawFrame) more() rawFrame         { f.NotFin = true; return f }
+func (f rawFrame) rsv(bits byte) rawFrame { f.RSV = bits; return f }
+func (f rawFrame) masked(on bool) rawFrame {
+	f.Mask = maskOff
+	if on {
+		f.Mask = maskOn
+	}
+	return f
+}
+func (f rawFrame) lenEnc(e lenEnc) rawFrame   { f.Len = e; return f }
+func (f rawFrame) withKey(k [4]byte) rawFrame { f.Key = k; return f }
+
+// announce makes the header claim n payload bytes whatever Payload holds.
+func (f rawFrame) announce(n int64) rawFrame { f.Announce, f.HasAnn = n, true; return f }
+
+// encode returns the frame's bytes as the given role writes them.
+func (f rawFrame) encode(role rawRole) []byte {
+	masked := role == rawClient
+	switch f.Mask {
+	case maskOn:
+		masked = true
+	case maskOff:
+		masked = false
+	}
+	n := uint64(len(f.Payload))
+	if f.HasAnn {
+		n = uint64(f.Announce)
+	}
+	b0 := f.Opcode & 0x0F
+	b0 |= (f.RSV & 0x7) << 4
+	if !f.NotFin {
+		b0 |= 0x80
+	}
+	var mbit byte
+	if masked {
+		mbit = 0x80
+	}
+	out := make([]byte, 0, 14+len(f.Payload))
+	enc := f.Len
+	if enc == lenMinimal {
+		switch {
+		case n <= 125:
+		case n <= 0xFFFF:
+			enc = len16
+		default:
+			enc = len64
+		}
+	}
+	switch enc {
+	case lenMinimal:
+		out = append(out, b0, mbit|byte(n))
+	case len16:
+		out = append(out, b0, mbit|126)
+		out = binary.BigEndian.AppendUint16(out, uint16(n))
+	case len64:
+		out = append(out, b0, mbit|127)
+		out = binary.BigEndian.AppendUint64(out, n)
+	}
+	if !masked {
+		return append(out, f.Payload...)
+	}
+	key := f.Key
+	if key == [4]byte{} {
+		key = [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	}
+	out = append(out, key[:]...)
+	start := len(out)
+	out = append(out, f.Payload...)
+	for i := range f.Payload {
+		out[start+i] ^= key[i&3]
+	}
+	return out
+}
+
+// encodeAll concatenates frames as one byte stream.
+func encodeAll(role rawRole, fs ...rawFrame) []byte {
+	var b []byte
+	for _, f := range fs {
+		b = append(b, f.encode(role)...)
+	}
+	return b
+}
+
+// wireFrame is one frame read from the implementation under test, already
+// unmasked.
+type wireFrame struct {
+	Fin     bool
+	RSV     byte
+	Opcode  byte
+	Masked  bool
+	Payload []byte
+	LenForm lenEnc // how the length was written
+}
+
+// closeCode returns the status code of a close frame, 1005 when it has no
+// payload (RFC 6455 section 7.1.5), and the reason.
+func (w wireFrame) closeCode() (int, string) {
+	if len(w.Payload) < 2 {
+		return 1005, ""
+	}
+	return int(binary.BigEndian.Uint16(w.Payload)), string(w.Payload[2:])
+}
+
+func (w wireFrame) String() string {
+	p := w.Payload
+	suffix := ""
+	if len(p) > 40 {
+		p, suffix = p[:40], fmt.Sprintf("...(%d bytes)", len(w.Payload))
+	}
+	return fmt.Sprintf("frame{fin=%v rsv=%d op=0x%X masked=%v payload=%q%s}", w.Fin, w.RSV, w.Opcode, w.Masked, p, suffix)
+}
+
+// errRawTooBig stops decoding absurd lengths from a broken peer.
+var errRawTooBig = errors.New("rawpeer: frame payload larger than the decoder's limit")
+
+// readWireFrame decodes one frame from r without any protocol judgement
+// beyond what is needed to find its end.
+func readWireFrame(r io.Reader, maxPayload uint64) (wireFrame, error) {
+	var h [2]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return wireFrame{}, err
+	}
+	w := wireFrame{
+		Fin:    h[0]&0x80 != 0,
+		RSV:    (h[0] >> 4) & 0x7,
+		Opcode: h[0] & 0x0F,
+		Masked: h[1]&0x80 != 0,
+	}
+	n := uint64(h[1] & 0x7F)
+	switch n {
+	case 126:
+		var e [2]byte
+		if _, err := io.ReadFull(r, e[:]); err != nil {
+			return w, fmt.Errorf("rawpeer: reading 16-bit length: %w", err)
+		}
+		n, w.LenForm = uint64(binary.BigEndian.Uint16(e[:])), len16
+	case 127:
+		var e [8]byte
+		if _, err := io.ReadFull(r, e[:]); err != nil {
+			return w, fmt.Errorf("rawpeer: reading 64-bit length: %w", err)
+		}
+		n, w.LenForm = binary.BigEndian.Uint64(e[:]), len64
+	}
+	if n > maxPayload {
+		return w, fmt.Errorf("%w: %d", errRawTooBig, n)
+	}
+	var key [4]byte
+	if w.Masked {
+		if _, err := io.ReadFull(r, key[:]); err != nil {
+			return w, fmt.Errorf("rawpeer: reading mask key: %w", err)
+		}
+	}
+	w.Payload = make([]byte, n)
+	if _, err := io.ReadFull(r, w.Payload); err != nil {
+		return w, fmt.Errorf("rawpeer: reading %d-byte payload: %w", n, err)
+	}
+	if w.Masked {
+		for i := range w.Payload {
+			w.Payload[i] ^= key[i&3]
+		}
+	}
+	return w, nil
+}
+
+// checkWireFrame applies RFC 6455 rules to a frame the implementation under
+// test sent: no RSV bits (no extension is negotiated in these tests), a
+// known opcode, the expected masking, minimal length encoding, and the
+// control frame rules.
+func checkWireFrame(w wireFrame, wantMasked bool) error {
+	if w.RSV != 0 {
+		return fmt.Errorf("rawpeer: RSV bits %03b set on %v", w.RSV, w)
+	}
+	switch w.Opcode {
+	case opCont, opText, opBinary, opClose, opPing, opPong:
+	default:
+		return fmt.Errorf("rawpeer: reserved opcode in %v", w)
+	}
+	if w.Masked != wantMasked {
+		return fmt.Errorf("rawpeer: masked=%v, want %v: %v", w.Masked, wantMasked, w)
+	}
+	n := len(w.Payload)
+	if (w.LenForm == len16 && n < 126) || (w.LenForm == len64 && n < 0x10000) {
+		return fmt.Errorf("rawpeer: non-minimal length encoding of %d bytes", n)
+	}
+	if w.Opcode >= opClose {
+		if !w.Fin {
+			return fmt.Errorf("rawpeer: fragmented control frame %v", w)
+		}
+		if n > 125 {
+			return fmt.Errorf("rawpeer: control frame of %d bytes", n)
+		}
+	}
+	if w.Opcode == opClose && n > 0 {
+		if n == 1 {
+			return fmt.Errorf("rawpeer: close frame with a 1-byte payload")
+		}
+		code, reason := w.closeCode()
+		if !validCloseCodeOnWire(code) {
+			return fmt.Errorf("rawpeer: close code %d may not be sent", code)
+		}
+		if bad, _ := utf8Ref([]byte(reason)); bad >= 0 || !utf8RefComplete([]byte(reason)) {
+			return fmt.Errorf("rawpeer: close reason %q is not UTF-8", reason)
+		}
+	}
+	return nil
+}
+
+// validCloseCodeOnWire is RFC 6455 section 7.4 plus the IANA registry
+// (1012-1014 registered since).
+func validCloseCodeOnWire(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
+		return true
+	case code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
+}
+
+// rawConn is one raw WebSocket connection after the opening handshake.
+type rawConn struct {
+	tb   testing.TB
+	role rawRole
+	nc   net.Conn
+	br   *bufio.Reader
+	// ourMasked is whether frames from the implementation under test are
+	// expected masked (true when the raw peer is the server).
+	ourMasked bool
+}
+
+func newRawConn(tb testing.TB, role rawRole, nc net.Conn, br *bufio.Reader) *rawConn {
+	if tcp, ok := nc.(*net.TCPConn); ok {
+		_ = tcp.SetNoDelay(true) // keep split writes split
+	}
+	return &rawConn{tb: tb, role: role, nc: nc, br: br, ourMasked: role == rawServer}
+}
+
+// write writes b with a deadline. Errors are returned, not fatal: after the
+// implementation under test failed the connection, writes may fail.
+func (p *rawConn) write(b []byte) error {
+	_ = p.nc.SetWriteDeadline(time.Now().Add(rawDeadline))
+	_, err := p.nc.Write(b)
+	return err
+}
+
+// writeChunked writes b in pieces of chunk bytes with pause between them, to
+// exercise partial reads at every kind of boundary.
+func (p *rawConn) writeChunked(b []byte, chunk int, pause time.Duration) error {
+	for len(b) > 0 {
+		n := min(chunk, len(b))
+		if err := p.write(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+		if pause > 0 && len(b) > 0 {
+			time.Sleep(pause)
+		}
+	}
+	return nil
+}
+
+// send writes frames in one write.
+func (p *rawConn) send(fs ...rawFrame) error { return p.write(encodeAll(p.role, fs...)) }
+
+// readFrame reads one frame from the implementation under test and checks
+// it against the RFC (see checkWireFrame).
+func (p *rawConn) readFrame() (wireFrame, error) {
+	_ = p.nc.SetReadDeadline(time.Now().Add(rawDeadline))
+	w, err := readWireFrame(p.br, 64<<20)
+	if err != nil {
+		return w, err
+	}
+	return w, checkWireFrame(w, p.ourMasked)
+}
+
+// readFrameWithin is readFrame with a shorter deadline.
+func (p *rawConn) readFrameWithin(d time.Duration) (wireFrame, error) {
+	_ = p.nc.SetReadDeadline(time.Now().Add(d))
+	w, err := readWireFrame(p.br, 64<<20)
+	if err != nil {
+		return w, err
+	}
+	return w, checkWireFrame(w, p.ourMasked)
+}
+
+// readMessage reads one data message, reassembling fragments; it returns
+// the opcode, the payload and the payload size of each frame. Any control
+// frame in between is an error (callers that expect one read it first).
+func (p *rawConn) readMessage() (byte, []byte, []int, error) {
+	var (
+		op    byte
+		data  []byte
+		sizes []int
+	)
+	for {
+		w, err := p.readFrame()
+		if err != nil {
+			return op, data, sizes, err
+		}
+		switch {
+		case w.Opcode >= opClose:
+			return op, data, sizes, fmt.Errorf("rawpeer: control frame inside/instead of a data message: %v", w)
+		case len(sizes) == 0 && w.Opcode == opCont:
+			return op, data, sizes, fmt.Errorf("rawpeer: continuation frame without a message start: %v", w)
+		case len(sizes) > 0 && w.Opcode != opCont:
+			return op, data, sizes, fmt.Errorf("rawpeer: new message inside a fragmented one: %v", w)
+		}
+		if len(sizes) == 0 {
+			op = w.Opcode
+		}
+		data = append(data, w.Payload...)
+		sizes = append(sizes, len(w.Payload))
+		if w.Fin {
+			return op, data, sizes, nil
+		}
+	}
+}
+
+// isConnGone reports whether err means the other side closed or reset the
+// TCP connection.
+func isConnGone(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, net.ErrClosed)
+}
+
+// expectDrop reads until the implementation under test closes the TCP
+// connection. Any frame before that is an error; so is the deadline.
+func (p *rawConn) expectDrop(within time.Duration) error {
+	_ = p.nc.SetReadDeadline(time.Now().Add(within))
+	var one [1]byte
+	n, err := p.br.Read(one[:])
+	if n > 0 {
+		// Decode what follows for a useful message.
+		rest, _ := readWireFrame(io.MultiReader(bytes.NewReader(one[:]), p.br), 1<<20)
+		return fmt.Errorf("rawpeer: expected the TCP connection to be dropped, got %v", rest)
+	}
+	if isConnGone(err) {
+		return nil
+	}
+	return fmt.Errorf("rawpeer: expected the TCP connection to be dropped within %v: %w", within, err)
+}
+
+// close drops the TCP connection (the raw peer's side).
+func (p *rawConn) close() { _ = p.nc.Close() }
+
+// wsAccept computes Sec-WebSocket-Accept for key (RFC 6455 section 4.2.2).
+func wsAccept(key string) string {
+	h := sha1.Sum([]byte(key + wsGUID))
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// headerHasToken reports whether a comma-separated header holds token,
+// case-insensitively.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rawDialConn opens a TCP connection to addr and performs the opening
+// handshake by hand, checking the 101 answer. extra lines (already
+// formatted "Name: value") are added to the request.
+func rawDialConn(tb testing.TB, addr, path string, extra ...string) (*rawConn, *http.Response, error) {
+	nc, err := net.DialTimeout("tcp", addr, rawDeadline)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rawpeer: dial %s: %w", addr, err)
+	}
+	key := base64.StdEncoding.EncodeToString([]byte("conformance-key!")) // 16 bytes
+	var req strings.Builder
+	fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", path, addr)
+	fmt.Fprintf(&req, "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", key)
+	for _, l := range extra {
+		req.WriteString(l + "\r\n")
+	}
+	req.WriteString("\r\n")
+	_ = nc.SetDeadline(time.Now().Add(rawDeadline))
+	if _, err := io.WriteString(nc, req.String()); err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("rawpeer: writing upgrade request: %w", err)
+	}
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("rawpeer: reading upgrade response: %w", err)
+	}
+	_ = nc.SetDeadline(time.Time{})
+	switch {
+	case resp.StatusCode != http.StatusSwitchingProtocols:
+		nc.Close()
+		return nil, resp, fmt.Errorf("rawpeer: upgrade answered %s", resp.Status)
+	case !headerHasToken(resp.Header, "Upgrade", "websocket"):
+		nc.Close()
+		return nil, resp, fmt.Errorf("rawpeer: 101 without Upgrade: websocket (%v)", resp.Header)
+	case !headerHasToken(resp.Header, "Connection", "upgrade"):
+		nc.Close()
+		return nil, resp, fmt.Errorf("rawpeer: 101 without Connection: Upgrade (%v)", resp.Header)
+	case resp.Header.Get("Sec-WebSocket-Accept") != wsAccept(key):
+		nc.Close()
+		return nil, resp, fmt.Errorf("rawpeer: Sec-WebSocket-Accept %q, want %q", resp.Header.Get("Sec-WebSocket-Accept"), wsAccept(key))
+	}
+	return newRawConn(tb, rawClient, nc, br), resp, nil
+}
+
+// rawDial is rawDialConn that fails the test on error and closes the
+// connection at cleanup.
+func rawDial(tb testing.TB, addr string) *rawConn {
+	tb.Helper()
+	p, _, err := rawDialConn(tb, addr, "/")
+	require.NoError(tb, err)
+	tb.Cleanup(p.close)
+	return p
+}
+
+// rawHTTP sends a hand-written HTTP request to addr and returns the parsed
+// response with its body read (at most 64 KiB).
+func rawHTTP(tb testing.TB, addr, request string) (*http.Response, string) {
+	tb.Helper()
+	nc, err := net.DialTimeout("tcp", addr, rawDeadline)
+	require.NoError(tb, err)
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(rawDeadline))
+	_, err = io.WriteString(nc, request)
+	require.NoError(tb, err)
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	require.NoError(tb, err)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	return resp, string(body)
+}
+
+// rawUpgradeResponder writes the raw server's answer to an upgrade request.
+// accept is the correct Sec-WebSocket-Accept value. It returns false when
+// the connection must not go on to WebSocket frames.
+type rawUpgradeResponder func(w io.Writer, req *http.Request, accept string) bool
+
+// rawAnswer101 is the correct answer.
+func rawAnswer101(w io.Writer, _ *http.Request, accept string) bool {
+	_, err := fmt.Fprintf(w, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept)
+	return err == nil
+}
+
+// rawServerResult is what the raw server's accept goroutine hands back.
+type rawServerResult struct {
+	conn *rawConn
+	req  *http.Request
+	err  error
+}
+
+// startRawServer listens on loopback and serves exactly one connection: it
+// reads the client's upgrade request by hand, checks it against RFC 6455
+// section 4.1, answers with respond and hands the connection over. It
+// returns the ws:// URL and a function that waits for the connection.
+func startRawServer(tb testing.TB, respond rawUpgradeResponder) (string, func() (*rawConn, *http.Request, error)) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = ln.Close() })
+	ch := make(chan rawServerResult, 1)
+	go func() {
+		nc, err := ln.Accept()
+		_ = ln.Close()
+		if err != nil {
+			ch <- rawServerResult{err: fmt.Errorf("rawpeer: accept: %w", err)}
+			return
+		}
+		_ = nc.SetDeadline(time.Now().Add(rawDeadline))
+		br := bufio.NewReader(nc)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			_ = nc.Close()
+			ch <- rawServerResult{err: fmt.Errorf("rawpeer: reading upgrade request: %w", err)}
+			return
+		}
+		key := req.Header.Get("Sec-WebSocket-Key")
+		var problem error
+		switch raw, decErr := base64.StdEncoding.DecodeString(key); {
+		case req.Method != http.MethodGet:
+			problem = fmt.Errorf("rawpeer: upgrade method %s", req.Method)
+		case !headerHasToken(req.Header, "Upgrade", "websocket"):
+			problem = fmt.Errorf("rawpeer: request without Upgrade: websocket")
+		case !headerHasToken(req.Header, "Connection", "upgrade"):
+			problem = fmt.Errorf("rawpeer: request without Connection: Upgrade")
+		case len(req.Header.Values("Sec-WebSocket-Version")) != 1 || req.Header.Get("Sec-WebSocket-Version") != "13":
+			problem = fmt.Errorf("rawpeer: Sec-WebSocket-Version %q", req.Header.Values("Sec-WebSocket-Version"))
+		case decErr != nil || len(raw) != 16:
+			problem = fmt.Errorf("rawpeer: Sec-WebSocket-Key %q is not 16 bytes in base64", key)
+		case req.Host == "":
+			problem = fmt.Errorf("rawpeer: request without Host")
+		}
+		if !respond(nc, req, wsAccept(key)) {
+			_ = nc.Close()
+			ch <- rawServerResult{req: req, err: problem}
+			return
+		}
+		_ = nc.SetDeadline(time.Time{})
+		ch <- rawServerResult{conn: newRawConn(tb, rawServer, nc, br), req: req, err: problem}
+	}()
+	url := "ws://" + ln.Addr().String() + "/conformance"
+	wait := func() (*rawConn, *http.Request, error) {
+		select {
+		case r := <-ch:
+			if r.conn != nil {
+				tb.Cleanup(r.conn.close)
+			}
+			return r.conn, r.req, r.err
+		case <-time.After(rawDeadline):
+			return nil, nil, errors.New("rawpeer: no connection to the raw server")
+		}
+	}
+	return url, wait
+}
+
+// utf8Ref is the test suite's own incremental UTF-8 reference (RFC 3629,
+// Unicode table 3-7). It returns the index of the first byte at which b
+// stops being a prefix of valid UTF-8 (-1 when it never does) and the state
+// to continue from.
+func utf8Ref(b []byte) (int, utf8RefState) {
+	var s utf8RefState
+	for i, c := range b {
+		if !s.step(c) {
+			return i, s
+		}
+	}
+	return -1, s
+}
+
+// utf8RefComplete reports whether b is valid UTF-8 ending on a code point.
+func utf8RefComplete(b []byte) bool {
+	bad, s := utf8Ref(b)
+	return bad < 0 && s.need == 0
+}
+
+// utf8RefState: need continuation bytes still expected; lo, hi the range of
+// the next one.
+type utf8RefState struct {
+	need   int
+	lo, hi byte
+}
+
+func (s *utf8RefState) step(c byte) bool {
+	if s.need > 0 {
+		if c < s.lo || c > s.hi {
+			return false
+		}
+		s.need--
+		s.lo, s.hi = 0x80, 0xBF
+		return true
+	}
+	s.lo, s.hi = 0x80, 0xBF
+	switch {
+	case c <= 0x7F:
+	case c >= 0xC2 && c <= 0xDF:
+		s.need = 1
+	case c == 0xE0:
+		s.need, s.lo = 2, 0xA0
+	case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
+		s.need = 2
+	case c == 0xED:
+		s.need, s.hi = 2, 0x9F
+	case c == 0xF0:
+		s.need, s.lo = 3, 0x90
+	case c >= 0xF1 && c <= 0xF3:
+		s.need = 3
+	case c == 0xF4:
+		s.need, s.hi = 3, 0x8F
+	default:
+		return false
+	}
+	return true
+}
