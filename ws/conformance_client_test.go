@@ -1,0 +1,97 @@
+//go:build wsconformance
+
+package ws
+
+// Conformance of our client: the raw peer is a server that answers the
+// opening handshake by hand and then plays hand-built frames.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestConformanceClient runs the shared cases and the client-only ones
+// against our client.
+func TestConformanceClient(t *testing.T) {
+	t.Parallel()
+	runConfTable(t, rawServer, append(sharedCases(), clientOnlyCases()...))
+}
+
+// clientOnlyCases: masking rules of a client and the wait for the server
+// to drop TCP.
+func clientOnlyCases() []confCase {
+	dropTimeout := func(o *Options) { o.ServerConnectionDropTimeout = 300 * time.Millisecond }
+	return []confCase{
+		failCase("11-mask/masked-server-text", 1002, send(rfText("hello").masked(true))),
+		failCase("11-mask/masked-server-ping", 1002, send(rfPing("hello").masked(true))),
+		failCase("11-mask/masked-server-close", 1002, send(rfClose(1000, "bye").masked(true))),
+		failCase("11-mask/masked-server-after-message", 1002, send(rfText("first"), rfText("second").masked(true)), expectText("first")),
+		okCase("11-mask/masked-server-accepted", send(rfText("hello").masked(true), rfPing("p").masked(true)),
+			expectText("hello"), expectPong("p")).
+			with(func(o *Options) { o.AcceptMaskedServerFrames = true }),
+		okCase("11-mask/client-frames-unmasked-when-off", expectOurMasked(false), send(rfText("hello")), expectText("hello")).
+			with(func(o *Options) { o.MaskClientFrames = false }),
+		// We close, the server replies but never drops TCP: we drop after
+		// ServerConnectionDropTimeout, and that is not clean.
+		{name: "13-timeout/server-connection-drop-ours", opts: dropTimeout,
+			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
+				expectCloseReason(1000, "bye"), send(rfClose(1000, "ok")), expectDropAfter(200 * time.Millisecond)},
+			want: wantUnclean()},
+		// The server closes, we reply, it never drops TCP.
+		{name: "13-timeout/server-connection-drop-theirs", opts: dropTimeout,
+			steps: []step{send(rfClose(1000, "done")), expectCloseReason(1000, ""), expectDropAfter(200 * time.Millisecond)},
+			want:  wantUnclean()},
+		// The server drops at once after its close: clean.
+		{name: "13-timeout/server-drops-at-once", opts: dropTimeout,
+			steps: []step{send(rfClose(1000, "done")), expectCloseReason(1000, ""), peerDrop()},
+			want:  wantClean(1000, "done")},
+	}
+}
+
+// TestConformanceClientHandshakeErrors: Dial fails on a bad answer.
+func TestConformanceClientHandshakeErrors(t *testing.T) {
+	t.Parallel()
+	answer := func(status, headers string) rawUpgradeResponder {
+		return func(w io.Writer, _ *http.Request, accept string) bool {
+			_, _ = fmt.Fprintf(w, "HTTP/1.1 %s\r\n%s\r\n", status, fmt.Sprintf(headers, accept))
+			return true
+		}
+	}
+	const good = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n"
+	cases := []struct {
+		name    string
+		respond rawUpgradeResponder
+	}{
+		{"wrong-accept", answer("101 Switching Protocols", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x%s\r\n")},
+		{"status-200", answer("200 OK", good+"Content-Length: 0\r\n")},
+		{"status-403", answer("403 Forbidden", "Content-Length: 0\r\n%.0s")},
+		{"no-upgrade-header", answer("101 Switching Protocols", "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n")},
+		{"no-connection-header", answer("101 Switching Protocols", "Upgrade: websocket\r\nSec-WebSocket-Accept: %s\r\n")},
+		{"unoffered-subprotocol", answer("101 Switching Protocols", good+"Sec-WebSocket-Protocol: chat\r\n")},
+		{"unoffered-extension", answer("101 Switching Protocols", good+"Sec-WebSocket-Extensions: x-foo\r\n")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			url, wait := startRawServer(t, c.respond)
+			h := newConfHandler()
+			ctx, cancel := context.WithTimeout(context.Background(), rawDeadline)
+			defer cancel()
+			conn, err := Dial(ctx, url, h, confOptions())
+			if conn != nil {
+				_ = conn.CloseNow()
+			}
+			require.Error(t, err)
+			assert.Nil(t, conn)
+			assert.EqualValues(t, 0, h.openCount.Load(), "OnOpen after a failed handshake")
+			_, _, _ = wait()
+		})
+	}
+}

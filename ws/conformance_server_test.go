@@ -1,0 +1,86 @@
+//go:build wsconformance
+
+package ws
+
+// Conformance of our server: the raw peer is a client that does the
+// opening handshake by hand and then plays hand-built frames.
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestConformanceServer runs the shared cases and the server-only ones
+// against our server.
+func TestConformanceServer(t *testing.T) {
+	t.Parallel()
+	runConfTable(t, rawClient, append(sharedCases(), serverOnlyCases()...))
+}
+
+// serverOnlyCases are the masking rules of a server.
+func serverOnlyCases() []confCase {
+	return []confCase{
+		failCase("11-mask/unmasked-text", 1002, send(rfText("hello").masked(false))),
+		failCase("11-mask/unmasked-ping", 1002, send(rfPing("hello").masked(false))),
+		failCase("11-mask/unmasked-continuation", 1002, send(rfText("frag").more(), rfCont("ment").masked(false))),
+		failCase("11-mask/unmasked-close", 1002, send(rfClose(1000, "bye").masked(false))),
+		failCase("11-mask/unmasked-after-message", 1002, send(rfText("first"), rfText("second").masked(false)), expectText("first")),
+		okCase("11-mask/unmasked-allowed", send(rfText("hello").masked(false), rfPing("p").masked(false)),
+			expectText("hello"), expectPong("p")).
+			with(func(o *Options) { o.RequireMaskedClientFrames = false }),
+		okCase("11-mask/masked-still-allowed-when-not-required", send(rfText("hello")), expectText("hello")).
+			with(func(o *Options) { o.RequireMaskedClientFrames = false }),
+		okCase("11-mask/mask-server-frames", expectOurMasked(true), send(rfText("hello")), expectText("hello")).
+			with(func(o *Options) { o.MaskServerFrames = true }),
+	}
+}
+
+// TestConformanceServerHandshakeErrors: a few opening handshake failures,
+// written by hand (the handshake's own tests cover more).
+func TestConformanceServerHandshakeErrors(t *testing.T) {
+	t.Parallel()
+	h := newConfHandler()
+	addr := startOurServer(t, confOptions(), h)
+	req := func(method, extra string) string {
+		return fmt.Sprintf("%s / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n", method, addr, extra)
+	}
+	const key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	cases := []struct {
+		name    string
+		request string
+		status  int
+		header  string // header that must be present
+		value   string
+	}{
+		{"version-8", req("GET", key+"Sec-WebSocket-Version: 8\r\n"), http.StatusUpgradeRequired, "Sec-WebSocket-Version", "13"},
+		{"version-missing", req("GET", key), http.StatusBadRequest, "", ""},
+		{"key-too-short", req("GET", "Sec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 13\r\n"), http.StatusBadRequest, "", ""},
+		{"key-missing", req("GET", "Sec-WebSocket-Version: 13\r\n"), http.StatusBadRequest, "", ""},
+		{"post", req("POST", key+"Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n"), http.StatusMethodNotAllowed, "Allow", "GET"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, _ := rawHTTP(t, addr, c.request)
+			assert.Equal(t, c.status, resp.StatusCode, "status %s", resp.Status)
+			if c.header != "" {
+				assert.Equal(t, c.value, resp.Header.Get(c.header), "header %s", c.header)
+			}
+			assert.Empty(t, resp.Header.Get("Sec-WebSocket-Accept"))
+		})
+	}
+	// The RFC 6455 1.3 example key gets the example answer.
+	resp, _ := rawHTTP(t, addr, req("GET", key+"Sec-WebSocket-Version: 13\r\n"))
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	assert.Equal(t, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", resp.Header.Get("Sec-WebSocket-Accept"))
+	select {
+	case <-h.opened:
+	case <-time.After(rawDeadline):
+		t.Fatal("OnOpen not called after a good handshake")
+	}
+	assert.EqualValues(t, 1, h.openCount.Load(), "only the good handshake opens a connection")
+}
