@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -187,6 +188,31 @@ func sendPartial(f rawFrame, n int) step {
 		b := f.encode(e.role)
 		if err := e.p.write(b[:len(b)-(len(f.Payload)-n)]); err != nil {
 			e.t.Logf("sendPartial: %v", err)
+		}
+	}
+}
+
+// sendRandomSplit writes the frames' bytes cut at random boundaries (a
+// seeded generator, so a failure can be replayed) with short random pauses,
+// so our reader meets partial headers, keys and payloads everywhere.
+func sendRandomSplit(seed uint64, fs ...rawFrame) step {
+	return func(e *confEnv) {
+		rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+		b := rawEncodeAll(e.role, fs...)
+		for len(b) > 0 {
+			n := 1 + rng.IntN(16)
+			if rng.IntN(8) == 0 {
+				n = 1 + rng.IntN(4096)
+			}
+			n = min(n, len(b))
+			if err := e.p.write(b[:n]); err != nil {
+				e.t.Logf("sendRandomSplit: %v", err)
+				return
+			}
+			b = b[n:]
+			if rng.IntN(4) == 0 {
+				time.Sleep(time.Duration(rng.IntN(200)) * time.Microsecond)
+			}
 		}
 	}
 }
@@ -573,9 +599,63 @@ func framingCases() []confCase {
 		okCase("1-framing/many-small-messages",
 			send(rfText("m1"), rfText("m2"), rfText("m3"), rfText("m4"), rfText("m5")),
 			expectText("m1"), expectText("m2"), expectText("m3"), expectText("m4"), expectText("m5")),
+		okCase("1-framing/random-split-stream-1", randomStream(1)...),
+		okCase("1-framing/random-split-stream-2", randomStream(2)...),
+		okCase("1-framing/random-split-stream-3", randomStream(3)...),
 		okCase("1-framing/mask-key-zero", send(rfText("zero key").withKey([4]byte{0, 0, 0, 1})), expectText("zero key")),
 	)
 	return cs
+}
+
+// randomStream is a mixed stream of messages, fragments and pings written
+// at random boundaries, and the echoes and pongs it must produce.
+func randomStream(seed uint64) []step {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	var fs []rawFrame
+	var want []step
+	for i := range 40 {
+		n := rng.IntN(300)
+		if i%10 == 9 {
+			n = 70000
+		}
+		switch rng.IntN(4) {
+		case 0:
+			p := pattern(n, true)
+			fs = append(fs, rfOf(rawOpText, p))
+			want = append(want, expectMsg(rawOpText, p))
+		case 1:
+			p := pattern(n, false)
+			fs = append(fs, rfBin(p))
+			want = append(want, expectMsg(rawOpBinary, p))
+		case 2:
+			p := []byte(strings.Repeat("κόσμε", 1+n/10))
+			cut := rng.IntN(len(p))
+			ping := fmt.Sprintf("ping-%d", i)
+			fs = append(fs, rfOf(rawOpText, p[:cut]).more(), rfPing(ping), rfCont(string(p[cut:])))
+			want = append(want, expectPong(ping), expectMsg(rawOpText, p))
+		default:
+			ping := fmt.Sprintf("ping-%d", i)
+			fs = append(fs, rfPing(ping))
+			want = append(want, expectPong(ping))
+		}
+	}
+	// Written from a goroutine while the echoes are read: our side may
+	// block on sending echoes until the raw peer reads them.
+	done := make(chan struct{})
+	start := func(e *confEnv) {
+		go func() {
+			defer close(done)
+			sendRandomSplit(seed, fs...)(e)
+		}()
+	}
+	wait := func(e *confEnv) {
+		select {
+		case <-done:
+		case <-time.After(rawDeadline):
+			e.t.Fatal("random-split writer did not finish")
+		}
+	}
+	return append(append([]step{start}, want...), wait)
 }
 
 // 2: pings and pongs.
@@ -605,6 +685,14 @@ func pingCases() []confCase {
 			expectEvents(`pong("")`, `ping("barrier")`),
 		okCase("2-ping/10-in-a-row", append([]step{send(ten...)}, tenPongs...)...).expectEvents(tenEvents...),
 		okCase("2-ping/10-in-a-row-chopped", append([]step{sendChunked(1, 0, ten...)}, tenPongs...)...),
+		// Our side pings; the raw peer answers; OnPong sees it.
+		okCase("2-ping/ours-answered", ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendPing([]byte("ours"))) }),
+			expectPing("ours"), send(rfPong("ours"), rfPing("barrier")), expectPong("barrier")).
+			expectEvents(`pong("ours")`, `ping("barrier")`),
+		okCase("2-ping/ours-126-refused", ourDo(func(t *testing.T, c *Conn) {
+			require.Error(t, c.SendPing(pattern(126, false)))
+			require.Error(t, c.SendPong(pattern(126, false)))
+		}), send(rfPing("barrier")), expectPong("barrier")),
 		okCase("2-ping/then-message", send(rfPing("p"), rfText("t")), expectPong("p"), expectText("t")),
 	}
 }
