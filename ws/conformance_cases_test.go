@@ -125,6 +125,7 @@ type confEnv struct {
 	h    *confHandler
 	role rawRole // the raw peer's role
 	opts *Options
+	mark time.Time // set by markTime
 }
 
 // our returns our side's connection (available once OnOpen ran).
@@ -306,14 +307,18 @@ func expectDrop() step {
 	}
 }
 
+// markTime notes the time, for expectDropAfter.
+func markTime() step { return func(e *confEnv) { e.mark = time.Now() } }
+
 // expectDropAfter is expectDrop that also checks the drop did not come
-// sooner than min after the step started (a timeout of ours at work).
+// sooner than min after markTime (one of our timeouts at work: mark before
+// the action that starts the timer).
 func expectDropAfter(min time.Duration) step {
 	return func(e *confEnv) {
 		e.t.Helper()
-		start := time.Now()
+		require.False(e.t, e.mark.IsZero(), "expectDropAfter without markTime")
 		require.NoError(e.t, e.p.expectDrop(rawDeadline))
-		require.GreaterOrEqual(e.t, time.Since(start), min, "dropped before the timeout")
+		require.GreaterOrEqual(e.t, time.Since(e.mark), min, "dropped before the timeout")
 	}
 }
 
@@ -1095,17 +1100,17 @@ func timeoutCases() []confCase {
 		// The raw peer never answers our close: we drop after
 		// CloseHandshakeTimeout.
 		{name: "13-timeout/close-handshake-timeout", opts: short,
-			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
-				expectCloseReason(1000, "bye"), expectDropAfter(200 * time.Millisecond)},
+			steps: []step{markTime(), ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
+				expectCloseReason(1000, "bye"), expectDropAfter(250 * time.Millisecond)},
 			want: wantUnclean()},
 		// Same after a failure (FailByDrop off): the peer does not reply.
 		{name: "13-timeout/close-handshake-timeout-after-fail", opts: short,
-			steps: []step{send(rfOf(0xB, nil)), expectClose(1002), expectDropAfter(200 * time.Millisecond)},
+			steps: []step{markTime(), send(rfOf(0xB, nil)), expectClose(1002), expectDropAfter(250 * time.Millisecond)},
 			want:  wantUnclean()},
 		// The peer answers only with data: still no close, still dropped.
 		{name: "13-timeout/close-handshake-timeout-peer-sends-data", opts: short,
-			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
-				expectCloseReason(1000, "bye"), send(rfText("still talking"), rfPing("p")), expectDropAfter(200 * time.Millisecond)},
+			steps: []step{markTime(), ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
+				expectCloseReason(1000, "bye"), send(rfText("still talking"), rfPing("p")), expectDropAfter(250 * time.Millisecond)},
 			want: wantUnclean()},
 	}
 }

@@ -42,11 +42,11 @@ func clientOnlyCases() []confCase {
 		// ServerConnectionDropTimeout, and that is not clean.
 		{name: "13-timeout/server-connection-drop-ours", opts: dropTimeout,
 			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
-				expectCloseReason(1000, "bye"), send(rfClose(1000, "ok")), expectDropAfter(200 * time.Millisecond)},
+				expectCloseReason(1000, "bye"), markTime(), send(rfClose(1000, "ok")), expectDropAfter(250 * time.Millisecond)},
 			want: wantUnclean()},
 		// The server closes, we reply, it never drops TCP.
 		{name: "13-timeout/server-connection-drop-theirs", opts: dropTimeout,
-			steps: []step{send(rfClose(1000, "done")), expectCloseReason(1000, ""), expectDropAfter(200 * time.Millisecond)},
+			steps: []step{markTime(), send(rfClose(1000, "done")), expectCloseReason(1000, ""), expectDropAfter(250 * time.Millisecond)},
 			want:  wantUnclean()},
 		// The server drops at once after its close: clean.
 		{name: "13-timeout/server-drops-at-once", opts: dropTimeout,

@@ -24,36 +24,36 @@ func TestRawFrameEncodeRFCExamples(t *testing.T) {
 		role rawRole
 		want []byte
 	}{
-		{"unmasked text Hello", textFrame("Hello"), rawServer, []byte{0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f}},
-		{"masked text Hello", textFrame("Hello").withKey(key), rawClient,
+		{"unmasked text Hello", rfText("Hello"), rawServer, []byte{0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f}},
+		{"masked text Hello", rfText("Hello").withKey(key), rawClient,
 			[]byte{0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}},
-		{"fragment 1", textFrame("Hel").more(), rawServer, []byte{0x01, 0x03, 0x48, 0x65, 0x6c}},
-		{"fragment 2", contFrame("lo"), rawServer, []byte{0x80, 0x02, 0x6c, 0x6f}},
-		{"unmasked ping", pingFrame("Hello"), rawServer, []byte{0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f}},
-		{"masked pong", pongFrame("Hello").withKey(key), rawClient,
+		{"fragment 1", rfText("Hel").more(), rawServer, []byte{0x01, 0x03, 0x48, 0x65, 0x6c}},
+		{"fragment 2", rfCont("lo"), rawServer, []byte{0x80, 0x02, 0x6c, 0x6f}},
+		{"unmasked ping", rfPing("Hello"), rawServer, []byte{0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f}},
+		{"masked pong", rfPong("Hello").withKey(key), rawClient,
 			[]byte{0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}},
-		{"rsv and forced mask off", textFrame("").rsv(rsv1 | rsv3).masked(false), rawClient, []byte{0xD1, 0x00}},
-		{"forced mask on", binFrame(nil).masked(true).withKey(key), rawServer, []byte{0x82, 0x80, 0x37, 0xfa, 0x21, 0x3d}},
-		{"16-bit forced", binFrame([]byte{1}).lenEnc(len16), rawServer, []byte{0x82, 0x7E, 0x00, 0x01, 0x01}},
-		{"64-bit forced", binFrame([]byte{1}).lenEnc(len64), rawServer, []byte{0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0, 1, 0x01}},
-		{"announce only", binFrame(nil).announce(1 << 40), rawServer, []byte{0x82, 0x7F, 0, 0, 0x01, 0, 0, 0, 0, 0}},
-		{"close 1000 bye", closeFrame(1000, "bye"), rawServer, []byte{0x88, 0x05, 0x03, 0xE8, 'b', 'y', 'e'}},
+		{"rsv and forced mask off", rfText("").rsv(rawRSV1 | rawRSV3).masked(false), rawClient, []byte{0xD1, 0x00}},
+		{"forced mask on", rfBin(nil).masked(true).withKey(key), rawServer, []byte{0x82, 0x80, 0x37, 0xfa, 0x21, 0x3d}},
+		{"16-bit forced", rfBin([]byte{1}).withLen(rawLen16), rawServer, []byte{0x82, 0x7E, 0x00, 0x01, 0x01}},
+		{"64-bit forced", rfBin([]byte{1}).withLen(rawLen64), rawServer, []byte{0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0, 1, 0x01}},
+		{"announce only", rfBin(nil).announce(1 << 40), rawServer, []byte{0x82, 0x7F, 0, 0, 0x01, 0, 0, 0, 0, 0}},
+		{"close 1000 bye", rfClose(1000, "bye"), rawServer, []byte{0x88, 0x05, 0x03, 0xE8, 'b', 'y', 'e'}},
 	}
 	for _, c := range cases {
 		assert.Equal(t, c.want, c.f.encode(c.role), c.name)
 	}
 	// Lengths at the encoding boundaries: header size and announced length.
 	for _, n := range []int{0, 125, 126, 127, 65535, 65536} {
-		b := binFrame(make([]byte, n)).encode(rawServer)
+		b := rfBin(make([]byte, n)).encode(rawServer)
 		hdr := map[bool]int{true: 2, false: 4}[n <= 125]
 		if n > 65535 {
 			hdr = 10
 		}
 		assert.Len(t, b, hdr+n, "length %d", n)
-		w, err := readWireFrame(bytes.NewReader(b), 1<<20)
+		w, err := rawReadFrame(bytes.NewReader(b), 1<<20)
 		require.NoError(t, err)
 		assert.Len(t, w.Payload, n)
-		assert.NoError(t, checkWireFrame(w, false), "length %d", n)
+		assert.NoError(t, rawCheckFrame(w, false), "length %d", n)
 	}
 }
 
@@ -63,23 +63,23 @@ func TestRawFrameCheckRejects(t *testing.T) {
 		name string
 		b    []byte
 	}{
-		{"rsv", textFrame("x").rsv(rsv2).encode(rawServer)},
-		{"opcode 3", frameOf(3, nil).encode(rawServer)},
-		{"masked from server", textFrame("x").encode(rawClient)},
-		{"non-minimal 16", textFrame("x").lenEnc(len16).encode(rawServer)},
-		{"non-minimal 64", textFrame("x").lenEnc(len64).encode(rawServer)},
-		{"fragmented ping", pingFrame("x").more().encode(rawServer)},
-		{"long ping", frameOf(opPing, make([]byte, 126)).encode(rawServer)},
-		{"1-byte close", frameOf(opClose, []byte{3}).encode(rawServer)},
-		{"close 1005", closeFrame(1005, "").encode(rawServer)},
-		{"close bad reason", closeFrame(1000, "\xff").encode(rawServer)},
+		{"rsv", rfText("x").rsv(rawRSV2).encode(rawServer)},
+		{"opcode 3", rfOf(3, nil).encode(rawServer)},
+		{"masked from server", rfText("x").encode(rawClient)},
+		{"non-minimal 16", rfText("x").withLen(rawLen16).encode(rawServer)},
+		{"non-minimal 64", rfText("x").withLen(rawLen64).encode(rawServer)},
+		{"fragmented ping", rfPing("x").more().encode(rawServer)},
+		{"long ping", rfOf(rawOpPing, make([]byte, 126)).encode(rawServer)},
+		{"1-byte close", rfOf(rawOpClose, []byte{3}).encode(rawServer)},
+		{"close 1005", rfClose(1005, "").encode(rawServer)},
+		{"close bad reason", rfClose(1000, "\xff").encode(rawServer)},
 	}
 	for _, c := range bad {
-		w, err := readWireFrame(bytes.NewReader(c.b), 1<<20)
+		w, err := rawReadFrame(bytes.NewReader(c.b), 1<<20)
 		require.NoError(t, err, c.name)
-		assert.Error(t, checkWireFrame(w, false), c.name)
+		assert.Error(t, rawCheckFrame(w, false), c.name)
 	}
-	_, err := readWireFrame(bytes.NewReader(binFrame(nil).announce(1<<40).encode(rawServer)), 1<<20)
+	_, err := rawReadFrame(bytes.NewReader(rfBin(nil).announce(1<<40).encode(rawServer)), 1<<20)
 	assert.ErrorIs(t, err, errRawTooBig)
 }
 
@@ -98,28 +98,28 @@ func TestRawPeerLoopback(t *testing.T) {
 	for i := range payload {
 		payload[i] = byte(i * 7)
 	}
-	stream := encodeAll(rawClient, binFrame(payload), textFrame("κόσμε").more(), contFrame("!"), pingFrame("p"))
+	stream := rawEncodeAll(rawClient, rfBin(payload), rfText("κόσμε").more(), rfCont("!"), rfPing("p"))
 	for _, chunk := range []int{1, 2, 3, 997, len(stream)} {
 		errc := make(chan error, 1)
 		go func() { errc <- cli.writeChunked(stream, chunk, 0) }()
 		srv.ourMasked = true
 		op, got, sizes, err := srv.readMessage()
 		require.NoError(t, err, "chunk %d", chunk)
-		assert.Equal(t, opBinary, op)
+		assert.Equal(t, rawOpBinary, op)
 		assert.Equal(t, payload, got)
 		assert.Equal(t, []int{70000}, sizes)
 		op, got, sizes, err = srv.readMessage()
 		require.NoError(t, err)
-		assert.Equal(t, opText, op)
+		assert.Equal(t, rawOpText, op)
 		assert.Equal(t, "κόσμε!", string(got))
 		assert.Equal(t, []int{len("κόσμε"), 1}, sizes)
 		w, err := srv.readFrame()
 		require.NoError(t, err)
-		assert.Equal(t, opPing, w.Opcode)
+		assert.Equal(t, rawOpPing, w.Opcode)
 		require.NoError(t, <-errc)
 	}
 	// Server to client: unmasked, and a drop is seen as such.
-	require.NoError(t, srv.send(closeFrame(1000, "bye")))
+	require.NoError(t, srv.send(rfClose(1000, "bye")))
 	w, err := cli.readFrame()
 	require.NoError(t, err)
 	code, reason := w.closeCode()
@@ -145,16 +145,16 @@ func TestRawServerRejectsBadUpgrade(t *testing.T) {
 func TestUTF8Reference(t *testing.T) {
 	t.Parallel()
 	check := func(b []byte) {
-		bad, _ := utf8Ref(b)
-		complete := utf8RefComplete(b)
+		bad, _ := rawUTF8(b)
+		complete := rawUTF8Complete(b)
 		if complete != utf8.Valid(b) {
-			t.Fatalf("utf8Ref(% x): complete=%v, utf8.Valid=%v", b, complete, utf8.Valid(b))
+			t.Fatalf("rawUTF8(% x): complete=%v, utf8.Valid=%v", b, complete, utf8.Valid(b))
 		}
 		if bad >= 0 {
 			// A prefix that failed can never be completed; one byte less
 			// must still be a valid prefix.
-			if b2, _ := utf8Ref(b[:bad]); b2 >= 0 {
-				t.Fatalf("utf8Ref(% x): failure index %d is not the first", b, bad)
+			if b2, _ := rawUTF8(b[:bad]); b2 >= 0 {
+				t.Fatalf("rawUTF8(% x): failure index %d is not the first", b, bad)
 			}
 		}
 	}

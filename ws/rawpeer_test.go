@@ -31,25 +31,25 @@ import (
 // broken implementation under test fails a case instead of hanging it.
 const rawDeadline = 5 * time.Second
 
-// wsGUID is the RFC 6455 section 1.3 magic string.
-const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+// rawGUID is the RFC 6455 section 1.3 magic string.
+const rawGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // Opcodes (RFC 6455 section 5.2), spelled out here so the tests do not
 // depend on the engine's constants.
 const (
-	opCont   byte = 0x0
-	opText   byte = 0x1
-	opBinary byte = 0x2
-	opClose  byte = 0x8
-	opPing   byte = 0x9
-	opPong   byte = 0xA
+	rawOpCont   byte = 0x0
+	rawOpText   byte = 0x1
+	rawOpBinary byte = 0x2
+	rawOpClose  byte = 0x8
+	rawOpPing   byte = 0x9
+	rawOpPong   byte = 0xA
 )
 
 // RSV bits as they sit in the 3-bit RSV field of rawFrame.RSV.
 const (
-	rsv1 byte = 4
-	rsv2 byte = 2
-	rsv3 byte = 1
+	rawRSV1 byte = 4
+	rawRSV2 byte = 2
+	rawRSV3 byte = 1
 )
 
 // rawRole is the role the raw peer plays: rawClient talks to our server,
@@ -68,65 +68,65 @@ func (r rawRole) String() string {
 	return "raw-server"
 }
 
-// maskMode says whether a raw frame is masked: by role (client frames
+// rawMaskMode says whether a raw frame is masked: by role (client frames
 // masked, server frames not), or forced on or off.
-type maskMode int
+type rawMaskMode int
 
 const (
-	maskByRole maskMode = iota
-	maskOn
-	maskOff
+	rawMaskByRole rawMaskMode = iota
+	rawMaskOn
+	rawMaskOff
 )
 
-// lenEnc selects how the payload length is written: the minimal form RFC
+// rawLenEnc selects how the payload length is written: the minimal form RFC
 // 6455 requires, or forced 16-bit / 64-bit extended forms.
-type lenEnc int
+type rawLenEnc int
 
 const (
-	lenMinimal lenEnc = iota
-	len16
-	len64
+	rawLenMinimal rawLenEnc = iota
+	rawLen16
+	rawLen64
 )
 
 // rawFrame is one frame the raw peer writes. Zero value: a final, unmasked
 // by role, continuation frame with an empty payload.
 type rawFrame struct {
 	NotFin   bool   // clear the FIN bit
-	RSV      byte   // 3-bit RSV field (rsv1|rsv2|rsv3)
+	RSV      byte   // 3-bit RSV field (rawRSV1|rawRSV2|rawRSV3)
 	Opcode   byte   // 4-bit opcode
 	Payload  []byte // payload (unmasked)
-	Mask     maskMode
+	Mask     rawMaskMode
 	Key      [4]byte // masking key; all zero picks a fixed non-trivial key
-	Len      lenEnc
+	Len      rawLenEnc
 	Announce int64 // when > 0 (or HasAnn), the payload length written in the header instead of len(Payload)
 	HasAnn   bool
 }
 
-func frameOf(op byte, p []byte) rawFrame { return rawFrame{Opcode: op, Payload: p} }
-func textFrame(s string) rawFrame        { return frameOf(opText, []byte(s)) }
-func binFrame(b []byte) rawFrame         { return frameOf(opBinary, b) }
-func contFrame(s string) rawFrame        { return frameOf(opCont, []byte(s)) }
-func pingFrame(s string) rawFrame        { return frameOf(opPing, []byte(s)) }
-func pongFrame(s string) rawFrame        { return frameOf(opPong, []byte(s)) }
+func rfOf(op byte, p []byte) rawFrame { return rawFrame{Opcode: op, Payload: p} }
+func rfText(s string) rawFrame        { return rfOf(rawOpText, []byte(s)) }
+func rfBin(b []byte) rawFrame         { return rfOf(rawOpBinary, b) }
+func rfCont(s string) rawFrame        { return rfOf(rawOpCont, []byte(s)) }
+func rfPing(s string) rawFrame        { return rfOf(rawOpPing, []byte(s)) }
+func rfPong(s string) rawFrame        { return rfOf(rawOpPong, []byte(s)) }
 
-// closeFrame builds a close frame with a status code and reason.
-func closeFrame(code int, reason string) rawFrame {
+// rfClose builds a close frame with a status code and reason.
+func rfClose(code int, reason string) rawFrame {
 	p := make([]byte, 2, 2+len(reason))
 	binary.BigEndian.PutUint16(p, uint16(code))
-	return frameOf(opClose, append(p, reason...))
+	return rfOf(rawOpClose, append(p, reason...))
 }
 
 func (f rawFrame) more() rawFrame         { f.NotFin = true; return f }
 func (f rawFrame) rsv(bits byte) rawFrame { f.RSV = bits; return f }
 func (f rawFrame) masked(on bool) rawFrame {
-	f.Mask = maskOff
+	f.Mask = rawMaskOff
 	if on {
-		f.Mask = maskOn
+		f.Mask = rawMaskOn
 	}
 	return f
 }
-func (f rawFrame) lenEnc(e lenEnc) rawFrame   { f.Len = e; return f }
-func (f rawFrame) withKey(k [4]byte) rawFrame { f.Key = k; return f }
+func (f rawFrame) withLen(e rawLenEnc) rawFrame { f.Len = e; return f }
+func (f rawFrame) withKey(k [4]byte) rawFrame   { f.Key = k; return f }
 
 // announce makes the header claim n payload bytes whatever Payload holds.
 func (f rawFrame) announce(n int64) rawFrame { f.Announce, f.HasAnn = n, true; return f }
@@ -135,9 +135,9 @@ func (f rawFrame) announce(n int64) rawFrame { f.Announce, f.HasAnn = n, true; r
 func (f rawFrame) encode(role rawRole) []byte {
 	masked := role == rawClient
 	switch f.Mask {
-	case maskOn:
+	case rawMaskOn:
 		masked = true
-	case maskOff:
+	case rawMaskOff:
 		masked = false
 	}
 	n := uint64(len(f.Payload))
@@ -155,22 +155,22 @@ func (f rawFrame) encode(role rawRole) []byte {
 	}
 	out := make([]byte, 0, 14+len(f.Payload))
 	enc := f.Len
-	if enc == lenMinimal {
+	if enc == rawLenMinimal {
 		switch {
 		case n <= 125:
 		case n <= 0xFFFF:
-			enc = len16
+			enc = rawLen16
 		default:
-			enc = len64
+			enc = rawLen64
 		}
 	}
 	switch enc {
-	case lenMinimal:
+	case rawLenMinimal:
 		out = append(out, b0, mbit|byte(n))
-	case len16:
+	case rawLen16:
 		out = append(out, b0, mbit|126)
 		out = binary.BigEndian.AppendUint16(out, uint16(n))
-	case len64:
+	case rawLen64:
 		out = append(out, b0, mbit|127)
 		out = binary.BigEndian.AppendUint64(out, n)
 	}
@@ -190,8 +190,8 @@ func (f rawFrame) encode(role rawRole) []byte {
 	return out
 }
 
-// encodeAll concatenates frames as one byte stream.
-func encodeAll(role rawRole, fs ...rawFrame) []byte {
+// rawEncodeAll concatenates frames as one byte stream.
+func rawEncodeAll(role rawRole, fs ...rawFrame) []byte {
 	var b []byte
 	for _, f := range fs {
 		b = append(b, f.encode(role)...)
@@ -199,27 +199,27 @@ func encodeAll(role rawRole, fs ...rawFrame) []byte {
 	return b
 }
 
-// wireFrame is one frame read from the implementation under test, already
+// rawWire is one frame read from the implementation under test, already
 // unmasked.
-type wireFrame struct {
+type rawWire struct {
 	Fin     bool
 	RSV     byte
 	Opcode  byte
 	Masked  bool
 	Payload []byte
-	LenForm lenEnc // how the length was written
+	LenForm rawLenEnc // how the length was written
 }
 
 // closeCode returns the status code of a close frame, 1005 when it has no
 // payload (RFC 6455 section 7.1.5), and the reason.
-func (w wireFrame) closeCode() (int, string) {
+func (w rawWire) closeCode() (int, string) {
 	if len(w.Payload) < 2 {
 		return 1005, ""
 	}
 	return int(binary.BigEndian.Uint16(w.Payload)), string(w.Payload[2:])
 }
 
-func (w wireFrame) String() string {
+func (w rawWire) String() string {
 	p := w.Payload
 	suffix := ""
 	if len(p) > 40 {
@@ -231,14 +231,14 @@ func (w wireFrame) String() string {
 // errRawTooBig stops decoding absurd lengths from a broken peer.
 var errRawTooBig = errors.New("rawpeer: frame payload larger than the decoder's limit")
 
-// readWireFrame decodes one frame from r without any protocol judgement
+// rawReadFrame decodes one frame from r without any protocol judgement
 // beyond what is needed to find its end.
-func readWireFrame(r io.Reader, maxPayload uint64) (wireFrame, error) {
+func rawReadFrame(r io.Reader, maxPayload uint64) (rawWire, error) {
 	var h [2]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return wireFrame{}, err
+		return rawWire{}, err
 	}
-	w := wireFrame{
+	w := rawWire{
 		Fin:    h[0]&0x80 != 0,
 		RSV:    (h[0] >> 4) & 0x7,
 		Opcode: h[0] & 0x0F,
@@ -251,13 +251,13 @@ func readWireFrame(r io.Reader, maxPayload uint64) (wireFrame, error) {
 		if _, err := io.ReadFull(r, e[:]); err != nil {
 			return w, fmt.Errorf("rawpeer: reading 16-bit length: %w", err)
 		}
-		n, w.LenForm = uint64(binary.BigEndian.Uint16(e[:])), len16
+		n, w.LenForm = uint64(binary.BigEndian.Uint16(e[:])), rawLen16
 	case 127:
 		var e [8]byte
 		if _, err := io.ReadFull(r, e[:]); err != nil {
 			return w, fmt.Errorf("rawpeer: reading 64-bit length: %w", err)
 		}
-		n, w.LenForm = binary.BigEndian.Uint64(e[:]), len64
+		n, w.LenForm = binary.BigEndian.Uint64(e[:]), rawLen64
 	}
 	if n > maxPayload {
 		return w, fmt.Errorf("%w: %d", errRawTooBig, n)
@@ -280,16 +280,16 @@ func readWireFrame(r io.Reader, maxPayload uint64) (wireFrame, error) {
 	return w, nil
 }
 
-// checkWireFrame applies RFC 6455 rules to a frame the implementation under
+// rawCheckFrame applies RFC 6455 rules to a frame the implementation under
 // test sent: no RSV bits (no extension is negotiated in these tests), a
 // known opcode, the expected masking, minimal length encoding, and the
 // control frame rules.
-func checkWireFrame(w wireFrame, wantMasked bool) error {
+func rawCheckFrame(w rawWire, wantMasked bool) error {
 	if w.RSV != 0 {
 		return fmt.Errorf("rawpeer: RSV bits %03b set on %v", w.RSV, w)
 	}
 	switch w.Opcode {
-	case opCont, opText, opBinary, opClose, opPing, opPong:
+	case rawOpCont, rawOpText, rawOpBinary, rawOpClose, rawOpPing, rawOpPong:
 	default:
 		return fmt.Errorf("rawpeer: reserved opcode in %v", w)
 	}
@@ -297,10 +297,10 @@ func checkWireFrame(w wireFrame, wantMasked bool) error {
 		return fmt.Errorf("rawpeer: masked=%v, want %v: %v", w.Masked, wantMasked, w)
 	}
 	n := len(w.Payload)
-	if (w.LenForm == len16 && n < 126) || (w.LenForm == len64 && n < 0x10000) {
+	if (w.LenForm == rawLen16 && n < 126) || (w.LenForm == rawLen64 && n < 0x10000) {
 		return fmt.Errorf("rawpeer: non-minimal length encoding of %d bytes", n)
 	}
-	if w.Opcode >= opClose {
+	if w.Opcode >= rawOpClose {
 		if !w.Fin {
 			return fmt.Errorf("rawpeer: fragmented control frame %v", w)
 		}
@@ -308,24 +308,24 @@ func checkWireFrame(w wireFrame, wantMasked bool) error {
 			return fmt.Errorf("rawpeer: control frame of %d bytes", n)
 		}
 	}
-	if w.Opcode == opClose && n > 0 {
+	if w.Opcode == rawOpClose && n > 0 {
 		if n == 1 {
 			return fmt.Errorf("rawpeer: close frame with a 1-byte payload")
 		}
 		code, reason := w.closeCode()
-		if !validCloseCodeOnWire(code) {
+		if !rawValidCloseCode(code) {
 			return fmt.Errorf("rawpeer: close code %d may not be sent", code)
 		}
-		if bad, _ := utf8Ref([]byte(reason)); bad >= 0 || !utf8RefComplete([]byte(reason)) {
+		if bad, _ := rawUTF8([]byte(reason)); bad >= 0 || !rawUTF8Complete([]byte(reason)) {
 			return fmt.Errorf("rawpeer: close reason %q is not UTF-8", reason)
 		}
 	}
 	return nil
 }
 
-// validCloseCodeOnWire is RFC 6455 section 7.4 plus the IANA registry
+// rawValidCloseCode is RFC 6455 section 7.4 plus the IANA registry
 // (1012-1014 registered since).
-func validCloseCodeOnWire(code int) bool {
+func rawValidCloseCode(code int) bool {
 	switch {
 	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
 		return true
@@ -378,27 +378,27 @@ func (p *rawConn) writeChunked(b []byte, chunk int, pause time.Duration) error {
 }
 
 // send writes frames in one write.
-func (p *rawConn) send(fs ...rawFrame) error { return p.write(encodeAll(p.role, fs...)) }
+func (p *rawConn) send(fs ...rawFrame) error { return p.write(rawEncodeAll(p.role, fs...)) }
 
 // readFrame reads one frame from the implementation under test and checks
-// it against the RFC (see checkWireFrame).
-func (p *rawConn) readFrame() (wireFrame, error) {
+// it against the RFC (see rawCheckFrame).
+func (p *rawConn) readFrame() (rawWire, error) {
 	_ = p.nc.SetReadDeadline(time.Now().Add(rawDeadline))
-	w, err := readWireFrame(p.br, 64<<20)
+	w, err := rawReadFrame(p.br, 64<<20)
 	if err != nil {
 		return w, err
 	}
-	return w, checkWireFrame(w, p.ourMasked)
+	return w, rawCheckFrame(w, p.ourMasked)
 }
 
 // readFrameWithin is readFrame with a shorter deadline.
-func (p *rawConn) readFrameWithin(d time.Duration) (wireFrame, error) {
+func (p *rawConn) readFrameWithin(d time.Duration) (rawWire, error) {
 	_ = p.nc.SetReadDeadline(time.Now().Add(d))
-	w, err := readWireFrame(p.br, 64<<20)
+	w, err := rawReadFrame(p.br, 64<<20)
 	if err != nil {
 		return w, err
 	}
-	return w, checkWireFrame(w, p.ourMasked)
+	return w, rawCheckFrame(w, p.ourMasked)
 }
 
 // readMessage reads one data message, reassembling fragments; it returns
@@ -416,11 +416,11 @@ func (p *rawConn) readMessage() (byte, []byte, []int, error) {
 			return op, data, sizes, err
 		}
 		switch {
-		case w.Opcode >= opClose:
+		case w.Opcode >= rawOpClose:
 			return op, data, sizes, fmt.Errorf("rawpeer: control frame inside/instead of a data message: %v", w)
-		case len(sizes) == 0 && w.Opcode == opCont:
+		case len(sizes) == 0 && w.Opcode == rawOpCont:
 			return op, data, sizes, fmt.Errorf("rawpeer: continuation frame without a message start: %v", w)
-		case len(sizes) > 0 && w.Opcode != opCont:
+		case len(sizes) > 0 && w.Opcode != rawOpCont:
 			return op, data, sizes, fmt.Errorf("rawpeer: new message inside a fragmented one: %v", w)
 		}
 		if len(sizes) == 0 {
@@ -434,9 +434,9 @@ func (p *rawConn) readMessage() (byte, []byte, []int, error) {
 	}
 }
 
-// isConnGone reports whether err means the other side closed or reset the
+// rawConnGone reports whether err means the other side closed or reset the
 // TCP connection.
-func isConnGone(err error) bool {
+func rawConnGone(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, net.ErrClosed)
@@ -450,10 +450,10 @@ func (p *rawConn) expectDrop(within time.Duration) error {
 	n, err := p.br.Read(one[:])
 	if n > 0 {
 		// Decode what follows for a useful message.
-		rest, _ := readWireFrame(io.MultiReader(bytes.NewReader(one[:]), p.br), 1<<20)
+		rest, _ := rawReadFrame(io.MultiReader(bytes.NewReader(one[:]), p.br), 1<<20)
 		return fmt.Errorf("rawpeer: expected the TCP connection to be dropped, got %v", rest)
 	}
-	if isConnGone(err) {
+	if rawConnGone(err) {
 		return nil
 	}
 	return fmt.Errorf("rawpeer: expected the TCP connection to be dropped within %v: %w", within, err)
@@ -462,15 +462,15 @@ func (p *rawConn) expectDrop(within time.Duration) error {
 // close drops the TCP connection (the raw peer's side).
 func (p *rawConn) close() { _ = p.nc.Close() }
 
-// wsAccept computes Sec-WebSocket-Accept for key (RFC 6455 section 4.2.2).
-func wsAccept(key string) string {
-	h := sha1.Sum([]byte(key + wsGUID))
+// rawAcceptKey computes Sec-WebSocket-Accept for key (RFC 6455 section 4.2.2).
+func rawAcceptKey(key string) string {
+	h := sha1.Sum([]byte(key + rawGUID))
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 
-// headerHasToken reports whether a comma-separated header holds token,
+// rawHasToken reports whether a comma-separated header holds token,
 // case-insensitively.
-func headerHasToken(h http.Header, name, token string) bool {
+func rawHasToken(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
 		for _, t := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(t), token) {
@@ -513,15 +513,15 @@ func rawDialConn(tb testing.TB, addr, path string, extra ...string) (*rawConn, *
 	case resp.StatusCode != http.StatusSwitchingProtocols:
 		nc.Close()
 		return nil, resp, fmt.Errorf("rawpeer: upgrade answered %s", resp.Status)
-	case !headerHasToken(resp.Header, "Upgrade", "websocket"):
+	case !rawHasToken(resp.Header, "Upgrade", "websocket"):
 		nc.Close()
 		return nil, resp, fmt.Errorf("rawpeer: 101 without Upgrade: websocket (%v)", resp.Header)
-	case !headerHasToken(resp.Header, "Connection", "upgrade"):
+	case !rawHasToken(resp.Header, "Connection", "upgrade"):
 		nc.Close()
 		return nil, resp, fmt.Errorf("rawpeer: 101 without Connection: Upgrade (%v)", resp.Header)
-	case resp.Header.Get("Sec-WebSocket-Accept") != wsAccept(key):
+	case resp.Header.Get("Sec-WebSocket-Accept") != rawAcceptKey(key):
 		nc.Close()
-		return nil, resp, fmt.Errorf("rawpeer: Sec-WebSocket-Accept %q, want %q", resp.Header.Get("Sec-WebSocket-Accept"), wsAccept(key))
+		return nil, resp, fmt.Errorf("rawpeer: Sec-WebSocket-Accept %q, want %q", resp.Header.Get("Sec-WebSocket-Accept"), rawAcceptKey(key))
 	}
 	return newRawConn(tb, rawClient, nc, br), resp, nil
 }
@@ -601,9 +601,9 @@ func startRawServer(tb testing.TB, respond rawUpgradeResponder) (string, func() 
 		switch raw, decErr := base64.StdEncoding.DecodeString(key); {
 		case req.Method != http.MethodGet:
 			problem = fmt.Errorf("rawpeer: upgrade method %s", req.Method)
-		case !headerHasToken(req.Header, "Upgrade", "websocket"):
+		case !rawHasToken(req.Header, "Upgrade", "websocket"):
 			problem = fmt.Errorf("rawpeer: request without Upgrade: websocket")
-		case !headerHasToken(req.Header, "Connection", "upgrade"):
+		case !rawHasToken(req.Header, "Connection", "upgrade"):
 			problem = fmt.Errorf("rawpeer: request without Connection: Upgrade")
 		case len(req.Header.Values("Sec-WebSocket-Version")) != 1 || req.Header.Get("Sec-WebSocket-Version") != "13":
 			problem = fmt.Errorf("rawpeer: Sec-WebSocket-Version %q", req.Header.Values("Sec-WebSocket-Version"))
@@ -612,7 +612,7 @@ func startRawServer(tb testing.TB, respond rawUpgradeResponder) (string, func() 
 		case req.Host == "":
 			problem = fmt.Errorf("rawpeer: request without Host")
 		}
-		if !respond(nc, req, wsAccept(key)) {
+		if !respond(nc, req, rawAcceptKey(key)) {
 			_ = nc.Close()
 			ch <- rawServerResult{req: req, err: problem}
 			return
@@ -635,12 +635,12 @@ func startRawServer(tb testing.TB, respond rawUpgradeResponder) (string, func() 
 	return url, wait
 }
 
-// utf8Ref is the test suite's own incremental UTF-8 reference (RFC 3629,
+// rawUTF8 is the test suite's own incremental UTF-8 reference (RFC 3629,
 // Unicode table 3-7). It returns the index of the first byte at which b
 // stops being a prefix of valid UTF-8 (-1 when it never does) and the state
 // to continue from.
-func utf8Ref(b []byte) (int, utf8RefState) {
-	var s utf8RefState
+func rawUTF8(b []byte) (int, rawUTF8State) {
+	var s rawUTF8State
 	for i, c := range b {
 		if !s.step(c) {
 			return i, s
@@ -649,20 +649,20 @@ func utf8Ref(b []byte) (int, utf8RefState) {
 	return -1, s
 }
 
-// utf8RefComplete reports whether b is valid UTF-8 ending on a code point.
-func utf8RefComplete(b []byte) bool {
-	bad, s := utf8Ref(b)
+// rawUTF8Complete reports whether b is valid UTF-8 ending on a code point.
+func rawUTF8Complete(b []byte) bool {
+	bad, s := rawUTF8(b)
 	return bad < 0 && s.need == 0
 }
 
-// utf8RefState: need continuation bytes still expected; lo, hi the range of
+// rawUTF8State: need continuation bytes still expected; lo, hi the range of
 // the next one.
-type utf8RefState struct {
+type rawUTF8State struct {
 	need   int
 	lo, hi byte
 }
 
-func (s *utf8RefState) step(c byte) bool {
+func (s *rawUTF8State) step(c byte) bool {
 	if s.need > 0 {
 		if c < s.lo || c > s.hi {
 			return false
