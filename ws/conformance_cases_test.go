@@ -903,7 +903,7 @@ func oneByteFrames(s string) []rawFrame {
 		return []rawFrame{rfText("")}
 	}
 	fs := make([]rawFrame, len(s))
-	for i := range s {
+	for i := 0; i < len(s); i++ { // bytes, not runes
 		f := rfCont(s[i : i+1])
 		if i == 0 {
 			f.Opcode = rawOpText
