@@ -95,3 +95,25 @@ func TestConformanceClientHandshakeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestConformanceClientPipelinedFrames: frames the server writes in the
+// same TCP write as its 101 answer must be processed, after OnOpen.
+func TestConformanceClientPipelinedFrames(t *testing.T) {
+	t.Parallel()
+	url, wait := startRawServer(t, rawAnswer101With(rawEncodeAll(rawServer, rfText("pipelined"), rfPing("p"), rfBin(pattern(70000, false)))))
+	h := newConfHandler()
+	opts := confOptions()
+	ctx, cancel := context.WithTimeout(context.Background(), rawDeadline)
+	defer cancel()
+	c, err := Dial(ctx, url, h, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	p, _, err := wait()
+	require.NoError(t, err)
+	e := &confEnv{t: t, p: p, h: h, role: rawServer, opts: opts}
+	for _, s := range []step{expectText("pipelined"), expectPong("p"), expectMsg(rawOpBinary, pattern(70000, false)), endClean()} {
+		s(e)
+	}
+	checkOnClose(t, h, wantClean(1000, "done"))
+	assert.Equal(t, "open", h.snapshot()[0].kind, "OnOpen runs first")
+}

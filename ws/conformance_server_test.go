@@ -84,3 +84,22 @@ func TestConformanceServerHandshakeErrors(t *testing.T) {
 	}
 	assert.EqualValues(t, 1, h.openCount.Load(), "only the good handshake opens a connection")
 }
+
+// TestConformanceServerPipelinedFrames: frames written in the same TCP
+// write as the upgrade request (so they sit in the handshake's read buffer)
+// must be processed, after OnOpen.
+func TestConformanceServerPipelinedFrames(t *testing.T) {
+	t.Parallel()
+	h := newConfHandler()
+	opts := confOptions()
+	addr := startOurServer(t, opts, h)
+	p, _, err := rawDialConn(t, addr, "/", rawEncodeAll(rawClient, rfText("pipelined"), rfPing("p"), rfBin(pattern(70000, false))))
+	require.NoError(t, err)
+	t.Cleanup(p.close)
+	e := &confEnv{t: t, p: p, h: h, role: rawClient, opts: opts}
+	for _, s := range []step{expectText("pipelined"), expectPong("p"), expectMsg(rawOpBinary, pattern(70000, false)), endClean()} {
+		s(e)
+	}
+	checkOnClose(t, h, wantClean(1000, "done"))
+	assert.Equal(t, "open", h.snapshot()[0].kind, "OnOpen runs first")
+}

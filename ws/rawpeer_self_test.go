@@ -133,7 +133,7 @@ func TestRawServerRejectsBadUpgrade(t *testing.T) {
 	t.Parallel()
 	url, wait := startRawServer(t, rawAnswer101)
 	addr := url[len("ws://") : len(url)-len("/conformance")]
-	p, _, err := rawDialConn(t, addr, "/", "Sec-WebSocket-Version: 8")
+	p, _, err := rawDialConn(t, addr, "/", nil, "Sec-WebSocket-Version: 8")
 	if p != nil {
 		p.close()
 	}

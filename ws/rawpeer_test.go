@@ -483,8 +483,10 @@ func rawHasToken(h http.Header, name, token string) bool {
 
 // rawDialConn opens a TCP connection to addr and performs the opening
 // handshake by hand, checking the 101 answer. extra lines (already
-// formatted "Name: value") are added to the request.
-func rawDialConn(tb testing.TB, addr, path string, extra ...string) (*rawConn, *http.Response, error) {
+// formatted "Name: value") are added to the request; pipelined bytes
+// (frames, usually) are written in the same write as the request, before
+// the answer is read.
+func rawDialConn(tb testing.TB, addr, path string, pipelined []byte, extra ...string) (*rawConn, *http.Response, error) {
 	nc, err := net.DialTimeout("tcp", addr, rawDeadline)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rawpeer: dial %s: %w", addr, err)
@@ -497,6 +499,7 @@ func rawDialConn(tb testing.TB, addr, path string, extra ...string) (*rawConn, *
 		req.WriteString(l + "\r\n")
 	}
 	req.WriteString("\r\n")
+	req.Write(pipelined)
 	_ = nc.SetDeadline(time.Now().Add(rawDeadline))
 	if _, err := io.WriteString(nc, req.String()); err != nil {
 		nc.Close()
@@ -530,7 +533,7 @@ func rawDialConn(tb testing.TB, addr, path string, extra ...string) (*rawConn, *
 // connection at cleanup.
 func rawDial(tb testing.TB, addr string) *rawConn {
 	tb.Helper()
-	p, _, err := rawDialConn(tb, addr, "/")
+	p, _, err := rawDialConn(tb, addr, "/", nil)
 	require.NoError(tb, err)
 	tb.Cleanup(p.close)
 	return p
@@ -562,6 +565,16 @@ type rawUpgradeResponder func(w io.Writer, req *http.Request, accept string) boo
 func rawAnswer101(w io.Writer, _ *http.Request, accept string) bool {
 	_, err := fmt.Fprintf(w, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept)
 	return err == nil
+}
+
+// rawAnswer101With answers correctly and writes pipelined in the same
+// write, right behind the 101 response.
+func rawAnswer101With(pipelined []byte) rawUpgradeResponder {
+	return func(w io.Writer, _ *http.Request, accept string) bool {
+		resp := fmt.Sprintf("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept)
+		_, err := w.Write(append([]byte(resp), pipelined...))
+		return err == nil
+	}
 }
 
 // rawServerResult is what the raw server's accept goroutine hands back.
