@@ -1,5 +1,3 @@
-//go:build wsconformance
-
 package ws
 
 // Conformance of our client: the raw peer is a server that answers the

@@ -1,5 +1,3 @@
-//go:build wsconformance
-
 package ws
 
 // Conformance of our server: the raw peer is a client that does the
