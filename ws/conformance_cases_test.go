@@ -100,6 +100,11 @@ func (h *confHandler) OnPong(_ *Conn, payload []byte) {
 	h.record(confEvent{kind: "pong", payload: bytes.Clone(payload)})
 }
 
+// OnAutoPingRTT records automatic ping round trips (AutoPingHandler).
+func (h *confHandler) OnAutoPingRTT(_ *Conn, rtt time.Duration) {
+	h.record(confEvent{kind: "rtt"})
+}
+
 func (h *confHandler) OnClose(_ *Conn, wasClean bool, code int, reason string) {
 	h.record(confEvent{kind: "close"})
 	if h.closeCount.Add(1) == 1 {
@@ -321,6 +326,77 @@ func expectDropAfter(min time.Duration) step {
 	}
 }
 
+// answerPings reads n automatic pings of size bytes and answers each with
+// a pong carrying its payload.
+func answerPings(n, size int) step {
+	return func(e *confEnv) {
+		e.t.Helper()
+		for i := range n {
+			w, err := e.p.readFrame()
+			require.NoError(e.t, err, "waiting for auto-ping %d", i)
+			require.Equal(e.t, rawOpPing, w.Opcode, "got %v, want an automatic ping", w)
+			require.Len(e.t, w.Payload, size, "auto-ping payload")
+			send(rfPong(string(w.Payload)))(e)
+		}
+	}
+}
+
+// skipPings reads frames, discarding pings, until one that is not a ping;
+// it returns that frame (or the read error).
+func skipPings(e *confEnv) (rawWire, error) {
+	for {
+		w, err := e.p.readFrame()
+		if err != nil || w.Opcode != rawOpPing {
+			return w, err
+		}
+	}
+}
+
+// expectCloseSkippingPings is expectClose with automatic pings around.
+func expectCloseSkippingPings(code int) step {
+	return func(e *confEnv) {
+		e.t.Helper()
+		w, err := skipPings(e)
+		require.NoError(e.t, err)
+		require.Equal(e.t, rawOpClose, w.Opcode, "got %v", w)
+		got, _ := w.closeCode()
+		require.Equal(e.t, code, got)
+	}
+}
+
+// expectDropSkippingPings is expectDrop with automatic pings before it.
+func expectDropSkippingPings() step {
+	return func(e *confEnv) {
+		e.t.Helper()
+		w, err := skipPings(e)
+		require.Error(e.t, err, "want the TCP connection dropped, got %v", w)
+		require.True(e.t, rawConnGone(err), "want the TCP connection dropped: %v", err)
+	}
+}
+
+// expectEventCount waits until at least n callbacks of kind were seen.
+func expectEventCount(kind string, n int) step {
+	return func(e *confEnv) {
+		e.t.Helper()
+		deadline := time.Now().Add(rawDeadline)
+		for {
+			got := 0
+			for _, ev := range e.h.snapshot() {
+				if ev.kind == kind {
+					got++
+				}
+			}
+			if got >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				e.t.Fatalf("%d %s callbacks, want at least %d", got, kind, n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
 func peerDrop() step { return func(e *confEnv) { e.p.close() } }
 
 // ourDo runs f on our side's connection.
@@ -489,7 +565,7 @@ func runConfCase(t *testing.T, role rawRole, c confCase) {
 	if c.events != nil {
 		var got []string
 		for _, ev := range e.h.snapshot() {
-			if ev.kind != "open" && ev.kind != "close" {
+			if ev.kind != "open" && ev.kind != "close" && ev.kind != "rtt" {
 				got = append(got, ev.String())
 			}
 		}
@@ -572,6 +648,7 @@ func sharedCases() []confCase {
 	cs = append(cs, autoFragmentCases()...)
 	cs = append(cs, failByDropCases()...)
 	cs = append(cs, timeoutCases()...)
+	cs = append(cs, autoPingCases()...)
 	return cs
 }
 
@@ -996,6 +1073,18 @@ func closeCases() []confCase {
 			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
 				expectCloseReason(1000, "bye"), send(rfText("late"), rfPing("late"), rfClose(1000, "ok")), endTCP()},
 			want: wantClean(1000, "ok")},
+		okCase("7-close/ours-invalid-close-refused", ourDo(func(t *testing.T, c *Conn) {
+			for _, code := range []int{999, 1004, 1005, 1006, 1015, 2999, 5000} {
+				assert.Error(t, c.SendClose(code, ""), "SendClose(%d)", code)
+			}
+			assert.Error(t, c.SendClose(1000, strings.Repeat("r", 124)), "124-byte reason")
+			assert.Error(t, c.SendClose(1000, "bad\xff"), "reason not UTF-8")
+			assert.Error(t, c.SendClose(0, "reason without code"))
+		}), send(rfPing("barrier")), expectPong("barrier")),
+		confCase{name: "7-close/ours-no-code",
+			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(0, "")) }),
+				expectClose(1005), send(rfClose(1000, "ok")), endTCP()},
+			want: wantClean(1000, "ok")},
 		confCase{name: "7-close/ours-send-after-close-fails",
 			steps: []step{ourDo(func(t *testing.T, c *Conn) {
 				require.NoError(t, c.SendClose(1000, "bye"))
@@ -1038,6 +1127,45 @@ func limitCases() []confCase {
 		failCase("9-limits/default-message-limit-announced-16MiB+1", 1009, send(rfBin(nil).announce(DefaultMaxMessagePayloadSize+1))),
 		okCase("9-limits/unlimited-frame-limit-is-default", send(rfBin(pattern(1<<20, false))),
 			expectMsg(rawOpBinary, pattern(1<<20, false))),
+	}
+}
+
+// Automatic pings (AutoPingInterval / AutoPingTimeout / AutoPingSize).
+func autoPingCases() []confCase {
+	answered := func(o *Options) {
+		o.AutoPingInterval, o.AutoPingTimeout, o.AutoPingSize = 40*time.Millisecond, 2*time.Second, 12
+	}
+	unanswered := func(o *Options) {
+		o.AutoPingInterval, o.AutoPingTimeout = 40*time.Millisecond, 150*time.Millisecond
+	}
+	return []confCase{
+		{name: "14-autoping/answered", opts: answered,
+			steps: []step{answerPings(3, 12), expectEventCount("rtt", 3), send(rfText("still open")),
+				func(e *confEnv) {
+					// Echo, with automatic pings possibly in between.
+					w, err := skipPings(e)
+					require.NoError(e.t, err)
+					require.Equal(e.t, rawOpText, w.Opcode, "got %v", w)
+					require.Equal(e.t, "still open", string(w.Payload))
+				},
+				send(rfClose(1000, "done")), expectCloseSkippingPings(1000), endTCP()},
+			want: wantClean(1000, "done")},
+		// No pong: we drop after AutoPingTimeout, no close frame (Autobahn's
+		// onAutoPingTimeout), not clean.
+		{name: "14-autoping/unanswered-dropped", opts: unanswered,
+			steps: []step{expectPing4(), expectDropSkippingPings()},
+			want:  wantUnclean()},
+	}
+}
+
+// expectPing4 expects an automatic ping with the default 4-byte payload.
+func expectPing4() step {
+	return func(e *confEnv) {
+		e.t.Helper()
+		w, err := e.p.readFrame()
+		require.NoError(e.t, err)
+		require.Equal(e.t, rawOpPing, w.Opcode, "got %v", w)
+		require.Len(e.t, w.Payload, 4)
 	}
 }
 
