@@ -101,3 +101,51 @@ func TestConformanceServerPipelinedFrames(t *testing.T) {
 	checkOnClose(t, h, wantClean(1000, "done"))
 	assert.Equal(t, "open", h.snapshot()[0].kind, "OnOpen runs first")
 }
+
+// FuzzConformanceServer plays arbitrary bytes (after a good opening
+// handshake) at our server, then half-closes. Whatever the bytes, every
+// frame our server sends must be valid (rawCheckFrame), it must end the
+// connection, and OnClose must run exactly once.
+func FuzzConformanceServer(f *testing.F) {
+	seeds := [][]rawFrame{
+		{rfText("hello"), rfClose(1000, "bye")},
+		{rfText("frag").more(), rfPing("p"), rfCont("ment"), rfBin([]byte{1, 2, 3})},
+		{rfText("\xce\xba\xed\xa0\x80")},
+		{rfOf(3, []byte("x"))},
+		{rfClose(1005, "")},
+		{rfBin(nil).announce(1 << 40)},
+		{rfText("x").rsv(rawRSV1)},
+		{rfPing(string(pattern(125, false))), rfPong("")},
+		{rfCont("orphan")},
+		{rfText("hi").masked(false)},
+	}
+	for _, s := range seeds {
+		f.Add(rawEncodeAll(rawClient, s...))
+	}
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		h := newConfHandler()
+		opts := confOptions()
+		opts.CloseHandshakeTimeout = 200 * time.Millisecond
+		opts.MaxMessagePayloadSize = 1 << 20
+		addr := startOurServer(t, opts, h)
+		p := rawDial(t, addr)
+		_ = p.write(stream)
+		if tcp, ok := p.nc.(interface{ CloseWrite() error }); ok {
+			_ = tcp.CloseWrite()
+		}
+		for {
+			_, err := p.readFrame()
+			if err != nil {
+				require.True(t, rawConnGone(err), "our server sent something invalid or hung: %v", err)
+				break
+			}
+		}
+		select {
+		case <-h.closed:
+		case <-time.After(rawDeadline):
+			t.Fatal("OnClose was not called")
+		}
+		time.Sleep(5 * time.Millisecond)
+		assert.EqualValues(t, 1, h.closeCount.Load(), "OnClose calls")
+	})
+}
