@@ -115,3 +115,56 @@ func TestConformanceClientPipelinedFrames(t *testing.T) {
 	checkOnClose(t, h, wantClean(1000, "done"))
 	assert.Equal(t, "open", h.snapshot()[0].kind, "OnOpen runs first")
 }
+
+// FuzzConformanceClient plays arbitrary bytes (after a good 101) at our
+// client, then half-closes: every frame our client sends must be valid
+// (masked, rawCheckFrame), it must end the connection, and OnClose must
+// run exactly once.
+func FuzzConformanceClient(f *testing.F) {
+	seeds := [][]rawFrame{
+		{rfText("hello"), rfClose(1000, "bye")},
+		{rfText("frag").more(), rfPing("p"), rfCont("ment"), rfBin([]byte{1, 2, 3})},
+		{rfText("\xf4\x90\x80\x80")},
+		{rfOf(0xB, nil)},
+		{rfClose(999, "")},
+		{rfBin(nil).announce(-1).withLen(rawLen64)},
+		{rfText("x").masked(true)},
+		{rfBin(pattern(300, false)).withLen(rawLen64)},
+	}
+	for _, s := range seeds {
+		f.Add(rawEncodeAll(rawServer, s...))
+	}
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		url, wait := startRawServer(t, rawAnswer101)
+		h := newConfHandler()
+		opts := confOptions()
+		opts.CloseHandshakeTimeout = 200 * time.Millisecond
+		opts.ServerConnectionDropTimeout = 200 * time.Millisecond
+		opts.MaxMessagePayloadSize = 1 << 20
+		ctx, cancel := context.WithTimeout(context.Background(), rawDeadline)
+		defer cancel()
+		c, err := Dial(ctx, url, h, opts)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.CloseNow() })
+		p, _, err := wait()
+		require.NoError(t, err)
+		_ = p.write(stream)
+		if tcp, ok := p.nc.(interface{ CloseWrite() error }); ok {
+			_ = tcp.CloseWrite()
+		}
+		for {
+			_, err := p.readFrame()
+			if err != nil {
+				require.True(t, rawConnGone(err), "our client sent something invalid or hung: %v", err)
+				break
+			}
+		}
+		select {
+		case <-h.closed:
+		case <-time.After(rawDeadline):
+			t.Fatal("OnClose was not called")
+		}
+		time.Sleep(5 * time.Millisecond)
+		assert.EqualValues(t, 1, h.closeCount.Load(), "OnClose calls")
+	})
+}
