@@ -1,0 +1,27 @@
+# End-to-end echo benchmarks over loopback (our server, our client): NVX on
+# and off (AUTOBAHN_USE_NVX is read once per process, so each setting is its
+# own run), then the idle-connection memory measurement. Raw output goes to
+# bench/results/echo.txt; bench/cmd/report, when present, turns it into
+# bench/results/echo.md. The whole target takes about two minutes.
+ECHO_BENCHTIME ?= 1s
+ECHO_BENCH ?= ^BenchmarkEcho$$
+
+.PHONY: bench-echo
+BENCH_TARGETS += bench-echo
+
+bench-echo:
+	@mkdir -p bench/results
+	@set -e; out=bench/results/echo.txt; tmp=bench/results/.echo.tmp; : > $$out; \
+	run() { rc=0; "$$@" > $$tmp 2>&1 || rc=$$?; cat $$tmp; cat $$tmp >> $$out; rm -f $$tmp; return $$rc; }; \
+	if [ "$$($(GO) env CGO_ENABLED)" = 1 ]; then \
+		run env AUTOBAHN_USE_NVX=1 $(GO) test -run '^$$' -bench '$(ECHO_BENCH)' -benchtime $(ECHO_BENCHTIME) -count 1 ./bench/; \
+	else \
+		echo "bench-echo: cgo is off, NVX=on run skipped" | tee -a $$out; \
+	fi; \
+	run env AUTOBAHN_USE_NVX=0 $(GO) test -run '^$$' -bench '$(ECHO_BENCH)' -benchtime $(ECHO_BENCHTIME) -count 1 ./bench/; \
+	run env AUTOBAHN_MEASURE_IDLE=1 $(GO) test -run '^TestIdleConnectionMemory$$' -count 1 -v ./bench/
+	@if [ -d bench/cmd/report ]; then \
+		$(GO) run ./bench/cmd/report -in bench/results/echo.txt -md bench/results/echo.md && echo "wrote bench/results/echo.md"; \
+	else \
+		echo "bench-echo: bench/cmd/report not present; raw results in bench/results/echo.txt"; \
+	fi
