@@ -74,6 +74,9 @@ def steps():
 
 
 class ScriptClient(WebSocketClientProtocol):
+    steps = []
+    idx = -1
+
     def onConnect(self, response):
         self.factory.result["protocol"] = response.protocol
 

@@ -6,7 +6,8 @@ Usage: server.py PORT [--deflate] [--no-context-takeover] [--max-window-bits N]
 
 PORT 0 picks a free port. The first line on stdout is the port; every line
 after it is one JSON event ("connect", "open", "message", "ping", "pong",
-"close") so the Go test can assert what this side saw.
+"close") so the Go test can assert what this side saw; a "message"
+event carries the number of frames the message came in.
 
 Behaviour:
   * requests to path /deny are refused with ConnectionDeny(403, ...);
@@ -55,12 +56,20 @@ class EchoServerProtocol(WebSocketServerProtocol):
                 return p
         return None
 
+    def onMessageBegin(self, isBinary):
+        self.frames = 0
+        super().onMessageBegin(isBinary)
+
+    def onMessageFrameBegin(self, length):
+        self.frames += 1
+        super().onMessageFrameBegin(length)
+
     def onOpen(self):
         emit(event="open", protocol=self.websocket_protocol_in_use,
              extensions=ext_json(self.websocket_extensions_in_use))
 
     def onMessage(self, payload, isBinary):
-        emit(event="message", binary=isBinary, len=len(payload))
+        emit(event="message", binary=isBinary, len=len(payload), frames=self.frames)
         if not isBinary and payload.startswith(b"@@close "):
             parts = payload.decode("utf8").split(" ", 2)
             self.sendClose(int(parts[1]), parts[2] if len(parts) > 2 else None)
