@@ -29,16 +29,21 @@ nvx__mask_fn nvx__mask_kernel_for(nvx_kernel k)
     switch (k) {
 #if NVX_X86
     case NVX_KERNEL_AVX512:
-        /* Routed to the AVX2 kernel: on this machine (2-core VM, AVX-512
-         * F/BW/VL/VBMI, gcc 12 -O2) bench_mask measured AVX-512 no faster
-         * than AVX2 from 16 KiB to 1 MiB, in GB/s:
-         *                16 KiB  64 KiB  256 KiB  1 MiB
-         *   aligned avx2    101     110      113     89
-         *         avx512    101     102      109     89
-         *   +1 byte avx2     87      79       79     73
-         *         avx512     84      72       72     66
-         * nvx__mask_avx512 stays built and tested; re-run bench_mask on a
-         * new machine and route here if it wins. */
+        /* Routed to the AVX2 kernel: on this machine (2-core VM shared
+         * with other jobs, AVX-512 F/BW/VL/VBMI, gcc 12 -O2) bench_mask
+         * measured AVX-512 no faster than AVX2 from 16 KiB to 1 MiB. Best
+         * of runs at low load, GB/s (both kernels align their stores for
+         * buffers >= 4 KiB):
+         *                     16 KiB  64 KiB  256 KiB  1 MiB
+         *   aligned    avx2     107     110      111     91
+         *              avx512   105     113      115     90
+         *   +1 byte    avx2     102     113      115     93
+         *              avx512   102     112      115     93
+         * Equal within noise: the loop is load/store bound, not ALU bound,
+         * so 64-byte vectors buy nothing here, and on some CPUs they lower
+         * the clock for the code around them. nvx__mask_avx512 stays built
+         * and tested; re-run bench_mask on new hardware and route it here
+         * if it wins. */
         return nvx__mask_avx2;
     case NVX_KERNEL_AVX2:
         return nvx__mask_avx2;

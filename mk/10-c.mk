@@ -39,6 +39,8 @@ check-c: c-build
 	@set -e; for f in csrc/*.c csrc/tests/*.c; do \
 		clang $(C_WARN_FLAGS) -Icsrc/include -Icsrc -c $$f -o /dev/null; \
 	done
+	@echo "check-c: gcc $(C_WARN_FLAGS) over csrc/nvx_unity.c (the cgo build)"
+	gcc $(C_WARN_FLAGS) -Icsrc/include -c csrc/nvx_unity.c -o /dev/null
 
 check-c-asan: deps-c
 	$(CMAKE) -S . -B build/c-asan -DCMAKE_C_COMPILER=gcc $(C_CMAKE_FLAGS) -DNVX_SANITIZE=ON
@@ -58,3 +60,4 @@ cross-neon: deps-c
 	$(CMAKE) -S . -B build/c-neon -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/aarch64-linux-gnu.cmake $(C_CMAKE_FLAGS)
 	$(CMAKE) --build build/c-neon -j$(C_JOBS)
 	cd build/c-neon && NVX_TEST_QUICK=1 $(CTEST) --output-on-failure
+	aarch64-linux-gnu-gcc $(C_WARN_FLAGS) -Icsrc/include -c csrc/nvx_unity.c -o /dev/null

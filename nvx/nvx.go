@@ -1,42 +1,64 @@
-// Package nvx is the native (cgo) binding of the NVX C core, with a runtime
-// switch (AUTOBAHN_USE_NVX) and a pure-Go fallback in nvx/purego.
-//
-// PLACEHOLDER: delegates to purego until the C core lands.
 package nvx
 
 import "github.com/autobahn-go/autobahn/nvx/purego"
 
-// HasNVX is true when built with cgo and the C core compiled in.
-const HasNVX = false
+// XorMask XORs b in place with key, starting at key offset pos (0..3, taken
+// modulo 4), and returns the offset for the next byte: (pos+len(b)) % 4.
+// It uses the native core for buffers of at least MaskThreshold bytes.
+func XorMask(b []byte, key [4]byte, pos int) int {
+	if useNVX && len(b) >= MaskThreshold {
+		return nativeXorMask(b, key, pos)
+	}
+	return purego.XorMask(b, key, pos)
+}
 
-// UsesNVX reports whether the native core is used at run time.
-func UsesNVX() bool { return false }
-
-// Kernel names the kernel in use.
-func Kernel() string { return "purego" }
-
-// XorMask XORs b in place with key from offset pos and returns the next offset.
-func XorMask(b []byte, key [4]byte, pos int) int { return purego.XorMask(b, key, pos) }
-
-// Utf8Validator validates UTF-8 incrementally (see DESIGN.md for the tuple).
-type Utf8Validator struct{ p purego.Utf8Validator }
+// Utf8Validator validates a UTF-8 stream incrementally, reporting
+// Autobahn's (valid, endsOnCodepoint, currentIndex, totalIndex) tuple.
+//
+// Its zero value is the start state. It holds the C core's validator state
+// by value (no C allocation), in the representation package purego uses
+// too, so each chunk may go to whichever side is faster for its size.
+// A validator must not be used by two goroutines at once.
+type Utf8Validator struct {
+	p purego.Utf8Validator
+}
 
 // NewUtf8Validator returns a validator in its start state.
-func NewUtf8Validator() *Utf8Validator { v := &Utf8Validator{}; v.p.Reset(); return v }
+func NewUtf8Validator() *Utf8Validator { return &Utf8Validator{} }
 
-// Validate feeds b and reports (valid, endsOnCodepoint, currentIndex, totalIndex).
-func (v *Utf8Validator) Validate(b []byte) (bool, bool, int, int) { return v.p.Validate(b) }
-
-// Reset returns the validator to its start state.
+// Reset returns the validator to its start state, ready for a new message.
 func (v *Utf8Validator) Reset() { v.p.Reset() }
 
-// ValidUTF8 reports whether b is complete, valid UTF-8.
-func ValidUTF8(b []byte) bool { return purego.ValidUTF8(b) }
+// Validate feeds the next chunk b of the stream. valid reports that no
+// invalid byte has been seen since Reset; endsOnCodepoint that the input so
+// far ends on a whole code point; currentIndex is len(b) when valid, else
+// the index in b of the first byte at which the stream stopped being a
+// prefix of valid UTF-8; totalIndex is that position over the whole stream.
+// A code point split across calls, even into 1-byte calls, gives the result
+// one call over the concatenation gives. Once invalid, every call returns
+// (false, false, 0, totalIndex) until Reset.
+func (v *Utf8Validator) Validate(b []byte) (valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
+	if utf8Native(b) {
+		return nativeValidate(v, b)
+	}
+	return v.p.Validate(b)
+}
 
-// XorMaskValidate unmasks b in place (as XorMask) and feeds it to v (as
-// Validate) in one pass; it returns the next key offset and v's result.
+// ValidUTF8 reports whether b is complete, valid UTF-8 (as utf8.Valid).
+func ValidUTF8(b []byte) bool {
+	if utf8Native(b) {
+		return nativeValidUTF8(b)
+	}
+	return purego.ValidUTF8(b)
+}
+
+// XorMaskValidate unmasks b in place exactly as XorMask and feeds the
+// unmasked bytes to v exactly as v.Validate, in one pass over memory (one C
+// call when native). All of b is unmasked even when an invalid byte is
+// found. It returns the next key offset and v's result.
 func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	next = XorMask(b, key, pos)
-	valid, endsOnCodepoint, currentIndex, totalIndex = v.Validate(b)
-	return
+	if fusedNative(b, key, pos) {
+		return nativeXorMaskValidate(b, key, pos, v)
+	}
+	return purego.XorMaskValidate(b, key, pos, &v.p)
 }

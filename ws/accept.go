@@ -289,6 +289,9 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 					reason = http.StatusText(deny.Code)
 				}
 				return nil, u.refuse(w, r, reject(deny.Code, reason))
+			case r.Context().Err() != nil:
+				u.logger.Debug("ws: client went away during OnConnect", "peer", td.Peer)
+				return nil, u.refuse(w, r, reject(http.StatusServiceUnavailable, "client went away"))
 			case errors.Is(err, errHandshakeTimeout):
 				u.logger.Warn("ws: OnConnect exceeded the opening handshake timeout", "peer", td.Peer)
 				return nil, u.refuse(w, r, reject(http.StatusServiceUnavailable, "opening handshake timed out"))

@@ -127,6 +127,14 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
 		}
+		// The upgrade is HTTP/1.1: never let ALPN pick h2.
+		var alpn []string
+		for _, p := range cfg.NextProtos {
+			if p != "h2" {
+				alpn = append(alpn, p)
+			}
+		}
+		cfg.NextProtos = alpn
 		tc := tls.Client(conn, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return fail(fmt.Errorf("ws: dial %s: TLS handshake: %w", target, err))

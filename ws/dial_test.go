@@ -312,16 +312,13 @@ func TestDialOnConnectErrorFails(t *testing.T) {
 }
 
 func TestDialEarlyFrameBytesStayBuffered(t *testing.T) {
-	capt := captureConns(t)
 	frame := "\x81\x05hello"
+	peeked := make(chan []byte, 1)
+	captureConnsWith(t, peekEarly(false, len(frame), peeked))
 	addr, _ := fakeServer(t, func(r *http.Request) string { return ok101(r) + frame })
 	_, err := Dial(dialCtx(t), "ws://"+addr+"/", nil, nil)
 	require.NoError(t, err)
-	cfg := capt.next(t)
-	require.NoError(t, cfg.netConn.SetReadDeadline(time.Now().Add(5*time.Second)))
-	got, err := cfg.br.Peek(len(frame))
-	require.NoError(t, err)
-	assert.Equal(t, frame, string(got))
+	assert.Equal(t, frame, string(<-peeked), "bytes after the 101 reach the engine through cfg.br")
 }
 
 func TestDialTimeouts(t *testing.T) {
@@ -388,6 +385,15 @@ func TestDialWSS(t *testing.T) {
 	assert.Equal(t, "/secure", server.request.Path)
 	_, isTLS := client.netConn.(*tls.Conn)
 	assert.True(t, isTLS)
+
+	// wss through a CONNECT proxy: TLS runs inside the tunnel.
+	proxyAddr, seen := testProxy(t, "")
+	_, err = Dial(dialCtx(t), u, nil, optsWith(func(o *Options) {
+		o.TLSConfig = &tls.Config{RootCAs: pool}
+		o.Proxy = mustURL(t, "http://"+proxyAddr)
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimPrefix(ts.URL, "https://"), (<-seen).Host)
 
 	// An untrusted certificate fails the dial.
 	_, err = Dial(dialCtx(t), u, nil, nil)
@@ -479,4 +485,14 @@ func mustURL(t *testing.T, s string) *url.URL {
 	u, err := url.Parse(s)
 	require.NoError(t, err, s)
 	return u
+}
+
+func TestDialResponseHeadersTooLarge(t *testing.T) {
+	addr, _ := fakeServer(t, func(r *http.Request) string {
+		return ok101(r, "X-Huge: "+strings.Repeat("h", 8000))
+	})
+	_, err := Dial(dialCtx(t), "ws://"+addr+"/", nil, optsWith(func(o *Options) { o.MaxHeaderBytes = 1024 }))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrBadHandshake)
+	assert.Contains(t, err.Error(), "too large")
 }

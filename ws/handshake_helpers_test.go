@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -27,10 +28,17 @@ type captured struct {
 	ch   chan *connConfig
 }
 
-func captureConns(t *testing.T) *captured {
+func captureConns(t *testing.T) *captured { return captureConnsWith(t, nil) }
+
+// captureConnsWith also runs inspect on each connConfig before the engine
+// starts (the only race-free time to look at cfg.br).
+func captureConnsWith(t *testing.T, inspect func(*connConfig)) *captured {
 	t.Helper()
 	c := &captured{ch: make(chan *connConfig, 64)}
 	hook := func(cfg *connConfig) {
+		if inspect != nil {
+			inspect(cfg)
+		}
 		cp := *cfg
 		c.mu.Lock()
 		c.cfgs = append(c.cfgs, &cp)
@@ -171,4 +179,23 @@ func optsWith(f func(*Options)) *Options {
 		f(o)
 	}
 	return o
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// peekEarly returns an inspect function that peeks n bytes from the
+// buffered reader of connections of the given role and sends them on ch.
+func peekEarly(isServer bool, n int, ch chan<- []byte) func(*connConfig) {
+	return func(cfg *connConfig) {
+		if cfg.isServer != isServer {
+			return
+		}
+		_ = cfg.netConn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, err := cfg.br.Peek(n)
+		_ = cfg.netConn.SetReadDeadline(time.Time{})
+		if err != nil {
+			b = []byte("peek error: " + err.Error())
+		}
+		ch <- append([]byte(nil), b...)
+	}
 }

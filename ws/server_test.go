@@ -1,11 +1,13 @@
 package ws
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -155,20 +157,22 @@ func TestServerDefaultSubprotocolAndInvalidChoice(t *testing.T) {
 }
 
 func TestServerEarlyFrameBytesStayBuffered(t *testing.T) {
-	capt := captureConns(t)
+	early := []byte{0x81, 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1}
+	peeked := make(chan []byte, 1)
+	captureConnsWith(t, peekEarly(true, len(early), peeked))
 	srv := NewServer(newPlain, nil)
 	addr := startServer(t, srv, "tcp4")
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
-	early := []byte{0x81, 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1}
 	_, err = c.Write(append([]byte(upgradeRequest("/")), early...))
 	require.NoError(t, err)
-	cfg := capt.next(t)
-	require.NoError(t, cfg.netConn.SetReadDeadline(time.Now().Add(5*time.Second)))
-	got, err := cfg.br.Peek(len(early))
-	require.NoError(t, err)
-	assert.Equal(t, early, got, "bytes sent right after the request reach the engine through cfg.br")
+	select {
+	case got := <-peeked:
+		assert.Equal(t, early, got, "bytes sent right after the request reach the engine through cfg.br")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no connection reached the engine")
+	}
 }
 
 func TestServerConnectionLimit(t *testing.T) {
@@ -295,4 +299,61 @@ func TestServerIPv6Peer(t *testing.T) {
 	cfg := capt.next(t)
 	_, port, _ := net.SplitHostPort(c.LocalAddr().String())
 	assert.Equal(t, "tcp6:[::1]:"+port, cfg.transport.Peer)
+}
+
+func TestServerShutdownDropsConnectionsWhenContextEnds(t *testing.T) {
+	captureConns(t)
+	srv := NewServer(newPlain, nil)
+	srv.Logger = discardLogger()
+	addr := startServer(t, srv, "tcp4")
+	// A raw client that never answers a close frame.
+	resp, _, c := rawExchange(t, addr, upgradeRequest("/"))
+	require.Equal(t, 101, resp.StatusCode)
+	require.Equal(t, 1, srv.ConnectionCount())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+	// The connection was dropped: the client reads to EOF (past a close
+	// frame, if the engine sent one) instead of hanging.
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err = io.ReadAll(c)
+	var ne net.Error
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "connection still open after Shutdown: %v", err)
+}
+
+func TestServerListenAndServe(t *testing.T) {
+	srv := NewServer(newPlain, nil)
+	assert.Error(t, srv.ListenAndServe("256.0.0.1:bad"))
+	done := make(chan error, 1)
+	go func() { done <- srv.ListenAndServe("127.0.0.1:0") }()
+	// Shutdown may come before or after Serve registers: both end in
+	// ErrServerClosed.
+	time.Sleep(50 * time.Millisecond)
+	require.NoError(t, srv.Shutdown(context.Background()))
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, http.ErrServerClosed)
+	case <-time.After(5 * time.Second):
+		t.Fatal("ListenAndServe did not return after Shutdown")
+	}
+}
+
+func TestServerWithoutFactory(t *testing.T) {
+	srv := &Server{Logger: discardLogger()}
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(upgradeRequest("/"))))
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, r)
+	assert.Equal(t, 500, rec.Code)
+
+	srv = NewServer(func() Handler { return nil }, nil)
+	srv.Logger = discardLogger()
+	addr := startServer(t, srv, "tcp4")
+	resp, _, _ := rawExchange(t, addr, upgradeRequest("/"))
+	assert.Equal(t, 500, resp.StatusCode, "a factory returning nil is a server error")
+	assert.Equal(t, 0, srv.ConnectionCount())
 }

@@ -45,7 +45,12 @@ static inline uint64_t nvx_test_rand(void)
 }
 static inline void nvx_test_fill(uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t r = nvx_test_rand();
+        memcpy(p + i, &r, 8);
+    }
+    for (; i < n; i++)
         p[i] = (uint8_t)(nvx_test_rand() >> 56);
 }
 

@@ -1,13 +1,17 @@
 /*
  * test_mask.c - every masking kernel against a plain byte loop: every
  * length 0..300 at every key offset and 64 alignments, guard bytes around
- * the slice untouched, the returned key offset, large sizes; each kernel
+ * the slice untouched, the returned key offset, lengths around 4 KiB (where
+ * the AVX kernels align their stores), large sizes; each kernel
  * called directly and through nvx_xor_mask after nvx_select.
  */
 #include "mask_kernels.h"
 #include "nvx_test.h"
 
 #define MAX_LEN 300
+/* Second sweep around 4 KiB, where the AVX kernels start aligning. */
+#define MID_LO 4060
+#define MID_HI 4140
 #define MAX_ALIGN 64
 #define GUARD 64
 
@@ -33,24 +37,24 @@ static size_t run(const kernel_case *kc, uint8_t *buf, size_t len, const uint8_t
 
 /* Every (length, offset, alignment) combination; the whole buffer, guards
  * included, must equal the reference result. */
-static void exhaustive(const kernel_case *kc, int quick)
+static void exhaustive(const kernel_case *kc, size_t min_len, size_t max_len, size_t align_step)
 {
-    static uint8_t got[GUARD + MAX_ALIGN + MAX_LEN + GUARD];
+    static uint8_t got[GUARD + MAX_ALIGN + MID_HI + GUARD];
     static uint8_t want[sizeof got];
     const uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
-    size_t align_step = quick ? 7 : 1;
     size_t max_pos = kc->fn ? 4 : 8; /* the public API takes pos modulo 4 */
-    for (size_t len = 0; len <= MAX_LEN; len++) {
+    for (size_t len = min_len; len <= max_len; len++) {
         for (size_t pos = 0; pos < max_pos; pos++) {
             for (size_t align = 0; align < MAX_ALIGN; align += align_step) {
-                nvx_test_fill(got, sizeof got);
-                memcpy(want, got, sizeof got);
+                size_t used = GUARD + align + len + GUARD;
+                nvx_test_fill(got, used);
+                memcpy(want, got, used);
                 uint8_t *slice = got + GUARD + align;
                 reference(want + GUARD + align, len, key, pos);
                 size_t next = run(kc, slice, len, key, pos);
                 if (!CHECK(next == (pos + len) % 4, "%s len=%zu pos=%zu: returned %zu",
                            kc->name, len, pos, next) ||
-                    !CHECK(memcmp(got, want, sizeof got) == 0,
+                    !CHECK(memcmp(got, want, used) == 0,
                            "%s len=%zu pos=%zu align=%zu: bytes differ", kc->name, len, pos,
                            align))
                     if (NVX_TEST_GIVE_UP())
@@ -121,7 +125,8 @@ int main(void)
             continue;
         }
         printf("kernel %s\n", direct[i].name);
-        exhaustive(&direct[i], quick);
+        exhaustive(&direct[i], 0, MAX_LEN, quick ? 7 : 1);
+        exhaustive(&direct[i], MID_LO, MID_HI, quick ? 13 : 3);
         large(&direct[i], quick);
     }
 
@@ -135,7 +140,8 @@ int main(void)
         snprintf(name, sizeof name, "nvx_xor_mask[%s]", nvx_kernel_name((nvx_kernel)k));
         kernel_case pub = {name, NULL, (nvx_kernel)k};
         printf("public API with %s\n", nvx_kernel_name((nvx_kernel)k));
-        exhaustive(&pub, quick);
+        exhaustive(&pub, 0, MAX_LEN, quick ? 7 : 1);
+        exhaustive(&pub, MID_LO, MID_HI, quick ? 13 : 3);
         large(&pub, quick);
     }
     return nvx_test_done("test_mask");

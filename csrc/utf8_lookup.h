@@ -1,0 +1,273 @@
+/*
+ * utf8_lookup.h - UTF-8 validation internals shared by utf8*.c, and the
+ * vectorised lookup-table validator written once for every instruction set.
+ *
+ * Part 1 (include-guarded): DFA state numbers, the internal prototypes and
+ * the three 16-entry tables of the lookup method.
+ *
+ * Part 2 (a template, expanded on every inclusion that defines NVXL_SUFFIX):
+ * the validator over thin vector wrappers. An ISA file defines
+ *
+ *   NVXL_SUFFIX          name suffix of the instantiation (ssse3, avx2, ...)
+ *   NVXL_TARGET          function attribute enabling the ISA (may be empty)
+ *   NVXL_V, NVXL_W       vector type and its width in bytes (16, 32 or 64)
+ *   NVXL_LOAD(p)         unaligned load of NVXL_W bytes
+ *   NVXL_TABLE(t)        the 16-byte table t in every 128-bit lane
+ *   NVXL_SPLAT(x)        x in every byte
+ *   NVXL_AND/OR/XOR(a,b) bitwise operations
+ *   NVXL_SUBS(a,b)       unsigned saturating byte subtraction
+ *   NVXL_SHR4(v)         every byte shifted right by 4 (result 0..15)
+ *   NVXL_LOOKUP(t,i)     byte lookup of i (0..15) in the per-lane table t
+ *   NVXL_PREV(in,pv,n)   in shifted up by n bytes, pulling in the last n
+ *                        bytes of the previous vector pv (n = 1, 2, 3)
+ *   NVXL_ANY(v)          nonzero when some byte of v is nonzero
+ *   NVXL_HIGH(v)         nonzero when some byte of v is >= 0x80
+ *
+ * and includes this file, which then defines
+ *
+ *   size_t nvx__utf8_lookup_<suffix>(const uint8_t *p, size_t n);
+ *
+ * and #undefs every NVXL_ macro, so the next ISA file can define its own.
+ * Every static name in the template carries the suffix, so all the
+ * instantiations can live in one translation unit (the cgo unity build).
+ *
+ * The method is the one of Keiser and Lemire, "Validating UTF-8 in less than
+ * one instruction per byte" (Software: Practice and Experience, 2021): for
+ * each byte, look up three tables with the high nibble of the previous
+ * byte, the low nibble of the previous byte and the high nibble of this
+ * byte; each table entry is a set of error classes the nibble is compatible
+ * with, so the AND of the three is the set of errors the byte pair commits.
+ * A final check that bytes two or three places after a 3- or 4-byte lead
+ * are continuations ("must be 2/3 continuation") catches what pairs cannot.
+ */
+#ifndef NVX_UTF8_LOOKUP_H
+#define NVX_UTF8_LOOKUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nvx_internal.h"
+
+/* Shared DFA states: the validator's state field uses the same numbers. */
+#define NVX_UTF8_ACCEPT 0u
+#define NVX_UTF8_REJECT 1u
+
+/* utf8_scalar.c: run the DFA from *state over p[0..n). Returns n when no
+ * byte was rejected (then *state is the state after the last byte), else the
+ * index of the rejected byte (then *state is NVX_UTF8_REJECT). */
+size_t nvx__utf8_scalar_run(uint32_t *state, const uint8_t *p, size_t n);
+
+/* A vector kernel validates p[0..n), where p starts on a code point
+ * boundary. Returns n when p[0..n) is complete, valid UTF-8. Otherwise it
+ * returns an offset b <= n such that p[0..b-1) is a valid prefix (the DFA
+ * rejects no byte before b-1), so the driver can rescan from a code point
+ * boundary shortly before b to find the exact index. */
+typedef size_t (*nvx__utf8_kernel_fn)(const uint8_t *p, size_t n);
+
+#if NVX_X86
+size_t nvx__utf8_lookup_ssse3(const uint8_t *p, size_t n);
+size_t nvx__utf8_lookup_avx2(const uint8_t *p, size_t n);
+size_t nvx__utf8_lookup_avx512(const uint8_t *p, size_t n);
+#endif
+/* The NEON kernel needs A64 instructions (tbl on q registers, maxv). */
+#if NVX_ARM_NEON && defined(__aarch64__)
+#define NVX_UTF8_HAVE_NEON 1
+#else
+#define NVX_UTF8_HAVE_NEON 0
+#endif
+#if NVX_UTF8_HAVE_NEON
+size_t nvx__utf8_lookup_neon(const uint8_t *p, size_t n);
+#endif
+
+/* utf8.c: implementations by number, for tests and benchmarks:
+ * 0 scalar, 1 ssse3, 2 avx2, 3 avx512, 4 neon. nvx__utf8_impl_use routes
+ * validation to one (returns -1, changing nothing, when it is not compiled
+ * in or the CPU lacks it); the next nvx_select/nvx_init overrides it. */
+#define NVX_UTF8_IMPL_COUNT 5
+int nvx__utf8_impl_use(int impl);
+const char *nvx__utf8_impl_name(int impl);
+int nvx__utf8_impl_current(void);
+
+/* Block size of every vector kernel: 64 bytes = 4, 2 or 1 vectors. */
+#define NVX_UTF8_BLOCK 64
+
+/* Error classes. A byte pair (prev1, cur) is invalid exactly when the three
+ * table entries for it share a class; 0x80 doubles as "two continuations",
+ * which the must-be-continuation mask cancels when they are expected. */
+#define NVXL_E_SHORT 0x01u  /* lead then non-continuation      11xxxxxx 0xxxxxxx|11xxxxxx */
+#define NVXL_E_LONG 0x02u   /* ASCII then continuation          0xxxxxxx 10xxxxxx */
+#define NVXL_E_OVL3 0x04u   /* overlong 3-byte                  E0 80..9F */
+#define NVXL_E_BIG 0x08u    /* above U+10FFFF                   F4 90..BF, F5..FF 90..BF */
+#define NVXL_E_SURR 0x10u   /* UTF-16 surrogate                 ED A0..BF */
+#define NVXL_E_OVL2 0x20u   /* overlong 2-byte                  C0/C1 80..BF */
+#define NVXL_E_BIG8 0x40u   /* F5..FF 80..8F, and overlong 4-byte F0 80..8F */
+#define NVXL_E_CONT2 0x80u  /* continuation then continuation  10xxxxxx 10xxxxxx */
+#define NVXL_E_ALL1 (NVXL_E_SHORT | NVXL_E_LONG | NVXL_E_CONT2)
+
+/* Indexed by the high nibble of the previous byte. */
+static const uint8_t nvxl_tab_prev_hi[16] = {
+    NVXL_E_LONG, NVXL_E_LONG, NVXL_E_LONG, NVXL_E_LONG, /* 0x..7x: ASCII */
+    NVXL_E_LONG, NVXL_E_LONG, NVXL_E_LONG, NVXL_E_LONG,
+    NVXL_E_CONT2, NVXL_E_CONT2, NVXL_E_CONT2, NVXL_E_CONT2, /* 8x..Bx */
+    NVXL_E_SHORT | NVXL_E_OVL2,                             /* Cx */
+    NVXL_E_SHORT,                                           /* Dx */
+    NVXL_E_SHORT | NVXL_E_OVL3 | NVXL_E_SURR,               /* Ex */
+    NVXL_E_SHORT | NVXL_E_BIG | NVXL_E_BIG8,                /* Fx */
+};
+
+/* Indexed by the low nibble of the previous byte. */
+static const uint8_t nvxl_tab_prev_lo[16] = {
+    NVXL_E_ALL1 | NVXL_E_OVL3 | NVXL_E_OVL2 | NVXL_E_BIG8, /* x0: C0 E0 F0 */
+    NVXL_E_ALL1 | NVXL_E_OVL2,                             /* x1: C1 */
+    NVXL_E_ALL1,                                           /* x2 */
+    NVXL_E_ALL1,                                           /* x3 */
+    NVXL_E_ALL1 | NVXL_E_BIG,                              /* x4: F4 */
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,                /* x5..xF: F5..FF */
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8 | NVXL_E_SURR, /* xD: ED */
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+    NVXL_E_ALL1 | NVXL_E_BIG | NVXL_E_BIG8,
+};
+
+/* Indexed by the high nibble of the current byte. */
+static const uint8_t nvxl_tab_cur_hi[16] = {
+    NVXL_E_SHORT, NVXL_E_SHORT, NVXL_E_SHORT, NVXL_E_SHORT, /* ASCII */
+    NVXL_E_SHORT, NVXL_E_SHORT, NVXL_E_SHORT, NVXL_E_SHORT,
+    /* 8x */
+    NVXL_E_LONG | NVXL_E_OVL2 | NVXL_E_CONT2 | NVXL_E_OVL3 | NVXL_E_BIG8,
+    /* 9x */
+    NVXL_E_LONG | NVXL_E_OVL2 | NVXL_E_CONT2 | NVXL_E_OVL3 | NVXL_E_BIG,
+    /* Ax, Bx */
+    NVXL_E_LONG | NVXL_E_OVL2 | NVXL_E_CONT2 | NVXL_E_SURR | NVXL_E_BIG,
+    NVXL_E_LONG | NVXL_E_OVL2 | NVXL_E_CONT2 | NVXL_E_SURR | NVXL_E_BIG,
+    NVXL_E_SHORT, NVXL_E_SHORT, NVXL_E_SHORT, NVXL_E_SHORT, /* leads */
+};
+
+/* Largest byte allowed in the last three positions of complete input:
+ * a lead there would need bytes past the end. Load 64 - W bytes in. */
+static const uint8_t nvxl_tab_incomplete[64] = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xEF, 0xDF, 0xBF,
+};
+
+#define NVXL_CAT2(a, b) a##b
+#define NVXL_CAT(a, b) NVXL_CAT2(a, b)
+
+#endif /* NVX_UTF8_LOOKUP_H */
+
+/* ------------------------------------------------------------- template */
+#ifdef NVXL_SUFFIX
+
+#define NVXL_N (NVX_UTF8_BLOCK / NVXL_W)
+#define NVXL_FN(name) NVXL_CAT(name, NVXL_SUFFIX)
+
+/* Error classes of the bytes of `in`, given the vector before it. */
+NVXL_TARGET static inline __attribute__((always_inline)) NVXL_V
+NVXL_FN(nvxl_check_)(NVXL_V in, NVXL_V pv, NVXL_V t_ph, NVXL_V t_pl, NVXL_V t_ch)
+{
+    NVXL_V p1 = NVXL_PREV(in, pv, 1);
+    NVXL_V p2 = NVXL_PREV(in, pv, 2);
+    NVXL_V p3 = NVXL_PREV(in, pv, 3);
+    NVXL_V sc = NVXL_AND(NVXL_AND(NVXL_LOOKUP(t_ph, NVXL_SHR4(p1)),
+                                  NVXL_LOOKUP(t_pl, NVXL_AND(p1, NVXL_SPLAT(0x0F)))),
+                         NVXL_LOOKUP(t_ch, NVXL_SHR4(in)));
+    /* 0x80 where this byte must be the 2nd/3rd continuation of a 3- or
+     * 4-byte sequence: prev2 >= 0xE0 or prev3 >= 0xF0. */
+    NVXL_V must = NVXL_AND(NVXL_OR(NVXL_SUBS(p2, NVXL_SPLAT(0xE0 - 0x80)),
+                                   NVXL_SUBS(p3, NVXL_SPLAT(0xF0 - 0x80))),
+                           NVXL_SPLAT(0x80));
+    return NVXL_XOR(must, sc);
+}
+
+/* One 64-byte block. Returns nonzero on error. *pv is the last vector of the
+ * previous block, *inc says the previous block ended inside a code point. */
+NVXL_TARGET static inline __attribute__((always_inline)) int
+NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_V *pv, int *inc, NVXL_V t_ph,
+                     NVXL_V t_pl, NVXL_V t_ch, NVXL_V t_inc)
+{
+    NVXL_V in[NVXL_N];
+    NVXL_V any;
+    NVXL_V err;
+    NVXL_V prev;
+    int k;
+
+    in[0] = NVXL_LOAD(blk);
+    any = in[0];
+    for (k = 1; k < NVXL_N; k++) {
+        in[k] = NVXL_LOAD(blk + k * NVXL_W);
+        any = NVXL_OR(any, in[k]);
+    }
+    if (!NVXL_HIGH(any)) {
+        /* ASCII block: fine unless the previous block left a code point
+         * open. ASCII as the previous vector never raises an error. */
+        if (*inc)
+            return 1;
+        *pv = in[NVXL_N - 1];
+        return 0;
+    }
+    prev = *pv;
+    err = NVXL_FN(nvxl_check_)(in[0], prev, t_ph, t_pl, t_ch);
+    for (k = 1; k < NVXL_N; k++)
+        err = NVXL_OR(err, NVXL_FN(nvxl_check_)(in[k], in[k - 1], t_ph, t_pl, t_ch));
+    *pv = in[NVXL_N - 1];
+    *inc = NVXL_ANY(NVXL_SUBS(in[NVXL_N - 1], t_inc)) != 0;
+    return NVXL_ANY(err) != 0;
+}
+
+NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
+{
+    const NVXL_V t_ph = NVXL_TABLE(nvxl_tab_prev_hi);
+    const NVXL_V t_pl = NVXL_TABLE(nvxl_tab_prev_lo);
+    const NVXL_V t_ch = NVXL_TABLE(nvxl_tab_cur_hi);
+    const NVXL_V t_inc = NVXL_LOAD(nvxl_tab_incomplete + NVX_UTF8_BLOCK - NVXL_W);
+    NVXL_V pv = NVXL_SPLAT(0);
+    int inc = 0;
+    size_t i = 0;
+
+    for (; i + NVX_UTF8_BLOCK <= n; i += NVX_UTF8_BLOCK) {
+        if (NVXL_FN(nvxl_block_)(p + i, &pv, &inc, t_ph, t_pl, t_ch, t_inc))
+            return i;
+    }
+    if (i < n) {
+        /* Last partial block, zero padded: an unfinished code point at the
+         * end meets a zero (ASCII) byte and shows up as an error. */
+        uint8_t tail[NVX_UTF8_BLOCK];
+        memset(tail, 0, sizeof tail);
+        memcpy(tail, p + i, n - i);
+        if (NVXL_FN(nvxl_block_)(tail, &pv, &inc, t_ph, t_pl, t_ch, t_inc))
+            return i;
+    } else if (inc) {
+        return i - NVX_UTF8_BLOCK;
+    }
+    return n;
+}
+
+#undef NVXL_N
+#undef NVXL_FN
+#undef NVXL_SUFFIX
+#undef NVXL_TARGET
+#undef NVXL_V
+#undef NVXL_W
+#undef NVXL_LOAD
+#undef NVXL_TABLE
+#undef NVXL_SPLAT
+#undef NVXL_AND
+#undef NVXL_OR
+#undef NVXL_XOR
+#undef NVXL_SUBS
+#undef NVXL_SHR4
+#undef NVXL_LOOKUP
+#undef NVXL_PREV
+#undef NVXL_ANY
+#undef NVXL_HIGH
+
+#endif /* NVXL_SUFFIX */

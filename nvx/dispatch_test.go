@@ -1,0 +1,43 @@
+package nvx
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/autobahn-go/autobahn/nvx/internal/ref"
+)
+
+func TestLooksASCII(t *testing.T) {
+	ascii := bytes.Repeat([]byte("plain text, "), 100)
+	assert.True(t, looksASCII(ascii))
+	assert.False(t, looksASCII(ascii[:7]), "too short to sample")
+	for _, at := range []int{0, len(ascii) - 1} { // first and last word are sampled
+		b := bytes.Clone(ascii)
+		b[at] = 0xC3
+		assert.False(t, looksASCII(b), "non-ASCII at %d", at)
+	}
+	assert.False(t, looksASCII(bytes.Repeat([]byte("世界"), 100)))
+	assert.False(t, looksASCII(bytes.Repeat([]byte("Straße "), 100)))
+}
+
+// looksASCIIMasked must equal looksASCII of the unmasked bytes, for every
+// key offset, key and length.
+func TestLooksASCIIMasked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for iter := 0; iter < 5000; iter++ {
+		plain := randomText(rng, 8+rng.IntN(300), false)
+		if iter%2 == 0 {
+			plain = bytes.Repeat([]byte("ascii "), 2+rng.IntN(100))
+		}
+		key := [4]byte{byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32())}
+		pos := rng.IntN(4)
+		masked := bytes.Clone(plain)
+		ref.XorMask(masked, key, pos)
+		before := bytes.Clone(masked)
+		assert.Equal(t, looksASCII(plain), looksASCIIMasked(masked, key, pos))
+		assert.Equal(t, before, masked, "must not modify its input")
+	}
+}

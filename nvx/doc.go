@@ -1,0 +1,29 @@
+// Package nvx is the Go face of NVX (Native Vector Extensions), the
+// portable C SIMD core of autobahn-go: XOR masking and incremental UTF-8
+// validation for RFC 6455 WebSockets, the two loops every byte of a
+// WebSocket message goes through.
+//
+// # Native and pure Go
+//
+// With cgo the C core in ../csrc is compiled into the package (HasNVX is
+// true) and the best kernel for the CPU is chosen once at start, using
+// github.com/klauspost/cpuid/v2; Kernel names it. Without cgo every call
+// runs package purego, the pure-Go twin of this package.
+//
+// AUTOBAHN_USE_NVX is read once at start, trimmed and lower-cased, as
+// Autobahn|Python does: "0", "no", "false" switch the native core off (all
+// calls go to purego); "1", "yes", "true" switch it on, and a build without
+// it then fails at start with a message naming the variable; anything else,
+// or unset, means on where HasNVX. UsesNVX reports the outcome.
+//
+// # Thresholds
+//
+// A cgo call costs tens of nanoseconds, more than pure Go takes for a short
+// buffer. So even with the native core on, inputs shorter than
+// MaskThreshold, UTF8Threshold and FusedThreshold go to purego: the
+// thresholds are where the benchmarks in ../bench measured the native path
+// start to win, so the native path is never slower than pure Go at any size.
+// The validator state has one representation for both sides, so one stream
+// may have its short chunks validated in Go and its long ones in C.
+// See the constants for the measured figures.
+package nvx

@@ -1,0 +1,32 @@
+package nvx
+
+import "github.com/autobahn-go/autobahn/nvx/purego"
+
+// HasNVX is true when the native NVX core is compiled in (cgo builds).
+const HasNVX = false
+
+// Size thresholds: shorter inputs go to package purego even when the native
+// core is used, because a cgo call costs more than it saves on them. Without
+// the native core they play no part.
+const (
+	MaskThreshold       = 0 // XorMask
+	UTF8Threshold       = 0 // Utf8Validator.Validate and ValidUTF8
+	UTF8ASCIIThreshold  = 0 // the same, for text that looks ASCII
+	FusedThreshold      = 0 // XorMaskValidate
+	FusedASCIIThreshold = 0 // the same, for text that looks ASCII
+)
+
+// kernel names the native kernel; there is none.
+const kernel = "purego"
+
+func kernelName() string { return kernel }
+
+func nativeXorMask(b []byte, key [4]byte, pos int) int { return purego.XorMask(b, key, pos) }
+
+func nativeValidUTF8(b []byte) bool { return purego.ValidUTF8(b) }
+
+func nativeValidate(v *Utf8Validator, b []byte) (bool, bool, int, int) { return v.p.Validate(b) }
+
+func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (int, bool, bool, int, int) {
+	return purego.XorMaskValidate(b, key, pos, &v.p)
+}

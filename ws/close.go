@@ -1,0 +1,201 @@
+package ws
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/autobahn-go/autobahn/nvx"
+)
+
+// maxCloseReason is the longest close reason: a control frame carries at
+// most 125 bytes, 2 of them the code.
+const maxCloseReason = 123
+
+// validReceivedCloseCode reports whether a peer may send code in a close
+// frame: 1000-1003, 1007-1014 and 3000-4999 (RFC 6455 7.4 and the IANA
+// registry; 1004-1006 and 1015 are reserved, the rest unassigned).
+func validReceivedCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003:
+		return true
+	case code >= 1007 && code <= 1014:
+		return true
+	case code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
+}
+
+// SendClose starts the closing handshake (Autobahn's sendClose). code 0
+// sends a close frame without a code (reason must then be empty);
+// otherwise code must be 1000 or 3000-4999 and reason at most 123 bytes of
+// UTF-8. The connection is dropped when the peer does not answer within
+// CloseHandshakeTimeout. Calling it again while closing does nothing.
+func (c *Conn) SendClose(code int, reason string) error {
+	if code == 0 && reason != "" {
+		return errors.New("ws: close reason given without a close code")
+	}
+	if code != 0 && code != CloseNormal && (code < 3000 || code > 4999) {
+		return fmt.Errorf("ws: close code %d may not be sent (use 1000 or 3000-4999)", code)
+	}
+	if len(reason) > maxCloseReason {
+		return fmt.Errorf("ws: close reason of %d bytes is longer than %d", len(reason), maxCloseReason)
+	}
+	if !utf8.ValidString(reason) {
+		return errors.New("ws: close reason is not valid UTF-8")
+	}
+	if c.isDone() {
+		return ErrClosed
+	}
+	if !c.closing.Load() {
+		// Armed before writing: the write itself may block.
+		c.afterFunc(c.opts.CloseHandshakeTimeout, c.onCloseTimeout)
+	}
+	c.writeClose(code, reason)
+	return nil
+}
+
+// writeClose sends a close frame (code 0: none) unless one was sent
+// already; it reports whether it sent it. No frame follows a close frame.
+func (c *Conn) writeClose(code int, reason string) bool {
+	var p []byte
+	if code != 0 {
+		p = binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
+		p = append(p, reason...)
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closing.Load() {
+		return false
+	}
+	c.mu.Lock()
+	c.sentClose = true
+	c.mu.Unlock()
+	err := c.writeFrameLocked(OpClose, true, 0, p)
+	c.closing.Store(true)
+	close(c.closeSig)
+	if err != nil {
+		c.drop(true, "could not send the close frame: "+err.Error())
+	}
+	return true
+}
+
+// onCloseTimeout drops the connection when the peer did not answer our
+// close in time.
+func (c *Conn) onCloseTimeout() {
+	c.mu.Lock()
+	answered := c.recvClose
+	c.mu.Unlock()
+	if !answered {
+		c.drop(true, "close handshake timeout: the peer did not answer our close in time")
+	}
+}
+
+// onCloseFrame handles the peer's close frame (on the read goroutine).
+func (c *Conn) onCloseFrame(p []byte) error {
+	code, reason := CloseNoStatus, ""
+	switch {
+	case len(p) == 1:
+		return protoErr(CloseProtocolError, "close frame with a 1-byte payload")
+	case len(p) >= 2:
+		code = int(binary.BigEndian.Uint16(p))
+		if !validReceivedCloseCode(code) {
+			return protoErr(CloseProtocolError, "invalid close code %d", code)
+		}
+		if c.opts.UTF8ValidateIncoming && !nvx.ValidUTF8(p[2:]) {
+			return protoErr(CloseInvalidPayload, "close reason is not valid UTF-8")
+		}
+		reason = string(p[2:])
+	}
+	c.gotClose = true
+	c.mu.Lock()
+	c.recvClose = true
+	c.remoteCode, c.remoteReason = code, reason
+	c.mu.Unlock()
+
+	replyCode, replyReason := CloseNormal, ""
+	if c.opts.EchoCloseCodeReason {
+		replyCode, replyReason = code, reason
+		if code == CloseNoStatus {
+			replyCode = 0
+		}
+	}
+	if !c.closing.Load() {
+		var replied atomic.Bool
+		c.afterFunc(c.opts.CloseHandshakeTimeout, func() {
+			if !replied.Load() {
+				c.drop(true, "close handshake timeout: could not send the close reply")
+			}
+		})
+		c.writeClose(replyCode, replyReason)
+		replied.Store(true)
+	}
+	if c.cfg.isServer {
+		// The server drops TCP once the close handshake is done.
+		c.drop(false, "")
+	} else {
+		// The client waits for the server to drop TCP.
+		c.afterFunc(c.opts.ServerConnectionDropTimeout, func() {
+			c.drop(true, "closing handshake timeout: the server did not drop the connection in time")
+		})
+	}
+	return errCloseReceived
+}
+
+// Close sends a normal close (1000) and waits until the connection is
+// closed: the closing handshake done or timed out (see
+// CloseHandshakeTimeout, ServerConnectionDropTimeout). It returns nil when
+// the connection closed cleanly, else the *CloseError describing how it
+// ended. Called from a Handler callback it only starts the handshake and
+// returns nil (waiting there would block the read goroutine).
+func (c *Conn) Close() error {
+	if err := c.SendClose(CloseNormal, ""); err != nil && !c.isDone() {
+		return err
+	}
+	if c.inCB.Load() > 0 {
+		// Called from a callback on the read goroutine: waiting here would
+		// stop the very goroutine that completes the handshake.
+		return nil
+	}
+	wait := c.opts.CloseHandshakeTimeout + c.opts.ServerConnectionDropTimeout
+	if c.opts.CloseHandshakeTimeout <= 0 || (!c.cfg.isServer && c.opts.ServerConnectionDropTimeout <= 0) {
+		wait = 30 * time.Second // a bound for Close, even without protocol timeouts
+	}
+	t := time.NewTimer(wait + time.Second)
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
+		c.drop(true, "Close timed out")
+		if !c.started.Load() {
+			return ErrClosed
+		}
+		select {
+		case <-c.done:
+		case <-time.After(time.Second):
+			return ErrClosed // the read goroutine is stuck in a callback
+		}
+	}
+	c.mu.Lock()
+	ce := c.closeErr
+	c.mu.Unlock()
+	if ce.WasClean {
+		return nil
+	}
+	return ce
+}
+
+// CloseNow drops the TCP connection at once, without a closing handshake
+// (the connection does not close cleanly: OnClose gets 1006). It returns
+// at once; Done is closed when the connection has finished.
+func (c *Conn) CloseNow() error {
+	if c.isDone() {
+		return ErrClosed
+	}
+	c.drop(true, "connection dropped locally (CloseNow)")
+	return nil
+}

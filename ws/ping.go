@@ -1,0 +1,150 @@
+package ws
+
+import (
+	"bytes"
+	crand "crypto/rand"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// autoPing is the state of automatic pings (Options.AutoPingInterval).
+type autoPing struct {
+	mu      sync.Mutex
+	enabled bool
+	stopped bool
+	timer   *time.Timer // next ping
+	timeout *time.Timer // pong deadline of the pending ping
+	pending []byte      // payload of the ping awaiting its pong
+	sentAt  time.Duration
+	lastRx  atomic.Int64 // time of the last received frame, since c.epoch
+}
+
+// now is the connection's monotonic clock.
+func (c *Conn) now() time.Duration { return time.Since(c.epoch) }
+
+// startAutoPing arms the ping timer when AutoPingInterval is set.
+func (c *Conn) startAutoPing() {
+	if c.opts.AutoPingInterval <= 0 {
+		return
+	}
+	p := &c.ping
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.enabled = true
+	p.lastRx.Store(int64(c.now()))
+	p.timer = time.AfterFunc(c.opts.AutoPingInterval, c.autoPingFire)
+}
+
+// stopAutoPing stops the timers for good.
+func (c *Conn) stopAutoPing() {
+	p := &c.ping
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if p.timeout != nil {
+		p.timeout.Stop()
+	}
+}
+
+// noteTraffic records that a frame arrived (for AutoPingRestartOnAnyTraffic).
+func (c *Conn) noteTraffic() {
+	if c.ping.enabled {
+		c.ping.lastRx.Store(int64(c.now()))
+	}
+}
+
+// autoPingFire sends an automatic ping, unless traffic arrived within the
+// interval and AutoPingRestartOnAnyTraffic is set.
+func (c *Conn) autoPingFire() {
+	p := &c.ping
+	interval := c.opts.AutoPingInterval
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		return
+	}
+	now := c.now()
+	if c.opts.AutoPingRestartOnAnyTraffic {
+		if since := now - time.Duration(p.lastRx.Load()); since < interval {
+			p.timer.Reset(interval - since)
+			p.mu.Unlock()
+			return
+		}
+	}
+	if p.pending != nil && c.opts.AutoPingTimeout > 0 {
+		// Still waiting for the last pong: the timeout decides; the next
+		// ping is scheduled when the pong arrives.
+		p.mu.Unlock()
+		return
+	}
+	size := min(max(c.opts.AutoPingSize, 4), maxControlPayload)
+	payload := make([]byte, size)
+	_, _ = crand.Read(payload)
+	p.pending, p.sentAt = payload, now
+	if t := c.opts.AutoPingTimeout; t > 0 {
+		if p.timeout != nil {
+			p.timeout.Stop()
+		}
+		p.timeout = time.AfterFunc(t, c.autoPingTimedOut)
+	}
+	if c.opts.AutoPingTimeout <= 0 {
+		p.timer.Reset(interval)
+	}
+	p.mu.Unlock()
+	if err := c.SendPing(payload); err != nil {
+		c.log.Debug("ws: auto-ping not sent", "error", err)
+	}
+}
+
+// autoPingTimedOut drops the connection when the pending ping got no pong
+// (and, with AutoPingRestartOnAnyTraffic, nothing else arrived either).
+func (c *Conn) autoPingTimedOut() {
+	p := &c.ping
+	p.mu.Lock()
+	if p.stopped || p.pending == nil {
+		p.mu.Unlock()
+		return
+	}
+	if c.opts.AutoPingRestartOnAnyTraffic && time.Duration(p.lastRx.Load()) > p.sentAt {
+		p.pending = nil
+		p.timer.Reset(c.opts.AutoPingInterval)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	c.log.Debug("ws: auto-ping timeout", "timeout", c.opts.AutoPingTimeout)
+	c.drop(true, fmt.Sprintf("auto-ping timeout: no pong within %v", c.opts.AutoPingTimeout))
+}
+
+// gotPong matches a pong against the pending automatic ping and reports
+// the round-trip time to an AutoPingHandler (on the read goroutine).
+func (c *Conn) gotPong(payload []byte) {
+	p := &c.ping
+	if !p.enabled {
+		return
+	}
+	p.mu.Lock()
+	if p.pending == nil || !bytes.Equal(p.pending, payload) {
+		p.mu.Unlock()
+		return
+	}
+	rtt := c.now() - p.sentAt
+	p.pending = nil
+	if p.timeout != nil {
+		p.timeout.Stop()
+	}
+	if c.opts.AutoPingTimeout > 0 {
+		p.timer.Reset(c.opts.AutoPingInterval)
+	}
+	p.mu.Unlock()
+	if c.aph != nil {
+		c.inCB.Add(1)
+		c.aph.OnAutoPingRTT(c, rtt)
+		c.inCB.Add(-1)
+	}
+}

@@ -1,0 +1,447 @@
+package ws
+
+import (
+	"errors"
+	"io"
+
+	"github.com/autobahn-go/autobahn/nvx"
+)
+
+// readEvent hands a piece of a message from the read goroutine to a
+// blocking reader. data is owned by the receiver.
+type readEvent struct {
+	first    bool
+	last     bool
+	isBinary bool
+	data     []byte
+}
+
+// readLoop is the connection's read goroutine: it reads frames, answers
+// control frames, delivers messages and, when reading ends, finishes the
+// connection (OnClose, Done).
+func (c *Conn) readLoop() {
+	defer c.finish()
+	if h := c.cfg.handler; h != nil {
+		c.inCB.Add(1)
+		h.OnOpen(c)
+		c.inCB.Add(-1)
+	}
+	for {
+		err := c.readNext()
+		if err == nil || errors.Is(err, errCloseReceived) {
+			continue
+		}
+		if !c.handleReadError(err) {
+			return
+		}
+	}
+}
+
+// readNext reads up to the end of the next data message (or frame, when
+// draining after a failure).
+func (c *Conn) readNext() error {
+	if c.gotClose {
+		// Close handshake done: the server drops at once; the client waits
+		// for the server to drop. Anything the peer still sends is ignored.
+		_, err := io.Copy(io.Discard, c.br)
+		if err == nil {
+			err = io.EOF
+		}
+		return err
+	}
+	h, err := c.nextFrame()
+	if err != nil {
+		return err
+	}
+	if c.inDrain {
+		return c.skipPayload()
+	}
+	if h.opcode == OpContinuation {
+		return protoErr(CloseProtocolError, "continuation frame without a message to continue")
+	}
+	return c.readMessage(h)
+}
+
+// handleReadError fails the connection on a protocol error and reports
+// whether reading goes on (failing without drop: wait for the peer's close).
+func (c *Conn) handleReadError(err error) bool {
+	var pe *protocolError
+	if !errors.As(err, &pe) {
+		c.mu.Lock()
+		if !c.unclean && !(c.sentClose && c.recvClose) {
+			c.unclean = true
+			if c.sentClose {
+				c.uncleanReason = "connection lost before the peer answered our close: " + err.Error()
+			} else {
+				c.uncleanReason = "connection lost without a close handshake: " + err.Error()
+			}
+		}
+		c.mu.Unlock()
+		return false
+	}
+	return c.fail(pe.code, pe.msg)
+}
+
+// fail fails the WebSocket connection with a close code (RFC 6455 7.1.7).
+// With FailByDrop, or when a close was already sent, it drops the TCP
+// connection at once; otherwise it sends a close frame with the code and
+// goes on reading (skipping data) until the peer's close or the close
+// handshake timeout. It reports whether reading goes on.
+func (c *Conn) fail(code int, msg string) bool {
+	c.log.Debug("ws: failing connection", "server", c.cfg.isServer, "code", code, "error", msg)
+	c.mu.Lock()
+	if !c.unclean {
+		c.unclean, c.uncleanReason = true, msg
+	}
+	sent := c.sentClose
+	c.mu.Unlock()
+	if c.opts.FailByDrop || sent || c.inDrain || c.skipLeft < 0 || c.gotClose {
+		c.drop(true, msg)
+		return false
+	}
+	c.inDrain = true
+	if len(msg) > 123 {
+		msg = msg[:123]
+	}
+	c.afterFunc(c.opts.CloseHandshakeTimeout, c.onCloseTimeout)
+	if !c.writeClose(code, msg) {
+		c.drop(true, msg)
+		return false
+	}
+	if err := c.skipPayload(); err != nil {
+		return false
+	}
+	return true
+}
+
+// skipPayload discards the rest of the current frame's payload.
+func (c *Conn) skipPayload() error {
+	if c.skipLeft <= 0 {
+		return nil
+	}
+	n, err := io.CopyN(io.Discard, c.br, c.skipLeft)
+	c.skipLeft -= n
+	c.stats.wireIn.Add(uint64(n))
+	c.stats.wsIn.Add(uint64(n))
+	return noEOF(err)
+}
+
+// nextFrame reads frame headers, handling control frames, up to the next
+// data frame (whose payload is left to read).
+func (c *Conn) nextFrame() (frameHeader, error) {
+	for {
+		h, err := readFrameHeader(c.br, &c.rules, &c.hbuf)
+		c.skipLeft = h.length
+		if err != nil {
+			return h, err
+		}
+		c.stats.framesIn.Add(1)
+		c.stats.wireIn.Add(uint64(h.hdrSize))
+		c.noteTraffic()
+		if !isControl(h.opcode) {
+			return h, nil
+		}
+		if err := c.readControl(h); err != nil {
+			return h, err
+		}
+	}
+}
+
+// readControl reads a control frame's payload and acts on it.
+func (c *Conn) readControl(h frameHeader) error {
+	p := c.cbufRead[:h.length]
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return noEOF(err)
+	}
+	c.skipLeft = 0
+	c.stats.controlIn.Add(1)
+	c.stats.wireIn.Add(uint64(len(p)))
+	c.stats.wsIn.Add(uint64(len(p)))
+	if h.masked && c.opts.ApplyMask {
+		nvx.XorMask(p, h.key, 0)
+	}
+	switch h.opcode {
+	case OpPing:
+		if c.inDrain || c.closing.Load() {
+			return nil
+		}
+		if hd := c.cfg.handler; hd != nil {
+			c.inCB.Add(1)
+			hd.OnPing(c, append([]byte{}, p...))
+			c.inCB.Add(-1)
+		} else {
+			_ = c.SendPong(p)
+		}
+	case OpPong:
+		c.gotPong(p)
+		if hd := c.cfg.handler; hd != nil && !c.inDrain {
+			c.inCB.Add(1)
+			hd.OnPong(c, append([]byte{}, p...))
+			c.inCB.Add(-1)
+		}
+	case OpClose:
+		return c.onCloseFrame(p)
+	}
+	return nil
+}
+
+// rawReader yields the wire payload of the current message, unmasked,
+// across its frames (control frames between them are handled), then
+// io.EOF. Uncompressed text is UTF-8 checked in the same pass.
+type rawReader struct {
+	c          *Conn
+	key        [4]byte
+	unmask     bool
+	pos        int
+	fin        bool
+	validate   bool  // fused UTF-8 check (uncompressed text)
+	endsCP     bool  // the validated bytes end on a code point
+	compressed bool  // the message is compressed (limit counted after inflation)
+	wire       int64 // payload bytes of the message announced so far
+	frameOpen  bool
+	err        error // last error other than io.EOF
+}
+
+// startFrame begins a data frame of the current message.
+func (r *rawReader) startFrame(h frameHeader) error {
+	c := r.c
+	r.key, r.pos, r.fin = h.key, 0, h.fin
+	r.unmask = h.masked && c.opts.ApplyMask
+	r.wire += h.length
+	if max := c.opts.MaxMessagePayloadSize; !r.compressed && max > 0 && r.wire > max {
+		return protoErr(CloseMessageTooBig, "message payload of at least %d bytes exceeds the limit of %d", r.wire, max)
+	}
+	if c.fh != nil {
+		c.inCB.Add(1)
+		c.fh.OnMessageFrameBegin(c, h.length)
+		c.inCB.Add(-1)
+	}
+	r.frameOpen = true
+	return nil
+}
+
+// Read implements io.Reader.
+func (r *rawReader) Read(p []byte) (int, error) {
+	c := r.c
+	if r.err != nil {
+		return 0, r.err
+	}
+	for c.skipLeft == 0 {
+		if r.frameOpen {
+			r.frameOpen = false
+			if c.fh != nil {
+				c.inCB.Add(1)
+				c.fh.OnMessageFrameEnd(c)
+				c.inCB.Add(-1)
+			}
+		}
+		if r.fin {
+			return 0, io.EOF
+		}
+		h, err := c.nextFrame()
+		if err == nil && h.opcode != OpContinuation {
+			err = protoErr(CloseProtocolError, "new data message (opcode %d) inside a fragmented message", h.opcode)
+		}
+		if err == nil {
+			err = r.startFrame(h)
+		}
+		if err != nil {
+			r.err = err
+			return 0, err
+		}
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if int64(len(p)) > c.skipLeft {
+		p = p[:c.skipLeft]
+	}
+	n, err := c.br.Read(p)
+	if n > 0 {
+		c.skipLeft -= int64(n)
+		c.stats.wireIn.Add(uint64(n))
+		c.stats.wsIn.Add(uint64(n))
+		b := p[:n]
+		if r.validate {
+			var valid bool
+			var idx int
+			if r.unmask {
+				r.pos, valid, r.endsCP, idx, _ = nvx.XorMaskValidate(b, r.key, r.pos, c.utf8)
+			} else {
+				valid, r.endsCP, idx, _ = c.utf8.Validate(b)
+			}
+			if !valid {
+				r.err = protoErr(CloseInvalidPayload, "invalid UTF-8 in text message at byte %d of a frame read", idx)
+				return 0, r.err
+			}
+		} else if r.unmask {
+			r.pos = nvx.XorMask(b, r.key, r.pos)
+		}
+	}
+	if err != nil {
+		r.err = noEOF(err)
+		return n, r.err
+	}
+	return n, nil
+}
+
+// readMessage reads one data message whose first frame header is h and
+// delivers it: to OnMessage (whole), to a FrameHandler (streamed) or to the
+// blocking reader (in chunks).
+func (c *Conn) readMessage(h frameHeader) error {
+	isBinary := h.opcode == OpBinary
+	compressed := h.rsv&rsv1 != 0
+	validate := !isBinary && c.opts.UTF8ValidateIncoming
+	r := &c.raw
+	*r = rawReader{c: c, compressed: compressed, validate: validate && !compressed, endsCP: true}
+	if validate {
+		c.utf8.Reset()
+	}
+	endsCP := true
+	if c.fh != nil {
+		c.inCB.Add(1)
+		c.fh.OnMessageBegin(c, isBinary)
+		c.inCB.Add(-1)
+	}
+	if err := r.startFrame(h); err != nil {
+		return err
+	}
+	var src io.Reader = r
+	if compressed {
+		src = c.pmd.decompressReader(r)
+	}
+	max := c.opts.MaxMessagePayloadSize
+	blocking := c.events != nil
+	streaming := c.fh != nil
+	var acc []byte
+	var total int64
+	first := true
+	for {
+		var buf []byte
+		if streaming {
+			if c.scratch == nil {
+				c.scratch = make([]byte, readChunk)
+			}
+			buf = c.scratch
+		} else {
+			if len(acc) == cap(acc) {
+				acc = c.grow(acc, compressed, blocking)
+			}
+			buf = acc[len(acc):cap(acc)]
+		}
+		n, err := src.Read(buf)
+		if n > 0 {
+			b := buf[:n]
+			total += int64(n)
+			if compressed {
+				if max > 0 && total > max {
+					return protoErr(CloseMessageTooBig, "inflated message payload exceeds the limit of %d bytes", max)
+				}
+				if validate {
+					valid, ends, idx, _ := c.utf8.Validate(b)
+					if !valid {
+						return protoErr(CloseInvalidPayload, "invalid UTF-8 in compressed text message at byte %d of an inflated chunk", idx)
+					}
+					endsCP = ends
+				}
+			}
+			if streaming {
+				c.inCB.Add(1)
+				c.fh.OnMessageFrameData(c, b)
+				c.inCB.Add(-1)
+			} else {
+				acc = acc[:len(acc)+n]
+				if blocking && len(acc) >= readChunk {
+					c.deliver(readEvent{first: first, isBinary: isBinary, data: acc})
+					first, acc = false, nil
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if r.err != nil {
+				return r.err
+			}
+			if compressed {
+				return protoErr(CloseInvalidPayload, "invalid compressed data: %v", err)
+			}
+			return err
+		}
+	}
+	if compressed {
+		// The inflater must have consumed the whole message.
+		var one [1]byte
+		if n, err := r.Read(one[:]); n > 0 {
+			return protoErr(CloseInvalidPayload, "data after the end of the compressed message")
+		} else if err != io.EOF {
+			return err
+		}
+		c.pmd.endMessage()
+	} else {
+		endsCP = r.endsCP
+	}
+	if validate && !endsCP {
+		return protoErr(CloseInvalidPayload, "text message ends inside a UTF-8 code point")
+	}
+	c.stats.appIn.Add(uint64(total))
+	c.stats.msgsIn.Add(1)
+	switch {
+	case streaming:
+		c.inCB.Add(1)
+		c.fh.OnMessageEnd(c)
+		c.inCB.Add(-1)
+	case blocking:
+		c.deliver(readEvent{first: first, last: true, isBinary: isBinary, data: acc})
+	default:
+		if acc == nil {
+			acc = []byte{}
+		}
+		c.inCB.Add(1)
+		c.cfg.handler.OnMessage(c, acc, isBinary)
+		c.inCB.Add(-1)
+	}
+	return nil
+}
+
+// grow makes room in a message buffer, in proportion to the bytes that
+// actually arrived (never to a length the peer announced beyond the frame
+// at hand, capped at 64 KiB). In blocking mode a buffer stays within
+// readChunk: it is handed over when full.
+func (c *Conn) grow(acc []byte, compressed, blocking bool) []byte {
+	add := len(acc)
+	if len(acc) == 0 {
+		add = 512
+		if !compressed && c.skipLeft > 0 {
+			add = int(min(c.skipLeft, 64<<10))
+		} else if compressed {
+			add = 4 << 10
+		}
+	}
+	if add < 512 {
+		add = 512
+	}
+	if blocking && len(acc)+add > readChunk {
+		add = readChunk - len(acc)
+	}
+	n := make([]byte, len(acc), len(acc)+add)
+	copy(n, acc)
+	return n
+}
+
+// deliver hands an event to the blocking reader; it gives up (and drops
+// the rest of what is read) once we sent a close or the connection was
+// dropped.
+func (c *Conn) deliver(ev readEvent) {
+	if c.dropEvents {
+		return
+	}
+	select {
+	case c.events <- ev:
+	case <-c.closeSig:
+		c.dropEvents = true
+	case <-c.dropSig:
+		c.dropEvents = true
+	}
+}

@@ -1,0 +1,189 @@
+package ws
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/autobahn-go/autobahn/nvx"
+)
+
+// smallWrite is the payload size up to which a frame is copied next to its
+// header and written with one call; larger unmasked payloads go out with
+// writev (net.Buffers) without a copy.
+const smallWrite = 4 << 10
+
+// maskChunk is how much of a masked payload is copied and masked at a time.
+const maskChunk = 32 << 10
+
+// newMaskKey returns a fresh masking key. Call with wmu held.
+func (c *Conn) newMaskKey() [4]byte {
+	var k [4]byte
+	u := c.rng.Uint64()
+	k[0], k[1], k[2], k[3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
+	return k
+}
+
+// writeFrameLocked writes one frame, masked when this side masks. Call
+// with wmu held. A write error drops the connection.
+func (c *Conn) writeFrameLocked(opcode byte, fin bool, rsv byte, payload []byte) error {
+	return c.writeRawFrameLocked(opcode, fin, rsv, payload, c.masked)
+}
+
+// writeRawFrameLocked writes one frame, masked when mask is set (with a
+// fresh key; the payload is XORed unless ApplyMask is off). Call with wmu
+// held.
+func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []byte, mask bool) error {
+	var key [4]byte
+	if mask {
+		key = c.newMaskKey()
+	}
+	hdr := appendFrameHeader(c.wbuf[:0], opcode, fin, rsv, mask, key, len(payload))
+	hdrLen := len(hdr)
+	var err error
+	switch {
+	case mask && c.opts.ApplyMask:
+		buf := hdr
+		pos := 0
+		rest := payload
+		for {
+			n := min(len(rest), maskChunk)
+			start := len(buf)
+			buf = append(buf, rest[:n]...)
+			pos = nvx.XorMask(buf[start:], key, pos)
+			rest = rest[n:]
+			if _, err = c.nc.Write(buf); err != nil || len(rest) == 0 {
+				break
+			}
+			buf = buf[:0]
+		}
+		c.wbuf = buf[:0]
+	case len(payload) <= smallWrite:
+		buf := append(hdr, payload...)
+		_, err = c.nc.Write(buf)
+		c.wbuf = buf[:0]
+	default:
+		c.wbuf = hdr[:0]
+		bufs := net.Buffers{hdr, payload}
+		_, err = bufs.WriteTo(c.nc)
+	}
+	if err != nil {
+		c.drop(true, "write failed: "+err.Error())
+		return fmt.Errorf("ws: write frame: %w", err)
+	}
+	c.stats.framesOut.Add(1)
+	c.stats.wireOut.Add(uint64(hdrLen + len(payload)))
+	c.stats.wsOut.Add(uint64(len(payload)))
+	if isControl(opcode) {
+		c.stats.controlOut.Add(1)
+	}
+	return nil
+}
+
+// writeFrame writes one frame unless a close was sent.
+func (c *Conn) writeFrame(opcode byte, fin bool, rsv byte, payload []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closing.Load() {
+		return ErrClosed
+	}
+	return c.writeFrameLocked(opcode, fin, rsv, payload)
+}
+
+// SendMessage sends one message (Autobahn's sendMessage): binary when
+// isBinary, else text (the payload should be UTF-8; it is not checked).
+// It is compressed when permessage-deflate is on and the codec's size
+// threshold says so, and split into frames of AutoFragmentSize when set.
+func (c *Conn) SendMessage(payload []byte, isBinary bool) error {
+	return c.sendMessage(payload, isBinary, false)
+}
+
+// SendOutgoing sends an OutgoingMessage (honouring SkipCompress).
+func (c *Conn) SendOutgoing(m *OutgoingMessage) error {
+	if m == nil {
+		return errors.New("ws: nil OutgoingMessage")
+	}
+	return c.sendMessage(m.Payload, m.IsBinary, m.SkipCompress)
+}
+
+func (c *Conn) sendMessage(payload []byte, isBinary, skipCompress bool) error {
+	opcode := OpText
+	if isBinary {
+		opcode = OpBinary
+	}
+	if err := c.acquireMsg(); err != nil {
+		return err
+	}
+	defer c.releaseMsg()
+	if c.closing.Load() {
+		return ErrClosed
+	}
+	var rsv byte
+	wire := payload
+	if c.pmd != nil && !skipCompress && c.pmd.shouldCompress(len(payload)) {
+		out, err := c.pmd.compress(c.cbuf[:0], payload)
+		if err != nil {
+			return fmt.Errorf("ws: compress message: %w", err)
+		}
+		c.cbuf = out
+		if cap(c.cbuf) > 1<<20 {
+			c.cbuf = nil // do not pin a huge buffer
+		}
+		wire, rsv = out, rsv1
+	}
+	frag := c.opts.AutoFragmentSize
+	if frag <= 0 || len(wire) <= frag {
+		if err := c.writeFrame(opcode, true, rsv, wire); err != nil {
+			return err
+		}
+	} else {
+		for first := true; first || len(wire) > 0; first = false {
+			n := min(frag, len(wire))
+			op := opcode
+			if !first {
+				op, rsv = OpContinuation, 0
+			}
+			if err := c.writeFrame(op, n == len(wire), rsv, wire[:n]); err != nil {
+				return err
+			}
+			wire = wire[n:]
+		}
+	}
+	c.stats.msgsOut.Add(1)
+	c.stats.appOut.Add(uint64(len(payload)))
+	return nil
+}
+
+// SendPing sends a ping with payload (at most 125 bytes).
+func (c *Conn) SendPing(payload []byte) error {
+	if len(payload) > maxControlPayload {
+		return fmt.Errorf("ws: ping payload of %d bytes is longer than 125", len(payload))
+	}
+	return c.writeFrame(OpPing, true, 0, payload)
+}
+
+// SendPong sends a pong with payload (at most 125 bytes); a pong may be
+// sent unsolicited as a one-way heartbeat.
+func (c *Conn) SendPong(payload []byte) error {
+	if len(payload) > maxControlPayload {
+		return fmt.Errorf("ws: pong payload of %d bytes is longer than 125", len(payload))
+	}
+	return c.writeFrame(OpPong, true, 0, payload)
+}
+
+// SendFrame writes one raw frame as given (Autobahn's sendFrame), for
+// tests and fuzzing: no checks beyond the wire format. rsv is the three
+// RSV bits as a number 0..7 (4 = RSV1); mask masks it with a fresh key.
+// It does not take part in message ordering: a frame may land between the
+// frames of a streamed message.
+func (c *Conn) SendFrame(opcode byte, payload []byte, fin bool, rsv byte, mask bool) error {
+	if opcode > 0xF || rsv > 7 {
+		return fmt.Errorf("ws: bad opcode %d or rsv %d", opcode, rsv)
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closing.Load() {
+		return ErrClosed
+	}
+	return c.writeRawFrameLocked(opcode, fin, rsv, payload, mask)
+}
