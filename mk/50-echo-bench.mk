@@ -19,7 +19,7 @@ bench-echo:
 		echo "bench-echo: cgo is off, NVX=on run skipped" | tee -a $$out; \
 	fi; \
 	run env AUTOBAHN_USE_NVX=0 $(GO) test -run '^$$' -bench '$(ECHO_BENCH)' -benchtime $(ECHO_BENCHTIME) -count 1 ./bench/; \
-	run env AUTOBAHN_MEASURE_IDLE=1 $(GO) test -run '^TestIdleConnectionMemory$$' -count 1 -v ./bench/
+	run env AUTOBAHN_MEASURE_IDLE=1 $(GO) test -run '^$$' -bench '^BenchmarkIdleConnections$$' -benchtime 1x -count 1 ./bench/
 	@if [ -d bench/cmd/report ]; then \
 		$(GO) run ./bench/cmd/report -in bench/results/echo.txt -md bench/results/echo.md && echo "wrote bench/results/echo.md"; \
 	else \
