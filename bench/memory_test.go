@@ -83,7 +83,8 @@ func (h idleServerHandler) OnClose(*ws.Conn, bool, int, string) {
 
 // BenchmarkIdleConnections reports the server's memory and goroutines per
 // idle connection (B/conn, goroutines/conn) and, from the child, the
-// client's (client-B/conn). Run it once: -benchtime=1x.
+// client's (client-B/conn), as BenchmarkIdleConnections/nvx=on|off/conns=N.
+// Run it once: -benchtime=1x.
 func BenchmarkIdleConnections(b *testing.B) {
 	if os.Getenv(idleEnv) != "1" {
 		b.Skipf("set %s=1 to open %d idle connections", idleEnv, defaultIdleN)
@@ -95,12 +96,16 @@ func BenchmarkIdleConnections(b *testing.B) {
 	if lim, err := raiseNoFile(uint64(n) + 1024); err != nil || lim < uint64(n)+256 {
 		b.Fatalf("need %d file descriptors for %d connections; limit %d: %v", n+256, n, lim, err)
 	}
-	for i := 0; i < b.N; i++ {
-		res := measureIdle(b, n)
-		b.ReportMetric(res.serverBytes, "B/conn")
-		b.ReportMetric(res.goroutines, "goroutines/conn")
-		b.ReportMetric(res.clientBytes, "client-B/conn")
-	}
+	b.Run(nvxLabel(), func(b *testing.B) {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				res := measureIdle(b, n)
+				b.ReportMetric(res.serverBytes, "B/conn")
+				b.ReportMetric(res.goroutines, "goroutines/conn")
+				b.ReportMetric(res.clientBytes, "client-B/conn")
+			}
+		})
+	})
 }
 
 type idleResult struct {

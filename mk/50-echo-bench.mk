@@ -21,7 +21,15 @@ bench-echo:
 	run env AUTOBAHN_USE_NVX=0 $(GO) test -run '^$$' -bench '$(ECHO_BENCH)' -benchtime $(ECHO_BENCHTIME) -count 1 ./bench/; \
 	run env AUTOBAHN_MEASURE_IDLE=1 $(GO) test -run '^$$' -bench '^BenchmarkIdleConnections$$' -benchtime 1x -count 1 ./bench/
 	@if [ -d bench/cmd/report ]; then \
-		$(GO) run ./bench/cmd/report -in bench/results/echo.txt -md bench/results/echo.md && echo "wrote bench/results/echo.md"; \
+		set -e; r=bench/results; \
+		$(GO) run ./bench/cmd/report -in $$r/echo.txt -md $$r/.echo1.md -title "Echo round trips per second (one connection, one message in flight)" \
+			-col nvx -row size -metric msgs/s -ratios on/off; \
+		$(GO) run ./bench/cmd/report -in $$r/echo.txt -md $$r/.echo2.md -svg $$r/echo.svg -title "Echo throughput (payload bytes echoed per second)" \
+			-col nvx -row size -metric MB/s -ratios on/off; \
+		$(GO) run ./bench/cmd/report -in $$r/echo.txt -md $$r/.echo3.md -title "Server memory per idle connection (HeapInuse+StackInuse)" \
+			-col nvx -row conns -metric B/conn -ratios ""; \
+		cat $$r/.echo1.md $$r/.echo2.md $$r/.echo3.md > $$r/echo.md; rm -f $$r/.echo[123].md; \
+		echo "wrote $$r/echo.md and $$r/echo.svg"; \
 	else \
 		echo "bench-echo: bench/cmd/report not present; raw results in bench/results/echo.txt"; \
 	fi
