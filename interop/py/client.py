@@ -188,11 +188,13 @@ def main():
 
         def accept(response):
             if isinstance(response, PerMessageDeflateResponse):
+                # our compression window: ours, capped by what the server asked
+                req = response.client_max_window_bits
+                window = min(bits, req) if bits and req else (req or bits or None)
                 return PerMessageDeflateResponseAccept(
                     response,
                     no_context_takeover=True if nct or response.client_no_context_takeover else None,
-                    window_bits=(min(bits, response.client_max_window_bits)
-                                 if response.client_max_window_bits else bits) or None)
+                    window_bits=window)
             return None
         opts["perMessageCompressionAccept"] = accept
     factory.setProtocolOptions(**opts)

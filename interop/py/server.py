@@ -109,12 +109,15 @@ def main():
                 continue
             nct = args.no_context_takeover
             bits = args.max_window_bits
+            # our compression window: ours, capped by what the client asked
+            req = offer.request_max_window_bits
+            window = min(bits, req) if bits and req else (req or bits or None)
             return PerMessageDeflateOfferAccept(
                 offer,
                 request_no_context_takeover=nct and offer.accept_no_context_takeover,
                 request_max_window_bits=bits if bits and offer.accept_max_window_bits else 0,
                 no_context_takeover=True if nct or offer.request_no_context_takeover else None,
-                window_bits=(min(bits, offer.request_max_window_bits) if offer.request_max_window_bits else bits) or None,
+                window_bits=window,
             )
         return None
 
