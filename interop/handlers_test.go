@@ -144,8 +144,8 @@ type echoCase struct {
 }
 
 // echoCases are the messages both directions exchange: text with non-ASCII
-// code points, every byte value, empty messages, and 1 MiB of random binary
-// and of mixed-width text.
+// code points, every byte value, empty messages, 1 MiB of random binary,
+// of mixed-width text and of a block repeated at long distance.
 func echoCases() []echoCase {
 	all := make([]byte, 0, 1024)
 	for i := 0; i < 4; i++ {
@@ -162,6 +162,15 @@ func echoCases() []echoCase {
 	for !utf8.Valid(text) {
 		text = text[:len(text)-1]
 	}
+	// a 20000-byte random block repeated: deflate finds matches 20000
+	// bytes back, farther than a 9- or 12-bit window allows, so a
+	// compressor that ignores a negotiated window breaks the peer's
+	// inflater
+	block := big[:20000]
+	repeats := make([]byte, 0, 1<<20)
+	for len(repeats) < 1<<20 {
+		repeats = append(repeats, block[:min(len(block), 1<<20-len(repeats))]...)
+	}
 	return []echoCase{
 		{"text", []byte("Hello, autobahn-go ✓ üß"), false},
 		{"binary", all, true},
@@ -169,5 +178,6 @@ func echoCases() []echoCase {
 		{"empty binary", nil, true},
 		{"1 MiB binary", big, true},
 		{"1 MiB text", text, false},
+		{"repeats 1 MiB", repeats, true},
 	}
 }

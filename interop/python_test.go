@@ -234,7 +234,7 @@ type pyClientResult struct {
 // pyClientChecks are the names of py/client.py's checks, in order.
 var pyClientChecks = []string{
 	"text", "binary", "empty text", "empty binary", "1 MiB binary", "1 MiB text",
-	"fragmented text", "fragmented binary", "ping", "server ping", "close",
+	"repeats 1 MiB", "fragmented text", "fragmented binary", "ping", "server ping", "close",
 }
 
 // runPyClient runs py/client.py against url with args and returns its

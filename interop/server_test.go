@@ -122,7 +122,7 @@ func TestPythonClientAgainstGoServer(t *testing.T) {
 			wantLens := []struct {
 				n      int
 				binary bool
-			}{{27, false}, {1024, true}, {0, false}, {0, true}, {1 << 20, true}, {-1, false}, {120000, false}, {70000, true}, {len("@@ping go-ping-456"), false}}
+			}{{27, false}, {1024, true}, {0, false}, {0, true}, {1 << 20, true}, {-1, false}, {1 << 20, true}, {120000, false}, {70000, true}, {len("@@ping go-ping-456"), false}}
 			for i, w := range wantLens {
 				m := recv(t, h.msgs, fmt.Sprintf("message %d", i))
 				assert.Equal(t, w.binary, m.IsBinary, "message %d type", i)

@@ -13,7 +13,8 @@ prints one JSON object on stdout:
    "close": {"wasClean": bool, "code": int, "reason": str}}
 
 The script: text (non-ASCII), binary (all byte values), empty text, empty
-binary, 1 MiB binary, 1 MiB text, fragmented text and binary (sendMessage
+binary, 1 MiB binary, 1 MiB text, 1 MiB of a 20000-byte block repeated
+(matches farther back than small deflate windows allow), fragmented text and binary (sendMessage
 with fragmentSize), ping -> pong with the same payload, "@@ping PAYLOAD" (the
 server is asked to ping us; Autobahn answers with a pong), then
 sendClose(4000, "bye from python") and the close the server answers with.
@@ -65,6 +66,7 @@ def steps():
         ("empty binary", "echo", b"", True, None),
         ("1 MiB binary", "echo", pattern(1 << 20, 7), True, None),
         ("1 MiB text", "echo", text1m, False, None),
+        ("repeats 1 MiB", "echo", (pattern(20000, 11) * 53)[: 1 << 20], True, None),
         ("fragmented text", "echo", ("fragment \u00e4 " * 10000).encode("utf8"), False, 4096),
         ("fragmented binary", "echo", pattern(70000, 3), True, 1000),
         ("ping", "ping", b"py-ping-123", None, None),
