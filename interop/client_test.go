@@ -111,7 +111,8 @@ func TestGoClientAgainstPython(t *testing.T) {
 			cl := recv(t, rec.closed, "OnClose")
 			assert.Equal(t, closeInfo{WasClean: true, Code: 4000, Reason: "bye from go ✓"}, cl)
 			ev, _ = srv.waitEvent(t, from, "close", func(e pyEvent) bool { return e.Event == "close" })
-			assert.Equal(t, pyEvent{Event: "close", WasClean: true, Code: 4000, Reason: "bye from go ✓"}, ev)
+			assert.Equal(t, pyEvent{Event: "close", WasClean: true, Code: 4000, Reason: "bye from go ✓", InWS: ev.InWS, InApp: ev.InApp}, ev)
+			assertCompressed(t, v.deflate != nil, ev.InWS, ev.InApp)
 			select {
 			case <-c.Done():
 			case <-time.After(waitTimeout):

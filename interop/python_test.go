@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -100,6 +101,8 @@ type pyEvent struct {
 	WasClean   bool                `json:"wasClean"`
 	Code       int                 `json:"code"`
 	Reason     string              `json:"reason"`
+	InWS       int64               `json:"inWS"`  // close: payload bytes received on the wire
+	InApp      int64               `json:"inApp"` // close: the same after inflation
 }
 
 // pmdParams is the negotiated permessage-deflate state Autobahn reports.
@@ -229,6 +232,10 @@ type pyClientResult struct {
 		Code     int    `json:"code"`
 		Reason   string `json:"reason"`
 	} `json:"close"`
+	Stats *struct {
+		InWS  int64 `json:"inWS"`  // payload bytes received on the wire
+		InApp int64 `json:"inApp"` // the same after inflation
+	} `json:"stats"`
 }
 
 // pyClientChecks are the names of py/client.py's checks, in order.
@@ -257,4 +264,16 @@ func runPyClient(t *testing.T, url string, args ...string) (pyClientResult, erro
 		t.Logf("py/client.py %v: %v; stderr:\n%s", args, runErr, stderr.String())
 	}
 	return res, runErr
+}
+
+// assertCompressed checks what a peer received: compressed well below the
+// inflated size with deflate (every variant sends ~1 MiB of compressible
+// text and repeats), byte for byte the same without.
+func assertCompressed(t *testing.T, deflate bool, wire, app int64) {
+	t.Helper()
+	if deflate {
+		assert.Less(t, wire, app*3/4, "with permessage-deflate the peer received %d wire bytes for %d payload bytes", wire, app)
+	} else {
+		assert.Equal(t, app, wire, "without permessage-deflate wire and payload bytes match")
+	}
 }

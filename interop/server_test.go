@@ -101,6 +101,9 @@ func TestPythonClientAgainstGoServer(t *testing.T) {
 			assert.Equal(t, 4000, res.Close.Code)
 			assert.Equal(t, "bye from python", res.Close.Reason)
 			assert.Equal(t, []string{"go-ping-456"}, res.Pings)
+			if assert.NotNil(t, res.Stats) {
+				assertCompressed(t, v.deflate != nil, res.Stats.InWS, res.Stats.InApp)
+			}
 			if v.deflate != nil {
 				require.Len(t, res.Extensions, 1, "extensions Python negotiated")
 				assert.Equal(t, *v.deflate, res.Extensions[0])

@@ -10,7 +10,9 @@ prints one JSON object on stdout:
   {"ok": bool, "protocol": str|null, "extensions": [...],
    "checks": [{"name": str, "ok": bool, "detail": str}, ...],
    "pings": [payload, ...],                      # pings the server sent us
-   "close": {"wasClean": bool, "code": int, "reason": str}}
+   "close": {"wasClean": bool, "code": int, "reason": str},
+   "stats": {"inWS": int, "inApp": int}}          # payload bytes received:
+                                                  # on the wire, inflated
 
 The script: text (non-ASCII), binary (all byte values), empty text, empty
 binary, 1 MiB binary, 1 MiB text, 1 MiB of a 20000-byte block repeated
@@ -142,6 +144,10 @@ class ScriptClient(WebSocketClientProtocol):
 
     def onClose(self, wasClean, code, reason):
         self.factory.result["close"] = {"wasClean": wasClean, "code": code, "reason": reason}
+        st = self.trafficStats
+        if st is not None:
+            self.factory.result["stats"] = {"inWS": st.incomingOctetsWebSocketLevel,
+                                            "inApp": st.incomingOctetsAppLevel}
         step = self.current()
         if step is not None and step[1] == "close":
             ok = wasClean and code == CLOSE_CODE and reason == CLOSE_REASON
@@ -178,7 +184,8 @@ def main():
     protocols = [p for p in args.protocols.split(",") if p]
     factory = WebSocketClientFactory(args.url, protocols=protocols or None)
     factory.protocol = ScriptClient
-    factory.result = {"ok": False, "protocol": None, "extensions": [], "checks": [], "pings": [], "close": None}
+    factory.result = {"ok": False, "protocol": None, "extensions": [], "checks": [], "pings": [], "close": None,
+                      "stats": None}
 
     opts = dict(maxMessagePayloadSize=64 << 20, maxFramePayloadSize=64 << 20,
                 openHandshakeTimeout=10, closeHandshakeTimeout=5)

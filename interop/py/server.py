@@ -7,7 +7,9 @@ Usage: server.py PORT [--deflate] [--no-context-takeover] [--max-window-bits N]
 PORT 0 picks a free port. The first line on stdout is the port; every line
 after it is one JSON event ("connect", "open", "message", "ping", "pong",
 "close") so the Go test can assert what this side saw; a "message"
-event carries the number of frames the message came in.
+event carries the number of frames the message came in, "close" the
+payload bytes received on the wire (inWS, compressed) and after inflation
+(inApp).
 
 Behaviour:
   * requests to path /deny are refused with ConnectionDeny(403, ...);
@@ -87,7 +89,9 @@ class EchoServerProtocol(WebSocketServerProtocol):
         emit(event="pong", payload=payload.decode("latin1"))
 
     def onClose(self, wasClean, code, reason):
-        emit(event="close", wasClean=wasClean, code=code, reason=reason)
+        st = self.trafficStats
+        emit(event="close", wasClean=wasClean, code=code, reason=reason,
+             inWS=st.incomingOctetsWebSocketLevel if st else 0, inApp=st.incomingOctetsAppLevel if st else 0)
 
 
 def main():
