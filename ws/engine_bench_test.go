@@ -78,3 +78,26 @@ func BenchmarkEngineRead(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEngineSend measures SendMessage (framing, and masking on the
+// client side) into a connection that discards what it is given.
+func BenchmarkEngineSend(b *testing.B) {
+	for _, size := range []int{64, 4 << 10, 64 << 10} {
+		for _, client := range []bool{false, true} {
+			role := map[bool]string{false: "server", true: "client"}[client]
+			b.Run(fmt.Sprintf("%s/%dB", role, size), func(b *testing.B) {
+				nc := &loopConn{}
+				c := newConn(connConfig{netConn: nc, isServer: !client, opts: DefaultOptions(), handler: &countHandler{}})
+				payload := bytes.Repeat([]byte("x"), size)
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					if err := c.SendMessage(payload, true); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
