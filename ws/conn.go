@@ -160,14 +160,6 @@ func (c *Conn) start() {
 	if c.started.Swap(true) {
 		return
 	}
-	if testHookStartConn.Load() != nil {
-		// TEMPORARY test seam: the handshake tests that capture the
-		// connConfig (handshake.go's testHookStartConn) inspect cfg.br
-		// themselves, which races with a running engine; while such a
-		// hook is installed the engine is not started. Remove once those
-		// tests drive the engine instead.
-		return
-	}
 	c.startAutoPing()
 	go c.readLoop()
 }
