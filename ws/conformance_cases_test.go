@@ -7,8 +7,18 @@ package ws
 // (echoes, pongs, the exact close code), and the OnClose our handler must
 // see, exactly once. The same table runs against our server (the raw peer
 // is a client, conformance_server_test.go) and our client (the raw peer is
-// a server, conformance_client_test.go). Case names start with the
+// a server, conformance_client_test.go), and most of it again with our side
+// in blocking mode (conformance_blocking_test.go). Case names start with the
 // Autobahn testsuite category they are modelled on.
+//
+// Our side runs with Autobahn's defaults except FailByDrop=false (so a
+// failure shows its close code on the wire; the 8-failbydrop cases check
+// the default) and short timeouts. Run alone with
+//
+//	go test -race -count=1 -run 'TestRaw|TestUTF8Reference|TestConformance|FuzzConformance' ./ws
+//
+// (make conformance). A case whose engine behaviour is a known bug carries
+// knownBug and is skipped with a "BUG:" message.
 
 import (
 	"bytes"
@@ -28,7 +38,7 @@ import (
 
 // confEvent is one callback seen by confHandler.
 type confEvent struct {
-	kind    string // "open", "message", "ping", "pong", "close"
+	kind    string // "open", "message", "ping", "pong", "rtt", "close"
 	payload []byte
 	binary  bool
 }
