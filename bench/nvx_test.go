@@ -12,7 +12,9 @@ import (
 	"github.com/autobahn-go/autobahn/nvx/purego"
 )
 
-// Implementations compared (the impl= part of each benchmark name):
+// Implementations compared (the impl= part of each benchmark name), run
+// one after the other for each size, so load on a shared machine hits them
+// alike:
 //
 //	nvx     the public API of package nvx: native above the size thresholds,
 //	        pure Go below them (and everywhere when AUTOBAHN_USE_NVX=0)
@@ -37,8 +39,8 @@ func BenchmarkMask(b *testing.B) {
 		{"purego", func(buf, _ []byte) { purego.XorMask(buf, key, 1) }},
 		{"copy", func(buf, src []byte) { copy(buf, src) }},
 	}
-	for _, im := range impls {
-		for _, n := range maskSizes {
+	for _, n := range maskSizes {
+		for _, im := range impls {
 			b.Run(fmt.Sprintf("impl=%s/size=%s", im.name, SizeName(n)), func(b *testing.B) {
 				buf, src := make([]byte, n), make([]byte, n)
 				b.SetBytes(int64(n))
@@ -64,9 +66,9 @@ func BenchmarkUTF8(b *testing.B) {
 		{"stdlib", utf8.Valid},
 		{"copy", func(t []byte) bool { copy(sink, t); return true }},
 	}
-	for _, im := range impls {
-		for _, kind := range Texts {
-			for _, n := range utf8Sizes {
+	for _, kind := range Texts {
+		for _, n := range utf8Sizes {
+			for _, im := range impls {
 				b.Run(fmt.Sprintf("impl=%s/text=%s/size=%s", im.name, kind, SizeName(n)), func(b *testing.B) {
 					t := Text(kind, n)
 					sink = make([]byte, n)
@@ -102,9 +104,9 @@ func BenchmarkMaskValidate(b *testing.B) {
 		{"nvx-separate", func(t []byte) { nv.Reset(); nvx.XorMask(t, fusedKey, 0); nv.Validate(t) }},
 		{"purego", func(t []byte) { pv.Reset(); purego.XorMaskValidate(t, fusedKey, 0, pv) }},
 	}
-	for _, im := range impls {
-		for _, kind := range Texts {
-			for _, n := range fusedSizes {
+	for _, kind := range Texts {
+		for _, n := range fusedSizes {
+			for _, im := range impls {
 				b.Run(fmt.Sprintf("impl=%s/text=%s/size=%s", im.name, kind, SizeName(n)), func(b *testing.B) {
 					// Unmasking in place alternates the buffer between
 					// the text and the text XOR fusedKey; with this key

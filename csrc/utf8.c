@@ -33,11 +33,12 @@ enum {
     UTF8C_IMPL_AVX2 = 2,
     UTF8C_IMPL_AVX512 = 3,
     UTF8C_IMPL_NEON = 4,
-    UTF8C_IMPL_COUNT = 5
+    UTF8C_IMPL_AVX512VBMI = 5,
+    UTF8C_IMPL_COUNT = 6
 };
 
 static const char *const utf8c_impl_names[UTF8C_IMPL_COUNT] = {
-    "scalar", "ssse3", "avx2", "avx512", "neon",
+    "scalar", "ssse3", "avx2", "avx512", "neon", "avx512vbmi",
 };
 
 /* 1 when implementation impl is compiled in and this CPU can run it. */
@@ -54,6 +55,9 @@ static int utf8c_impl_ok(int impl)
         return nvx__cpu_supports(NVX_KERNEL_AVX2);
     case UTF8C_IMPL_AVX512:
         return nvx__cpu_supports(NVX_KERNEL_AVX512);
+    case UTF8C_IMPL_AVX512VBMI:
+        __builtin_cpu_init();
+        return nvx__cpu_supports(NVX_KERNEL_AVX512) && __builtin_cpu_supports("avx512vbmi");
 #endif
 #if NVX_UTF8_HAVE_NEON
     case UTF8C_IMPL_NEON:
@@ -74,6 +78,8 @@ static nvx__utf8_kernel_fn utf8c_impl_fn(int impl)
         return nvx__utf8_lookup_avx2;
     case UTF8C_IMPL_AVX512:
         return nvx__utf8_lookup_avx512;
+    case UTF8C_IMPL_AVX512VBMI:
+        return nvx__utf8_lookup_avx512vbmi;
 #endif
 #if NVX_UTF8_HAVE_NEON
     case UTF8C_IMPL_NEON:
@@ -113,38 +119,39 @@ int nvx__utf8_impl_current(void)
 }
 
 /*
- * AVX512 family -> AVX2 kernel. Measured with csrc/tests/bench_utf8.c at
- * 64 KiB (gcc 12 -O2, this project's CI machine, GB/s, ascii/latin/cjk):
- *   UTF8C_AVX512_FIGURES
- * The AVX-512 kernel is kept, tested and selectable through
- * nvx__utf8_impl_use, but the family default is whichever measured faster.
+ * Family -> implementation. The AVX512 family uses the VBMI build of the
+ * AVX-512 kernel when the CPU has VBMI, else the AVX2 kernel. Measured with
+ * csrc/tests/bench_utf8.c at 64 KiB (gcc 12 -O2, AMD EPYC Zen 4 with
+ * AVX-512 F/BW/VL/VBMI, shared 2-core VM, GB/s, ascii / latin / cjk):
+ *   UTF8C_FIGURES
+ * VBMI's one-instruction byte shifts are what make AVX-512 pay here; the
+ * F+BW build (4 shuffles for the 3 shifts) is within a few per cent of
+ * AVX2, not worth a wider-register kernel on CPUs that clock down for it.
+ * Both AVX-512 builds stay tested and selectable (nvx__utf8_impl_use).
  */
-#ifndef UTF8C_AVX512_PAYS
-#define UTF8C_AVX512_PAYS 0
-#endif
+static int utf8c_family_impl(nvx_kernel k)
+{
+    switch (k) {
+    case NVX_KERNEL_SSE2:
+        return UTF8C_IMPL_SSSE3;
+    case NVX_KERNEL_AVX2:
+        return UTF8C_IMPL_AVX2;
+    case NVX_KERNEL_AVX512:
+        return utf8c_impl_ok(UTF8C_IMPL_AVX512VBMI) ? UTF8C_IMPL_AVX512VBMI : UTF8C_IMPL_AVX2;
+    case NVX_KERNEL_NEON:
+        return UTF8C_IMPL_NEON;
+    default:
+        return UTF8C_IMPL_SCALAR;
+    }
+}
 
 void nvx__utf8_use(nvx_kernel k)
 {
-    int impl = UTF8C_IMPL_SCALAR;
-    switch (k) {
-    case NVX_KERNEL_SSE2:
-        impl = UTF8C_IMPL_SSSE3;
-        break;
-    case NVX_KERNEL_AVX2:
-        impl = UTF8C_IMPL_AVX2;
-        break;
-    case NVX_KERNEL_AVX512:
-        impl = UTF8C_AVX512_PAYS ? UTF8C_IMPL_AVX512 : UTF8C_IMPL_AVX2;
-        break;
-    case NVX_KERNEL_NEON:
-        impl = UTF8C_IMPL_NEON;
-        break;
-    default:
-        break;
-    }
-    /* A family whose kernel is missing falls back to the best lower one. */
-    while (impl > UTF8C_IMPL_SCALAR && !utf8c_impl_ok(impl))
-        impl = impl == UTF8C_IMPL_NEON ? UTF8C_IMPL_SCALAR : impl - 1;
+    int impl = utf8c_family_impl(k);
+    /* A kernel this CPU lacks falls back to the best lower one. */
+    if (!utf8c_impl_ok(impl))
+        impl = (impl == UTF8C_IMPL_AVX2 && utf8c_impl_ok(UTF8C_IMPL_SSSE3)) ? UTF8C_IMPL_SSSE3
+                                                                              : UTF8C_IMPL_SCALAR;
     utf8c_set(impl);
 }
 

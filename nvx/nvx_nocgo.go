@@ -1,3 +1,5 @@
+//go:build !cgo
+
 package nvx
 
 import "github.com/autobahn-go/autobahn/nvx/purego"

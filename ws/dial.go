@@ -223,7 +223,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	_ = conn.SetDeadline(time.Time{})
 	lr.unlimit()
 
-	return startConn(connConfig{
+	cfg := connConfig{
 		netConn:   conn,
 		br:        br,
 		isServer:  false,
@@ -235,7 +235,9 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		transport: td,
 		logger:    slog.Default(),
 		onDone:    func() {},
-	}), nil
+	}
+	runTestHook(&cfg)
+	return startConn(cfg), nil
 }
 
 // checkResponse runs the client's checks of a 101 answer (RFC 6455

@@ -184,7 +184,9 @@ func (s *Server) httpServer() *http.Server {
 
 // Serve accepts connections on ln and serves WebSocket opening handshakes
 // on them until Shutdown, when it returns http.ErrServerClosed. It closes
-// ln when it returns.
+// ln when it returns. For wss, pass a listener from tls.NewListener (the
+// handshake then reports TransportDetails.IsSecure). Serve may be called
+// for several listeners.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing {

@@ -4,8 +4,8 @@
 // Each benchmark name is read as Benchmark<Name>/<key>=<value>/...; one
 // key names the columns (-col, default impl), one the rows (-row, default
 // size), and every other key splits the results into separate tables. Each
-// cell is the median over the -count runs of one metric (-metric, default
-// MB/s, shown as GB/s). Ratios (-ratios native/purego,...) compare two
+// cell is the median (or with -stat best, the best) over the -count runs of
+// one metric (-metric, default MB/s, shown as GB/s). Ratios (-ratios native/purego,...) compare two
 // columns as speed-ups: >1 means the first is faster, whether the metric
 // is a rate (MB/s) or a time (ns/op). Checks (-checks) turn ratios into
 // PASS/FAIL lines for targets:
@@ -33,6 +33,7 @@ type config struct {
 	ratios             []string
 	checks             string
 	strict             bool
+	stat               string
 }
 
 func main() {
@@ -48,6 +49,7 @@ func main() {
 	flag.StringVar(&ratios, "ratios", "native/purego,nvx/purego,native/stdlib,native/copy", "comma-separated `A/B` column ratios")
 	flag.StringVar(&c.checks, "checks", "", "semicolon-separated targets TABLE@ROW:A/B>=X")
 	flag.BoolVar(&c.strict, "strict", false, "exit 1 when a check fails")
+	flag.StringVar(&c.stat, "stat", "median", "cell value over the runs: median, or best (steadier on a shared machine)")
 	flag.Parse()
 	for _, r := range strings.Split(ratios, ",") {
 		if r = strings.TrimSpace(r); r != "" {
@@ -80,11 +82,14 @@ func run(c config, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	tables := Group(d, c.col, c.row, c.metric)
+	if c.stat != "median" && c.stat != "best" {
+		return 0, fmt.Errorf("report: -stat %q: want median or best", c.stat)
+	}
+	u := newUnit(c.metric)
+	tables := Group(d, c.col, c.row, c.metric, c.stat == "best", !u.higher)
 	if len(tables) == 0 {
 		return 0, fmt.Errorf("report: no benchmark results with metric %q in %s", c.metric, c.in)
 	}
-	u := newUnit(c.metric)
 	checks, err := parseChecks(c.checks)
 	if err != nil {
 		return 0, err

@@ -107,12 +107,18 @@ type Table struct {
 	Rows  []string
 	Cols  []string
 	Cells map[[2]string][]float64
+	// Best makes Value the best sample (the highest, or the lowest when
+	// Lower) instead of the median: on a shared machine interference only
+	// ever slows a run down, so the best run is the steadier estimate.
+	Best  bool
+	Lower bool // lower values are better (times)
 }
 
 // Group splits results into tables: one per benchmark and combination of
 // the keys other than col and row, in order of first appearance; rows are
-// sorted by size when every row parses as one.
-func Group(d *Data, col, row, metric string) []*Table {
+// sorted by size when every row parses as one. best and lower set the
+// tables' Best and Lower.
+func Group(d *Data, col, row, metric string, best, lower bool) []*Table {
 	var tables []*Table
 	byName := map[string]*Table{}
 	for _, r := range d.Results {
@@ -128,7 +134,7 @@ func Group(d *Data, col, row, metric string) []*Table {
 		}
 		t := byName[name]
 		if t == nil {
-			t = &Table{Name: name, Cells: map[[2]string][]float64{}}
+			t = &Table{Name: name, Cells: map[[2]string][]float64{}, Best: best, Lower: lower}
 			byName[name] = t
 			tables = append(tables, t)
 		}
@@ -168,22 +174,29 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// Median returns the median of the samples of one cell and its spread:
-// half the range over the median (0 for one sample). ok is false when the
-// cell is empty.
-func (t *Table) Median(row, col string) (med, spread float64, ok bool) {
+// Value returns the value of one cell (its median, or its best sample
+// with Best) and the spread of its samples: half their range over the
+// median (0 for one sample). ok is false when the cell is empty.
+func (t *Table) Value(row, col string) (v, spread float64, ok bool) {
 	s := append([]float64(nil), t.Cells[[2]string{row, col}]...)
 	if len(s) == 0 {
 		return 0, 0, false
 	}
 	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		med = s[len(s)/2]
-	} else {
+	med := s[len(s)/2]
+	if len(s)%2 == 0 {
 		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
 	if med != 0 {
 		spread = (s[len(s)-1] - s[0]) / 2 / med
 	}
-	return med, spread, true
+	switch {
+	case !t.Best:
+		v = med
+	case t.Lower:
+		v = s[0]
+	default:
+		v = s[len(s)-1]
+	}
+	return v, spread, true
 }

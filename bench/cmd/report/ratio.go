@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -24,10 +25,33 @@ func newUnit(metric string) unit {
 }
 
 // ratio is the speed of column a over column b in row: above 1 means a is
-// faster. ok is false when either cell is missing.
+// faster. When both cells hold the same number of samples, it is the median
+// of the per-run ratios: the benchmarks of one size run back to back in
+// each run, so each pair shared the machine's load, and pairing cancels
+// most of the noise of a shared machine. Otherwise it is the ratio of the
+// cell values. ok is false when either cell is missing.
 func ratio(t *Table, u unit, row, a, b string) (float64, bool) {
-	ma, _, okA := t.Median(row, a)
-	mb, _, okB := t.Median(row, b)
+	sa, sb := t.Cells[[2]string{row, a}], t.Cells[[2]string{row, b}]
+	if len(sa) > 0 && len(sa) == len(sb) {
+		rs := make([]float64, 0, len(sa))
+		for i := range sa {
+			if sa[i] == 0 || sb[i] == 0 {
+				return 0, false
+			}
+			if u.higher {
+				rs = append(rs, sa[i]/sb[i])
+			} else {
+				rs = append(rs, sb[i]/sa[i])
+			}
+		}
+		sort.Float64s(rs)
+		if len(rs)%2 == 1 {
+			return rs[len(rs)/2], true
+		}
+		return (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2, true
+	}
+	ma, _, okA := t.Value(row, a)
+	mb, _, okB := t.Value(row, b)
 	if !okA || !okB || ma == 0 || mb == 0 {
 		return 0, false
 	}

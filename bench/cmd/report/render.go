@@ -17,7 +17,7 @@ type report struct {
 }
 
 func (r *report) cell(t *Table, row, col string) string {
-	m, spread, ok := t.Median(row, col)
+	m, spread, ok := t.Value(row, col)
 	if !ok {
 		return "–"
 	}
@@ -77,6 +77,13 @@ func (r *report) rows(t *Table) (header []string, body [][]string) {
 	return header, body
 }
 
+func (r *report) statName() string {
+	if r.cfg.stat == "best" {
+		return "best"
+	}
+	return "median"
+}
+
 func (r *report) samples() int {
 	n := 0
 	for _, t := range r.tables {
@@ -93,7 +100,7 @@ func (r *report) markdown() string {
 	if len(r.data.Env) > 0 {
 		fmt.Fprintf(&b, "Machine: %s.\n", strings.Join(r.data.Env, ", "))
 	}
-	fmt.Fprintf(&b, "Cells: %s, median of up to %d runs (± half the range when at least 1%%). Ratios: speed of the first over the second (>1: first is faster).\n\n", r.unit.name, r.samples())
+	fmt.Fprintf(&b, "Cells: %s, %s of up to %d runs (± half the range over the median, when at least 1%%). Ratios: speed of the first over the second (>1: first is faster), the median of per-run ratios (the implementations of one size run back to back, so each pair shares the load of the machine).\n\n", r.unit.name, r.statName(), r.samples())
 	for _, t := range r.tables {
 		fmt.Fprintf(&b, "## %s\n\n", t.Name)
 		header, body := r.rows(t)
@@ -135,7 +142,7 @@ func (o outcome) result() string {
 }
 
 func (r *report) text(w io.Writer) {
-	fmt.Fprintf(w, "%s (%s, median of up to %d runs)\n", r.cfg.title, r.unit.name, r.samples())
+	fmt.Fprintf(w, "%s (%s, %s of up to %d runs)\n", r.cfg.title, r.unit.name, r.statName(), r.samples())
 	for _, t := range r.tables {
 		fmt.Fprintf(w, "\n%s\n", t.Name)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -39,19 +39,33 @@ func TestParseAndGroup(t *testing.T) {
 	assert.Equal(t, 1600.0, d.Results[0].Metrics["MB/s"])
 	assert.Equal(t, "msgs", d.Results[8].Keys["sub1"])
 
-	tables := Group(d, "impl", "size", "MB/s")
+	tables := Group(d, "impl", "size", "MB/s", false, false)
 	require.Len(t, tables, 2)
 	assert.Equal(t, "Mask", tables[0].Name)
 	assert.Equal(t, "UTF8 text=cjk", tables[1].Name)
 	assert.Equal(t, []string{"16B", "1KiB"}, tables[0].Rows)
-	med, spread, ok := tables[0].Median("16B", "native")
+	med, spread, ok := tables[0].Value("16B", "native")
 	require.True(t, ok)
 	assert.Equal(t, 1700.0, med)
 	assert.InDelta(t, 100.0/1700, spread, 1e-9)
+	tables[0].Best = true
+	best, _, _ := tables[0].Value("16B", "native")
+	assert.Equal(t, 1800.0, best)
+	tables[0].Lower = true
+	best, _, _ = tables[0].Value("16B", "native")
+	assert.Equal(t, 1600.0, best)
+	tables[0].Best, tables[0].Lower = false, false
 
 	v, ok := ratio(tables[0], newUnit("MB/s"), "1KiB", "native", "purego")
 	require.True(t, ok)
 	assert.Equal(t, 4.0, v)
+	// Paired: median of per-run ratios (1600/3400, 1800/3400, 1700/3400 here
+	// against one purego sample falls back to the ratio of medians).
+	v, _ = ratio(tables[0], newUnit("MB/s"), "16B", "native", "purego")
+	assert.InDelta(t, 0.5, v, 1e-9)
+	pt := &Table{Cells: map[[2]string][]float64{{"r", "a"}: {10, 40, 90}, {"r", "b"}: {5, 10, 100}}}
+	v, _ = ratio(pt, newUnit("MB/s"), "r", "a", "b")
+	assert.Equal(t, 2.0, v, "per-run ratios 2, 4, 0.9: median 2")
 	// Times: lower is better, so the ratio is inverted.
 	tt := &Table{Cells: map[[2]string][]float64{{"r", "a"}: {10}, {"r", "b"}: {30}}}
 	v, _ = ratio(tt, newUnit("ns/op"), "r", "a", "b")
@@ -74,7 +88,7 @@ func TestChecks(t *testing.T) {
 	require.Len(t, cs, 4)
 	d, err := Parse(strings.NewReader(sample))
 	require.NoError(t, err)
-	out := evalChecks(cs, Group(d, "impl", "size", "MB/s"), newUnit("MB/s"))
+	out := evalChecks(cs, Group(d, "impl", "size", "MB/s", false, false), newUnit("MB/s"))
 	assert.True(t, out[0].pass)
 	assert.False(t, out[1].pass, "16B: 1700/3400 = 0.5")
 	assert.Equal(t, "16B", out[1].at)
@@ -95,7 +109,7 @@ func TestRunWritesFiles(t *testing.T) {
 	require.NoError(t, os.WriteFile(in, []byte(sample), 0o644))
 	c := config{in: in, md: filepath.Join(dir, "r.md"), svg: filepath.Join(dir, "r.svg"), title: "T <&>",
 		col: "impl", row: "size", metric: "MB/s", ratios: []string{"native/purego", "native/stdlib"},
-		checks: "Mask@1KiB:native/purego>=3"}
+		checks: "Mask@1KiB:native/purego>=3", stat: "median"}
 	var out bytes.Buffer
 	failed, err := run(c, &out)
 	require.NoError(t, err)
@@ -126,6 +140,14 @@ func TestRunWritesFiles(t *testing.T) {
 	_, err = run(c, &out)
 	require.NoError(t, err)
 	assert.Contains(t, out.String(), "Echo sub1=msgs")
+
+	c.stat = "best"
+	_, err = run(c, &out)
+	require.NoError(t, err)
+	c.stat = "mean"
+	_, err = run(c, &out)
+	assert.Error(t, err)
+	c.stat = "median"
 
 	c.metric = "furlongs"
 	_, err = run(c, &out)

@@ -62,7 +62,7 @@ func (r *report) panel(b *strings.Builder, t *Table, ox, oy int, color map[strin
 	top := 0.0
 	for _, row := range t.Rows {
 		for _, c := range t.Cols {
-			if m, _, ok := t.Median(row, c); ok {
+			if m, _, ok := t.Value(row, c); ok {
 				top = math.Max(top, m*r.unit.scale)
 			}
 		}
@@ -90,7 +90,7 @@ func (r *report) panel(b *strings.Builder, t *Table, ox, oy int, color map[strin
 	for _, c := range t.Cols {
 		var pts []string
 		for i, row := range t.Rows {
-			if m, _, ok := t.Median(row, c); ok {
+			if m, _, ok := t.Value(row, c); ok {
 				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(i), py(m*r.unit.scale)))
 			}
 		}

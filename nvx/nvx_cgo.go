@@ -1,0 +1,145 @@
+//go:build cgo
+
+package nvx
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../csrc/include -I${SRCDIR}/../csrc -O2 -std=c11
+#cgo noescape nvx_select
+#cgo nocallback nvx_select
+#cgo noescape nvx_selected
+#cgo nocallback nvx_selected
+#cgo noescape nvx_kernel_name
+#cgo nocallback nvx_kernel_name
+#cgo noescape nvx_xor_mask
+#cgo nocallback nvx_xor_mask
+#cgo noescape nvx_utf8_validate
+#cgo nocallback nvx_utf8_validate
+#cgo noescape nvx_utf8_valid
+#cgo nocallback nvx_utf8_valid
+#cgo noescape nvx_xor_mask_utf8_validate
+#cgo nocallback nvx_xor_mask_utf8_validate
+#include "nvx.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/autobahn-go/autobahn/nvx/purego"
+)
+
+// HasNVX is true when the native NVX core is compiled in (cgo builds).
+const HasNVX = true
+
+// Size thresholds: inputs shorter than these go to package purego even
+// when the native core is used, because there a cgo call (about 40 ns on
+// the project's loaded 2-core AVX-512 machine) costs more than the vector
+// code saves. Measured with the benchmarks in ../bench (native against
+// purego, interleaved runs, medians), GB/s native vs purego:
+//
+//	XorMask                   2 KiB 0.84-0.96x   4 KiB 1.8x
+//	Validate, latin/CJK text  64 B  0.79-0.88x   128 B 1.5-1.7x
+//	Validate, ASCII text      4 KiB 0.65-0.97x   8 KiB 1.07x, 16 KiB 1.24x
+//	XorMaskValidate, latin/CJK 64 B 0.79-0.89x   128 B 1.5-2.7x
+//	XorMaskValidate, ASCII    1 KiB 0.83x        4 KiB 1.47x
+//
+// ASCII is special because purego validates through the standard library,
+// whose ASCII loop is as fast as the C core at these sizes; a sample of 64
+// bytes spread over the input tells ASCII-looking text apart (looksASCII).
+const (
+	// MaskThreshold is the smallest buffer XorMask sends to C.
+	MaskThreshold = 4 << 10
+	// UTF8Threshold is the smallest chunk Utf8Validator.Validate and
+	// ValidUTF8 send to C.
+	UTF8Threshold = 128
+	// UTF8ASCIIThreshold is the smallest ASCII-looking chunk they send to C.
+	UTF8ASCIIThreshold = 8 << 10
+	// FusedThreshold is the smallest buffer XorMaskValidate sends to C.
+	FusedThreshold = 128
+	// FusedASCIIThreshold is the smallest ASCII-looking buffer it sends to C.
+	FusedASCIIThreshold = 4 << 10
+)
+
+// kernel is the C core's name of the kernel selected at start.
+var kernel = selectKernel()
+
+// selectKernel tells the C core the best kernel this CPU runs, by cpuid
+// (which also checks that the OS saves the vector registers), falling back
+// downwards when the core refuses one.
+func selectKernel() string {
+	var want []C.nvx_kernel
+	switch runtime.GOARCH {
+	case "amd64", "386":
+		if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW) {
+			want = append(want, C.NVX_KERNEL_AVX512)
+		}
+		if cpuid.CPU.Supports(cpuid.AVX2) {
+			want = append(want, C.NVX_KERNEL_AVX2)
+		}
+		if cpuid.CPU.Supports(cpuid.SSE2) {
+			want = append(want, C.NVX_KERNEL_SSE2)
+		}
+	case "arm64", "arm":
+		if cpuid.CPU.Supports(cpuid.ASIMD) || runtime.GOARCH == "arm64" {
+			want = append(want, C.NVX_KERNEL_NEON)
+		}
+	}
+	want = append(want, C.NVX_KERNEL_SCALAR)
+	for _, k := range want {
+		if C.nvx_select(k) == 0 {
+			break
+		}
+	}
+	return C.GoString(C.nvx_kernel_name(C.nvx_selected()))
+}
+
+func kernelName() string { return kernel }
+
+// bytesPtr points at b's first byte for C (b is not empty).
+func bytesPtr(b []byte) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b))) }
+
+// The Go state and the C state have the same size (a compile error
+// otherwise); TestStateIdenticalAcrossPaths checks them field by field.
+var _ [unsafe.Sizeof(purego.Utf8Validator{}) ^ C.sizeof_nvx_utf8_validator]struct{} = [0]struct{}{}
+
+// cState is v's state as the C struct: purego.Utf8Validator has the same
+// fields in the same order (checked by TestStateLayout).
+func cState(v *Utf8Validator) *C.nvx_utf8_validator {
+	return (*C.nvx_utf8_validator)(unsafe.Pointer(&v.p))
+}
+
+func nativeXorMask(b []byte, key [4]byte, pos int) int {
+	if len(b) == 0 {
+		return pos & 3
+	}
+	return int(C.nvx_xor_mask(bytesPtr(b), C.size_t(len(b)), (*C.uint8_t)(unsafe.Pointer(&key[0])), C.size_t(pos&3)))
+}
+
+func nativeValidUTF8(b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
+	return C.nvx_utf8_valid(bytesPtr(b), C.size_t(len(b))) != 0
+}
+
+func nativeValidate(v *Utf8Validator, b []byte) (bool, bool, int, int) {
+	if len(b) == 0 {
+		return v.p.Validate(b) // same state, nothing for C to do
+	}
+	var r C.nvx_utf8_result
+	C.nvx_utf8_validate(cState(v), bytesPtr(b), C.size_t(len(b)), &r)
+	return r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
+}
+
+func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (int, bool, bool, int, int) {
+	if len(b) == 0 {
+		valid, ends, cur, total := v.p.Validate(b)
+		return pos & 3, valid, ends, cur, total
+	}
+	var r C.nvx_utf8_result
+	next := C.nvx_xor_mask_utf8_validate(bytesPtr(b), C.size_t(len(b)), (*C.uint8_t)(unsafe.Pointer(&key[0])), C.size_t(pos&3), cState(v), &r)
+	return int(next), r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
+}
