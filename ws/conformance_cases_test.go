@@ -550,12 +550,18 @@ func startCase(t *testing.T, role rawRole, opts *Options) *confEnv {
 		require.NoError(t, err, "the raw server saw a bad upgrade request")
 		e.p = p
 	}
+	waitOpened(t, h)
+	return e
+}
+
+// waitOpened waits for OnOpen.
+func waitOpened(t *testing.T, h *confHandler) {
+	t.Helper()
 	select {
 	case <-h.opened:
 	case <-time.After(rawDeadline):
 		t.Fatal("OnOpen was not called")
 	}
-	return e
 }
 
 // runConfCase plays c with the raw peer in role.
