@@ -665,6 +665,7 @@ func sharedCases() []confCase {
 	cs = append(cs, failByDropCases()...)
 	cs = append(cs, timeoutCases()...)
 	cs = append(cs, autoPingCases()...)
+	cs = append(cs, concurrencyCases()...)
 	return cs
 }
 
@@ -1182,6 +1183,84 @@ func expectPing4() step {
 		require.NoError(e.t, err)
 		require.Equal(e.t, rawOpPing, w.Opcode, "got %v", w)
 		require.Len(e.t, w.Payload, 4)
+	}
+}
+
+// concurrencyCases: send calls from several goroutines at once, fragmented
+// (AutoFragmentSize) while the raw peer pings: frames of one message never
+// interleave with another message's (control frames may), every message
+// arrives whole, each goroutine's messages in order.
+func concurrencyCases() []confCase {
+	const senders, perSender, size = 4, 20, 300
+	const pings = 20
+	msg := func(g, m int) []byte {
+		b := []byte(fmt.Sprintf("g%d-m%02d:", g, m))
+		for len(b) < size {
+			b = append(b, 'a'+byte(g))
+		}
+		return b
+	}
+	var pingFrames []rawFrame
+	for i := range pings {
+		pingFrames = append(pingFrames, rfPing(fmt.Sprintf("c%d", i)))
+	}
+	start := ourDo(func(t *testing.T, c *Conn) {
+		for g := range senders {
+			go func() {
+				for m := range perSender {
+					if err := c.SendMessage(msg(g, m), g%2 == 1); err != nil {
+						t.Errorf("SendMessage from goroutine %d: %v", g, err)
+						return
+					}
+				}
+			}()
+		}
+	})
+	check := func(e *confEnv) {
+		e.t.Helper()
+		next := make([]int, senders)
+		pongs := 0
+		var cur []byte
+		var curOp byte
+		inMsg := false
+		for got := 0; got < senders*perSender || pongs < pings; {
+			w, err := e.p.readFrame()
+			require.NoError(e.t, err, "after %d messages and %d pongs", got, pongs)
+			switch {
+			case w.Opcode == rawOpPong:
+				require.Equal(e.t, fmt.Sprintf("c%d", pongs), string(w.Payload), "pongs in order")
+				pongs++
+				continue
+			case w.Opcode >= rawOpClose:
+				e.t.Fatalf("unexpected %v", w)
+			case !inMsg:
+				require.NotEqual(e.t, rawOpCont, w.Opcode, "continuation without a message start")
+				require.LessOrEqual(e.t, len(w.Payload), 50, "AutoFragmentSize")
+				cur, curOp, inMsg = append([]byte(nil), w.Payload...), w.Opcode, true
+			default:
+				require.Equal(e.t, rawOpCont, w.Opcode, "data frame of another message inside a fragmented one: %v", w)
+				require.LessOrEqual(e.t, len(w.Payload), 50, "AutoFragmentSize")
+				cur = append(cur, w.Payload...)
+			}
+			if !w.Fin {
+				continue
+			}
+			inMsg = false
+			got++
+			var g, m int
+			_, err = fmt.Sscanf(string(cur), "g%d-m%02d:", &g, &m)
+			require.NoError(e.t, err, "message %q", clip(cur))
+			require.True(e.t, g >= 0 && g < senders, "sender %d", g)
+			require.Equal(e.t, next[g], m, "goroutine %d's messages in order", g)
+			require.Equal(e.t, msg(g, m), cur, "message intact")
+			require.Equal(e.t, map[bool]byte{false: rawOpText, true: rawOpBinary}[g%2 == 1], curOp)
+			next[g]++
+		}
+	}
+	frag := func(o *Options) { o.AutoFragmentSize = 50 }
+	return []confCase{
+		okCase("15-concurrency/senders-and-pings", start, send(pingFrames...), check).with(frag),
+		okCase("15-concurrency/senders-and-chopped-pings", start, sendChunked(3, 50*time.Microsecond, pingFrames...), check).with(frag),
 	}
 }
 
