@@ -1102,6 +1102,22 @@ func closeCases() []confCase {
 			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(0, "")) }),
 				expectClose(1005), send(rfClose(1000, "ok")), endTCP()},
 			want: wantClean(1000, "ok")},
+		// A bad answer to our close: we are closing already, so we drop
+		// (Autobahn's _fail_connection in STATE_CLOSING), not clean.
+		confCase{name: "7-close/ours-then-invalid-code-reply",
+			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
+				expectCloseReason(1000, "bye"), send(rfClose(1005, "")), expectDrop()},
+			want: wantUnclean()},
+		confCase{name: "7-close/ours-then-invalid-utf8-reply",
+			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
+				expectCloseReason(1000, "bye"), send(rfClose(1000, "\xff")), expectDrop()},
+			want: wantUnclean()},
+		// Options.UTF8ValidateIncoming is documented to cover close reasons
+		// too (Autobahn checks them always): off, a bad reason is accepted.
+		confCase{name: "7-close/reason-invalid-utf8-validation-off",
+			opts:  func(o *Options) { o.UTF8ValidateIncoming = false },
+			steps: []step{send(rfClose(1000, "bad\xff")), expectCloseReason(1000, ""), endTCP()},
+			want:  wantClean(1000, "bad\xff")},
 		confCase{name: "7-close/ours-send-after-close-fails",
 			steps: []step{ourDo(func(t *testing.T, c *Conn) {
 				require.NoError(t, c.SendClose(1000, "bye"))
