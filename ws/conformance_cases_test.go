@@ -1118,6 +1118,11 @@ func closeCases() []confCase {
 			opts:  func(o *Options) { o.UTF8ValidateIncoming = false },
 			steps: []step{send(rfClose(1000, "bad\xff")), expectCloseReason(1000, ""), endTCP()},
 			want:  wantClean(1000, "bad\xff")},
+		// ... but what we send must stay valid: the echo drops the reason.
+		confCase{name: "7-close/reason-invalid-utf8-validation-off-echo",
+			opts:  func(o *Options) { o.UTF8ValidateIncoming, o.EchoCloseCodeReason = false, true },
+			steps: []step{send(rfClose(3000, "bad\xff")), expectCloseReason(3000, ""), endTCP()},
+			want:  wantClean(3000, "bad\xff"), bug: bugEchoInvalidReason},
 		confCase{name: "7-close/ours-send-after-close-fails",
 			steps: []step{ourDo(func(t *testing.T, c *Conn) {
 				require.NoError(t, c.SendClose(1000, "bye"))
@@ -1284,6 +1289,8 @@ func concurrencyCases() []confCase {
 const (
 	bugTopBit = "read.go fail(): a 64-bit length with the top bit set drops TCP without the 1002 close frame " +
 		"even with FailByDrop=false (skipLeft < 0 takes the drop branch)"
+	bugEchoInvalidReason = "close.go onCloseFrame(): with UTF8ValidateIncoming=false and EchoCloseCodeReason=true the " +
+		"peer's invalid UTF-8 reason is echoed, so our close frame is invalid (RFC 6455 5.5.1)"
 	bugFailNeverClean = "read.go fail() marks the connection unclean before the close handshake; Autobahn reports " +
 		"wasClean=true with the peer's code when the peer answers the failing close"
 )
