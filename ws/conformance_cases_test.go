@@ -535,15 +535,22 @@ func startOurServer(t *testing.T, opts *Options, h Handler) string {
 func startCase(t *testing.T, role rawRole, opts *Options) *confEnv {
 	t.Helper()
 	h := newConfHandler()
+	return startCaseWith(t, role, opts, h, h)
+}
+
+// startCaseWith is startCase with our side's Handler (which records into
+// h) given.
+func startCaseWith(t *testing.T, role rawRole, opts *Options, h *confHandler, handler Handler) *confEnv {
+	t.Helper()
 	e := &confEnv{t: t, h: h, role: role, opts: opts}
 	if role == rawClient {
-		addr := startOurServer(t, opts, h)
+		addr := startOurServer(t, opts, handler)
 		e.p = rawDial(t, addr)
 	} else {
 		url, wait := startRawServer(t, rawAnswer101)
 		ctx, cancel := context.WithTimeout(context.Background(), rawDeadline)
 		defer cancel()
-		c, err := Dial(ctx, url, h, opts)
+		c, err := Dial(ctx, url, handler, opts)
 		require.NoError(t, err, "Dial")
 		t.Cleanup(func() { _ = c.CloseNow() })
 		p, _, err := wait()
