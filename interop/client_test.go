@@ -67,6 +67,7 @@ func TestGoClientAgainstPython(t *testing.T) {
 			}
 			c, rec := dial(t, srv.URL+"/echo", opts)
 
+			assert.Equal(t, v.deflate != nil, c.Compressed(), "our client's view of permessage-deflate")
 			_, openIdx := srv.waitEvent(t, 0, "open", func(e pyEvent) bool { return e.Event == "open" })
 			if v.deflate != nil {
 				open := srv.Events()[openIdx]

@@ -121,7 +121,8 @@ func TestPythonClientAgainstGoServer(t *testing.T) {
 				require.NotEmpty(t, req.Extensions, "extensions Python offered")
 				assert.Equal(t, "permessage-deflate", req.Extensions[0].Name)
 			}
-			recv(t, h.opened, "OnOpen")
+			sc := recv(t, h.opened, "OnOpen")
+			assert.Equal(t, v.deflate != nil, sc.Compressed(), "our server's view of permessage-deflate")
 			wantLens := []struct {
 				n      int
 				binary bool
