@@ -60,7 +60,7 @@ func serverVariants() []serverVariant {
 		{name: "deflate/go-window-12", clientArgs: []string{"--deflate"},
 			opts: deflate(ws.DeflateOptions{MaxWindowBits: 12}), deflate: pmd(false, true, 12, 12)},
 		{name: "deflate/go-window-9-autofragment", clientArgs: []string{"--deflate"},
-			opts: func(o *ws.Options) { deflate(ws.DeflateOptions{MaxWindowBits: 9})(o); o.AutoFragmentSize = 4096 },
+			opts:    func(o *ws.Options) { deflate(ws.DeflateOptions{MaxWindowBits: 9})(o); o.AutoFragmentSize = 4096 },
 			deflate: pmd(false, true, 9, 9)},
 	}
 }
