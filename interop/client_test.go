@@ -60,6 +60,7 @@ func TestGoClientAgainstPython(t *testing.T) {
 	requireAutobahn(t)
 	for _, v := range clientVariants() {
 		t.Run(v.name, func(t *testing.T) {
+			t.Parallel() // each variant has its own peer process
 			srv := startPyServer(t, v.serverArgs...)
 			opts := ws.DefaultOptions()
 			if v.opts != nil {

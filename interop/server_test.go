@@ -78,6 +78,7 @@ func TestPythonClientAgainstGoServer(t *testing.T) {
 	requireAutobahn(t)
 	for _, v := range serverVariants() {
 		t.Run(v.name, func(t *testing.T) {
+			t.Parallel() // each variant has its own peer process
 			opts := serverOptions()
 			if v.opts != nil {
 				v.opts(opts)
