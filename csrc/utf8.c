@@ -14,12 +14,17 @@
  * finds the exact index of the first invalid byte.
  */
 #include <stdatomic.h>
+#include <string.h>
 
 #include "utf8_lookup.h"
 
 /* Below this many bytes the DFA (with its own ASCII fast path) is as fast
- * as setting up a vector kernel. */
-#define UTF8C_SIMD_MIN 32
+ * as setting up a vector kernel. Below UTF8C_SHORT bytes, an ASCII prefix
+ * is skipped 16 bytes at a time first: for short ASCII messages that beats
+ * the kernel's fixed cost (padding the last block), and the kernel then
+ * only sees the rest, from the first non-ASCII byte on. */
+#define UTF8C_SIMD_MIN 64
+#define UTF8C_SHORT 256
 
 /* The selected kernel; NULL means the scalar DFA does everything.
  * Relaxed atomic: selection may race with validation on other threads. */
@@ -122,12 +127,20 @@ int nvx__utf8_impl_current(void)
  * Family -> implementation. The AVX512 family uses the VBMI build of the
  * AVX-512 kernel when the CPU has VBMI, else the AVX2 kernel. Measured with
  * csrc/tests/bench_utf8.c at 64 KiB (gcc 12 -O2, AMD EPYC Zen 4 with
- * AVX-512 F/BW/VL/VBMI, shared 2-core VM, GB/s, ascii / latin / cjk):
- *   UTF8C_FIGURES
- * VBMI's one-instruction byte shifts are what make AVX-512 pay here; the
- * F+BW build (4 shuffles for the 3 shifts) is within a few per cent of
- * AVX2, not worth a wider-register kernel on CPUs that clock down for it.
- * Both AVX-512 builds stay tested and selectable (nvx__utf8_impl_use).
+ * AVX-512 F/BW/VL/VBMI, shared 2-core VM, thread CPU time, best of 15):
+ *
+ *   GB/s          ascii   latin    cjk
+ *   scalar         28.1     3.0    2.9
+ *   ssse3          92.6     8.5    8.5
+ *   avx2          101.2    17.1   17.2
+ *   avx512 F+BW    99.4    18.1   18.2
+ *   avx512 VBMI    99.3    19.0   19.0
+ *
+ * VBMI's one-instruction byte shifts make AVX-512 pay: +11% over AVX2 on
+ * non-ASCII text, ASCII equal (bandwidth bound). The F+BW build (4 shuffles
+ * for the 3 shifts) gains only ~6% here, and on CPUs without VBMI (Skylake-X
+ * class) 512-bit code costs clock speed, so those get the AVX2 kernel. Both
+ * AVX-512 builds stay tested and selectable (nvx__utf8_impl_use).
  */
 static int utf8c_family_impl(nvx_kernel k)
 {
@@ -160,6 +173,22 @@ void nvx_utf8_reset(nvx_utf8_validator *v)
     v->state = NVX_UTF8_ACCEPT;
     v->pending = 0;
     v->total = 0;
+}
+
+/* Length of the ASCII prefix of p[0..n), 16 bytes at a time. */
+static size_t utf8c_ascii_prefix(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    uint64_t w[2];
+    while (i + 16 <= n) {
+        memcpy(w, p + i, sizeof w);
+        if ((w[0] | w[1]) & UINT64_C(0x8080808080808080))
+            break;
+        i += 16;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
 }
 
 /* A bulk end for the vector kernel: the last code point boundary in
@@ -226,7 +255,9 @@ int nvx_utf8_validate(nvx_utf8_validator *v, const uint8_t *buf, size_t len,
     /* 2. The bulk through the vector kernel. */
     if (len - pos >= UTF8C_SIMD_MIN) {
         nvx__utf8_kernel_fn fn = atomic_load_explicit(&utf8c_kernel, memory_order_relaxed);
-        if (fn != NULL) {
+        if (fn != NULL && len - pos < UTF8C_SHORT)
+            pos += utf8c_ascii_prefix(buf + pos, len - pos);
+        if (fn != NULL && len - pos >= UTF8C_SIMD_MIN) {
             size_t end = utf8c_bulk_end(buf, pos, len);
             size_t n = end - pos;
             if (n >= UTF8C_SIMD_MIN) {

@@ -244,3 +244,53 @@ func TestEndToEndServeTLSListener(t *testing.T) {
 	assert.Equal(t, CloseGoingAway, hsRecv(t, h.closed, "OnClose").code)
 	assert.ErrorIs(t, <-done, http.ErrServerClosed)
 }
+
+type perConnOptsHandler struct {
+	hsEcho
+	opts *Options
+}
+
+func (h perConnOptsHandler) OnConnect(*ConnectionRequest) (*ConnectionAccept, error) {
+	return &ConnectionAccept{Options: h.opts}, nil
+}
+
+func TestEndToEndDeflateNegotiation(t *testing.T) {
+	withDeflate := func(o *Options) { o.PerMessageDeflate = &DeflateOptions{Threshold: -1} }
+	tests := []struct {
+		name       string
+		server     func() Handler
+		serverOpts func(*Options)
+		clientOpts func(*Options)
+		compressed bool
+	}{
+		{"both offer", func() Handler { return hsEcho{} }, withDeflate, withDeflate, true},
+		{"server declines", func() Handler { return hsEcho{} }, nil, withDeflate, false},
+		{"client does not offer", func() Handler { return hsEcho{} }, withDeflate, nil, false},
+		{"declined per connection by OnConnect options",
+			func() Handler { return perConnOptsHandler{opts: DefaultOptions()} }, withDeflate, withDeflate, false},
+		{"enabled per connection by OnConnect options",
+			func() Handler { return perConnOptsHandler{opts: optsWith(withDeflate)} }, nil, withDeflate, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := NewServer(tt.server, optsWith(tt.serverOpts))
+			addr := startServer(t, srv, "tcp4")
+			h := newHSRecorder()
+			c, err := Dial(dialCtx(t), "ws://"+addr+"/", h, optsWith(tt.clientOpts))
+			require.NoError(t, err)
+			assert.Equal(t, tt.compressed, c.Compressed())
+			exts := c.Response().Extensions
+			if tt.compressed {
+				require.Len(t, exts, 1)
+				assert.Equal(t, "permessage-deflate", exts[0].Name)
+				assert.True(t, strings.HasPrefix(c.Response().Headers.Get("Sec-WebSocket-Extensions"), "permessage-deflate"))
+			} else {
+				assert.Empty(t, exts)
+				assert.Empty(t, c.Response().Headers.Values("Sec-WebSocket-Extensions"))
+			}
+			echoRoundTrip(t, c, h)
+			require.NoError(t, c.SendClose(CloseNormal, ""))
+			assert.True(t, hsRecv(t, h.closed, "OnClose").wasClean)
+		})
+	}
+}
