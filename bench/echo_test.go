@@ -180,14 +180,3 @@ func benchEcho(b *testing.B, size int, binary, deflate bool) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
-
-// deflateModes are the permessage-deflate settings BenchmarkEcho covers.
-func deflateModes() []bool { return []bool{false, true} }
-
-// setDeflate turns permessage-deflate on in o (offered by the client,
-// accepted by the server) when on.
-func setDeflate(o *ws.Options, on bool) {
-	if on {
-		o.PerMessageDeflate = &ws.DeflateOptions{}
-	}
-}

@@ -400,7 +400,7 @@ func (c *deflateCodec) decompressReader(r io.Reader) io.Reader {
 	var dict []byte
 	if !c.p.recvNoTakeover {
 		dict = c.hist
-		if w := 1 << c.p.recvWindowBits; len(dict) > w {
+		if w := c.recvWindow(); len(dict) > w {
 			dict = dict[len(dict)-w:]
 		}
 	}
@@ -422,7 +422,7 @@ func (r *inflateReader) Read(p []byte) (int, error) {
 	inf := r.inf
 	n, err := inf.fr.Read(p)
 	if n > 0 && !r.c.p.recvNoTakeover {
-		r.c.hist = appendWindow(r.c.hist, p[:n], 1<<r.c.p.recvWindowBits)
+		r.c.hist = appendWindow(r.c.hist, p[:n], r.c.recvWindow())
 	}
 	switch {
 	case err == nil:
@@ -453,6 +453,13 @@ func (r *inflateReader) Read(p []byte) (int, error) {
 	}
 	return n, r.err
 }
+
+// recvWindow is how much inflated history a context-takeover receiver
+// keeps: the peer's negotiated window, but never less than 512 bytes. zlib
+// cannot compress with an 8-bit window and uses 9 bits instead (older
+// versions even when asked for a raw 8-bit stream), so a peer that agreed
+// to 8 may refer up to 512 bytes back; we send with exactly 8 but accept 9.
+func (c *deflateCodec) recvWindow() int { return 1 << max(c.p.recvWindowBits, 9) }
 
 // appendWindow appends p to buf and keeps the last w bytes. The buffer
 // grows with use up to about w plus a quarter of slack, so a connection

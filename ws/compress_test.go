@@ -529,3 +529,20 @@ func FuzzDeflateRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// A peer that agreed to an 8-bit window but compresses with zlib's 9 (512
+// bytes) is still understood across messages.
+func TestCodecReceiveWindow8AcceptsZlib9(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	first := make([]byte, 400)
+	rng.Read(first)
+	send := newDeflateCodec(deflateParams{sendWindowBits: 9, level: 1})
+	recv := newDeflateCodec(deflateParams{recvWindowBits: 8})
+	for _, msg := range [][]byte{first, first[:100]} { // the second refers 400 bytes back
+		comp, err := send.compress(nil, msg)
+		require.NoError(t, err)
+		got, err := inflateAll(recv, comp, 64)
+		require.NoError(t, err)
+		require.Equal(t, msg, got)
+	}
+}
