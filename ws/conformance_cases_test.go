@@ -7,8 +7,18 @@ package ws
 // (echoes, pongs, the exact close code), and the OnClose our handler must
 // see, exactly once. The same table runs against our server (the raw peer
 // is a client, conformance_server_test.go) and our client (the raw peer is
-// a server, conformance_client_test.go). Case names start with the
+// a server, conformance_client_test.go), and most of it again with our side
+// in blocking mode (conformance_blocking_test.go). Case names start with the
 // Autobahn testsuite category they are modelled on.
+//
+// Our side runs with Autobahn's defaults except FailByDrop=false (so a
+// failure shows its close code on the wire; the 8-failbydrop cases check
+// the default) and short timeouts. Run alone with
+//
+//	go test -race -count=1 -run 'TestRaw|TestUTF8Reference|TestConformance|FuzzConformance' ./ws
+//
+// (make conformance). A case whose engine behaviour is a known bug carries
+// knownBug and is skipped with a "BUG:" message.
 
 import (
 	"bytes"
@@ -28,7 +38,7 @@ import (
 
 // confEvent is one callback seen by confHandler.
 type confEvent struct {
-	kind    string // "open", "message", "ping", "pong", "close"
+	kind    string // "open", "message", "ping", "pong", "rtt", "close"
 	payload []byte
 	binary  bool
 }
@@ -525,27 +535,40 @@ func startOurServer(t *testing.T, opts *Options, h Handler) string {
 func startCase(t *testing.T, role rawRole, opts *Options) *confEnv {
 	t.Helper()
 	h := newConfHandler()
+	return startCaseWith(t, role, opts, h, h)
+}
+
+// startCaseWith is startCase with our side's Handler (which records into
+// h) given.
+func startCaseWith(t *testing.T, role rawRole, opts *Options, h *confHandler, handler Handler) *confEnv {
+	t.Helper()
 	e := &confEnv{t: t, h: h, role: role, opts: opts}
 	if role == rawClient {
-		addr := startOurServer(t, opts, h)
+		addr := startOurServer(t, opts, handler)
 		e.p = rawDial(t, addr)
 	} else {
 		url, wait := startRawServer(t, rawAnswer101)
 		ctx, cancel := context.WithTimeout(context.Background(), rawDeadline)
 		defer cancel()
-		c, err := Dial(ctx, url, h, opts)
+		c, err := Dial(ctx, url, handler, opts)
 		require.NoError(t, err, "Dial")
 		t.Cleanup(func() { _ = c.CloseNow() })
 		p, _, err := wait()
 		require.NoError(t, err, "the raw server saw a bad upgrade request")
 		e.p = p
 	}
+	waitOpened(t, h)
+	return e
+}
+
+// waitOpened waits for OnOpen.
+func waitOpened(t *testing.T, h *confHandler) {
+	t.Helper()
 	select {
 	case <-h.opened:
 	case <-time.After(rawDeadline):
 		t.Fatal("OnOpen was not called")
 	}
-	return e
 }
 
 // runConfCase plays c with the raw peer in role.
@@ -649,6 +672,7 @@ func sharedCases() []confCase {
 	cs = append(cs, failByDropCases()...)
 	cs = append(cs, timeoutCases()...)
 	cs = append(cs, autoPingCases()...)
+	cs = append(cs, concurrencyCases()...)
 	return cs
 }
 
@@ -1085,6 +1109,27 @@ func closeCases() []confCase {
 			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(0, "")) }),
 				expectClose(1005), send(rfClose(1000, "ok")), endTCP()},
 			want: wantClean(1000, "ok")},
+		// A bad answer to our close: we are closing already, so we drop
+		// (Autobahn's _fail_connection in STATE_CLOSING), not clean.
+		confCase{name: "7-close/ours-then-invalid-code-reply",
+			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
+				expectCloseReason(1000, "bye"), send(rfClose(1005, "")), expectDrop()},
+			want: wantUnclean()},
+		confCase{name: "7-close/ours-then-invalid-utf8-reply",
+			steps: []step{ourDo(func(t *testing.T, c *Conn) { require.NoError(t, c.SendClose(1000, "bye")) }),
+				expectCloseReason(1000, "bye"), send(rfClose(1000, "\xff")), expectDrop()},
+			want: wantUnclean()},
+		// Options.UTF8ValidateIncoming is documented to cover close reasons
+		// too (Autobahn checks them always): off, a bad reason is accepted.
+		confCase{name: "7-close/reason-invalid-utf8-validation-off",
+			opts:  func(o *Options) { o.UTF8ValidateIncoming = false },
+			steps: []step{send(rfClose(1000, "bad\xff")), expectCloseReason(1000, ""), endTCP()},
+			want:  wantClean(1000, "bad\xff")},
+		// ... but what we send must stay valid: the echo drops the reason.
+		confCase{name: "7-close/reason-invalid-utf8-validation-off-echo",
+			opts:  func(o *Options) { o.UTF8ValidateIncoming, o.EchoCloseCodeReason = false, true },
+			steps: []step{send(rfClose(3000, "bad\xff")), expectCloseReason(3000, ""), endTCP()},
+			want:  wantClean(3000, "bad\xff"), bug: bugEchoInvalidReason},
 		confCase{name: "7-close/ours-send-after-close-fails",
 			steps: []step{ourDo(func(t *testing.T, c *Conn) {
 				require.NoError(t, c.SendClose(1000, "bye"))
@@ -1169,10 +1214,90 @@ func expectPing4() step {
 	}
 }
 
+// concurrencyCases: send calls from several goroutines at once, fragmented
+// (AutoFragmentSize) while the raw peer pings: frames of one message never
+// interleave with another message's (control frames may), every message
+// arrives whole, each goroutine's messages in order.
+func concurrencyCases() []confCase {
+	const senders, perSender, size = 4, 20, 300
+	const pings = 20
+	msg := func(g, m int) []byte {
+		b := []byte(fmt.Sprintf("g%d-m%02d:", g, m))
+		for len(b) < size {
+			b = append(b, 'a'+byte(g))
+		}
+		return b
+	}
+	var pingFrames []rawFrame
+	for i := range pings {
+		pingFrames = append(pingFrames, rfPing(fmt.Sprintf("c%d", i)))
+	}
+	start := ourDo(func(t *testing.T, c *Conn) {
+		for g := range senders {
+			go func() {
+				for m := range perSender {
+					if err := c.SendMessage(msg(g, m), g%2 == 1); err != nil {
+						t.Errorf("SendMessage from goroutine %d: %v", g, err)
+						return
+					}
+				}
+			}()
+		}
+	})
+	check := func(e *confEnv) {
+		e.t.Helper()
+		next := make([]int, senders)
+		pongs := 0
+		var cur []byte
+		var curOp byte
+		inMsg := false
+		for got := 0; got < senders*perSender || pongs < pings; {
+			w, err := e.p.readFrame()
+			require.NoError(e.t, err, "after %d messages and %d pongs", got, pongs)
+			switch {
+			case w.Opcode == rawOpPong:
+				require.Equal(e.t, fmt.Sprintf("c%d", pongs), string(w.Payload), "pongs in order")
+				pongs++
+				continue
+			case w.Opcode >= rawOpClose:
+				e.t.Fatalf("unexpected %v", w)
+			case !inMsg:
+				require.NotEqual(e.t, rawOpCont, w.Opcode, "continuation without a message start")
+				require.LessOrEqual(e.t, len(w.Payload), 50, "AutoFragmentSize")
+				cur, curOp, inMsg = append([]byte(nil), w.Payload...), w.Opcode, true
+			default:
+				require.Equal(e.t, rawOpCont, w.Opcode, "data frame of another message inside a fragmented one: %v", w)
+				require.LessOrEqual(e.t, len(w.Payload), 50, "AutoFragmentSize")
+				cur = append(cur, w.Payload...)
+			}
+			if !w.Fin {
+				continue
+			}
+			inMsg = false
+			got++
+			var g, m int
+			_, err = fmt.Sscanf(string(cur), "g%d-m%02d:", &g, &m)
+			require.NoError(e.t, err, "message %q", clip(cur))
+			require.True(e.t, g >= 0 && g < senders, "sender %d", g)
+			require.Equal(e.t, next[g], m, "goroutine %d's messages in order", g)
+			require.Equal(e.t, msg(g, m), cur, "message intact")
+			require.Equal(e.t, map[bool]byte{false: rawOpText, true: rawOpBinary}[g%2 == 1], curOp)
+			next[g]++
+		}
+	}
+	frag := func(o *Options) { o.AutoFragmentSize = 50 }
+	return []confCase{
+		okCase("15-concurrency/senders-and-pings", start, send(pingFrames...), check).with(frag),
+		okCase("15-concurrency/senders-and-chopped-pings", start, sendChunked(3, 50*time.Microsecond, pingFrames...), check).with(frag),
+	}
+}
+
 // Known engine bugs (see the conformance report).
 const (
 	bugTopBit = "read.go fail(): a 64-bit length with the top bit set drops TCP without the 1002 close frame " +
 		"even with FailByDrop=false (skipLeft < 0 takes the drop branch)"
+	bugEchoInvalidReason = "close.go onCloseFrame(): with UTF8ValidateIncoming=false and EchoCloseCodeReason=true the " +
+		"peer's invalid UTF-8 reason is echoed, so our close frame is invalid (RFC 6455 5.5.1)"
 	bugFailNeverClean = "read.go fail() marks the connection unclean before the close handshake; Autobahn reports " +
 		"wasClean=true with the peer's code when the peer answers the failing close"
 )

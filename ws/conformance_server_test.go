@@ -149,3 +149,48 @@ func FuzzConformanceServer(f *testing.F) {
 		assert.EqualValues(t, 1, h.closeCount.Load(), "OnClose calls")
 	})
 }
+
+// confConnectHandler is a confHandler that picks this connection's options
+// in OnConnect (ConnectionAccept.Options).
+type confConnectHandler struct {
+	*confHandler
+	opts *Options
+}
+
+func (h confConnectHandler) OnConnect(*ConnectionRequest) (*ConnectionAccept, error) {
+	return &ConnectionAccept{Options: h.opts}, nil
+}
+
+// TestConformanceServerPerConnectionOptions: options returned by OnConnect
+// replace the server's for that connection, on the wire.
+func TestConformanceServerPerConnectionOptions(t *testing.T) {
+	t.Parallel()
+	h := newConfHandler()
+	per := confOptions()
+	per.MaxMessagePayloadSize = 100
+	per.AutoFragmentSize = 10
+	per.EchoCloseCodeReason = true
+	addr := startOurServer(t, confOptions(), confConnectHandler{confHandler: h, opts: per})
+	p := rawDial(t, addr)
+	waitOpened(t, h)
+	e := &confEnv{t: t, p: p, h: h, role: rawClient, opts: per}
+	msg := pattern(100, true)
+	for _, s := range []step{
+		send(rfOf(rawOpText, msg)), expectFragmented(rawOpText, msg, 10, 10), // AutoFragmentSize
+		send(rfBin(nil).announce(101)), endFail(1009), // MaxMessagePayloadSize
+	} {
+		s(e)
+	}
+	checkOnClose(t, h, wantUnclean())
+
+	// EchoCloseCodeReason, on a second connection.
+	h2 := newConfHandler()
+	addr = startOurServer(t, confOptions(), confConnectHandler{confHandler: h2, opts: per})
+	p = rawDial(t, addr)
+	waitOpened(t, h2)
+	e = &confEnv{t: t, p: p, h: h2, role: rawClient, opts: per}
+	for _, s := range []step{send(rfClose(4001, "echo me")), expectCloseReason(4001, "echo me"), expectDrop()} {
+		s(e)
+	}
+	checkOnClose(t, h2, wantClean(4001, "echo me"))
+}

@@ -94,12 +94,16 @@ func TestRawPeerLoopback(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "/", req.URL.Path)
 
-	payload := make([]byte, 70000)
-	for i := range payload {
-		payload[i] = byte(i * 7)
-	}
-	stream := rawEncodeAll(rawClient, rfBin(payload), rfText("κόσμε").more(), rfCont("!"), rfPing("p"))
-	for _, chunk := range []int{1, 2, 3, 997, len(stream)} {
+	for _, tc := range []struct{ size, chunk int }{{300, 1}, {300, 2}, {70000, 3}, {70000, 997}, {70000, 0}} {
+		payload := make([]byte, tc.size)
+		for i := range payload {
+			payload[i] = byte(i * 7)
+		}
+		stream := rawEncodeAll(rawClient, rfBin(payload), rfText("κόσμε").more(), rfCont("!"), rfPing("p"))
+		chunk := tc.chunk
+		if chunk == 0 {
+			chunk = len(stream)
+		}
 		errc := make(chan error, 1)
 		go func() { errc <- cli.writeChunked(stream, chunk, 0) }()
 		srv.ourMasked = true
@@ -107,7 +111,7 @@ func TestRawPeerLoopback(t *testing.T) {
 		require.NoError(t, err, "chunk %d", chunk)
 		assert.Equal(t, rawOpBinary, op)
 		assert.Equal(t, payload, got)
-		assert.Equal(t, []int{70000}, sizes)
+		assert.Equal(t, []int{tc.size}, sizes)
 		op, got, sizes, err = srv.readMessage()
 		require.NoError(t, err)
 		assert.Equal(t, rawOpText, op)
