@@ -69,6 +69,7 @@ typedef size_t (*nvx__utf8_kernel_fn)(const uint8_t *p, size_t n);
 size_t nvx__utf8_lookup_ssse3(const uint8_t *p, size_t n);
 size_t nvx__utf8_lookup_avx2(const uint8_t *p, size_t n);
 size_t nvx__utf8_lookup_avx512(const uint8_t *p, size_t n);
+size_t nvx__utf8_lookup_avx512vbmi(const uint8_t *p, size_t n);
 #endif
 /* The NEON kernel needs A64 instructions (tbl on q registers, maxv). */
 #if NVX_ARM_NEON && defined(__aarch64__)
@@ -81,15 +82,17 @@ size_t nvx__utf8_lookup_neon(const uint8_t *p, size_t n);
 #endif
 
 /* utf8.c: implementations by number, for tests and benchmarks:
- * 0 scalar, 1 ssse3, 2 avx2, 3 avx512, 4 neon. nvx__utf8_impl_use routes
+ * 0 scalar, 1 ssse3, 2 avx2, 3 avx512 (F+BW), 4 neon, 5 avx512vbmi. nvx__utf8_impl_use routes
  * validation to one (returns -1, changing nothing, when it is not compiled
  * in or the CPU lacks it); the next nvx_select/nvx_init overrides it. */
-#define NVX_UTF8_IMPL_COUNT 5
+#define NVX_UTF8_IMPL_COUNT 6
 int nvx__utf8_impl_use(int impl);
 const char *nvx__utf8_impl_name(int impl);
 int nvx__utf8_impl_current(void);
 
-/* Block size of every vector kernel: 64 bytes = 4, 2 or 1 vectors. */
+/* Default block of the vector kernels: 64 bytes = 4, 2 or 1 vectors. The
+ * driver's rescan backs off this far before a reported error block (any
+ * distance >= 2 is correct; a block keeps the rescan short). */
 #define NVX_UTF8_BLOCK 64
 
 /* Error classes. A byte pair (prev1, cur) is invalid exactly when the three
@@ -167,7 +170,15 @@ static const uint8_t nvxl_tab_incomplete[64] = {
 /* ------------------------------------------------------------- template */
 #ifdef NVXL_SUFFIX
 
+/* Vectors per block (an ISA file may set NVXL_N): one ASCII test and one
+ * error test per block. */
+#ifndef NVXL_N
 #define NVXL_N (NVX_UTF8_BLOCK / NVXL_W)
+#endif
+#define NVXL_B (NVXL_N * NVXL_W)
+/* Fully unroll the short per-vector loops, so the vectors stay in
+ * registers (gcc -O2 does not unroll on its own). */
+#define NVXL_UNROLL _Pragma("GCC unroll 8")
 #define NVXL_FN(name) NVXL_CAT(name, NVXL_SUFFIX)
 
 /* Error classes of the bytes of `in`, given the vector before it. */
@@ -188,8 +199,9 @@ NVXL_FN(nvxl_check_)(NVXL_V in, NVXL_V pv, NVXL_V t_ph, NVXL_V t_pl, NVXL_V t_ch
     return NVXL_XOR(must, sc);
 }
 
-/* One 64-byte block. Returns nonzero on error. *pv is the last vector of the
- * previous block, *inc says the previous block ended inside a code point. */
+/* One block of NVXL_B bytes: 0 valid so far, 1 error, 2 valid and all
+ * ASCII. *pv is the last vector of the previous block, *inc says the
+ * previous block ended inside a code point. */
 NVXL_TARGET static inline __attribute__((always_inline)) int
 NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_V *pv, int *inc, NVXL_V t_ph,
                      NVXL_V t_pl, NVXL_V t_ch, NVXL_V t_inc)
@@ -202,6 +214,7 @@ NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_V *pv, int *inc, NVXL_V t_ph,
 
     in[0] = NVXL_LOAD(blk);
     any = in[0];
+    NVXL_UNROLL
     for (k = 1; k < NVXL_N; k++) {
         in[k] = NVXL_LOAD(blk + k * NVXL_W);
         any = NVXL_OR(any, in[k]);
@@ -212,15 +225,28 @@ NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_V *pv, int *inc, NVXL_V t_ph,
         if (*inc)
             return 1;
         *pv = in[NVXL_N - 1];
-        return 0;
+        return 2;
     }
     prev = *pv;
     err = NVXL_FN(nvxl_check_)(in[0], prev, t_ph, t_pl, t_ch);
+    NVXL_UNROLL
     for (k = 1; k < NVXL_N; k++)
         err = NVXL_OR(err, NVXL_FN(nvxl_check_)(in[k], in[k - 1], t_ph, t_pl, t_ch));
     *pv = in[NVXL_N - 1];
     *inc = NVXL_ANY(NVXL_SUBS(in[NVXL_N - 1], t_inc)) != 0;
     return NVXL_ANY(err) != 0;
+}
+
+/* 1 when the 2 * NVXL_B bytes at p are all ASCII. */
+NVXL_TARGET static inline __attribute__((always_inline)) int
+NVXL_FN(nvxl_ascii2_)(const uint8_t *p)
+{
+    NVXL_V any = NVXL_LOAD(p);
+    int k;
+    NVXL_UNROLL
+    for (k = 1; k < 2 * NVXL_N; k++)
+        any = NVXL_OR(any, NVXL_LOAD(p + k * NVXL_W));
+    return !NVXL_HIGH(any);
 }
 
 NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
@@ -233,25 +259,35 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
     int inc = 0;
     size_t i = 0;
 
-    for (; i + NVX_UTF8_BLOCK <= n; i += NVX_UTF8_BLOCK) {
-        if (NVXL_FN(nvxl_block_)(p + i, &pv, &inc, t_ph, t_pl, t_ch, t_inc))
+    while (i + NVXL_B <= n) {
+        int rc = NVXL_FN(nvxl_block_)(p + i, &pv, &inc, t_ph, t_pl, t_ch, t_inc);
+        if (rc == 1)
             return i;
+        i += NVXL_B;
+        if (rc == 2) {
+            /* In an ASCII run: skip it in double strides (pv stays ASCII,
+             * no code point is open). */
+            while (i + 2 * NVXL_B <= n && NVXL_FN(nvxl_ascii2_)(p + i))
+                i += 2 * NVXL_B;
+        }
     }
     if (i < n) {
         /* Last partial block, zero padded: an unfinished code point at the
          * end meets a zero (ASCII) byte and shows up as an error. */
-        uint8_t tail[NVX_UTF8_BLOCK];
+        uint8_t tail[NVXL_B];
         memset(tail, 0, sizeof tail);
         memcpy(tail, p + i, n - i);
-        if (NVXL_FN(nvxl_block_)(tail, &pv, &inc, t_ph, t_pl, t_ch, t_inc))
+        if (NVXL_FN(nvxl_block_)(tail, &pv, &inc, t_ph, t_pl, t_ch, t_inc) == 1)
             return i;
     } else if (inc) {
-        return i - NVX_UTF8_BLOCK;
+        return i - NVXL_B;
     }
     return n;
 }
 
 #undef NVXL_N
+#undef NVXL_B
+#undef NVXL_UNROLL
 #undef NVXL_FN
 #undef NVXL_SUFFIX
 #undef NVXL_TARGET

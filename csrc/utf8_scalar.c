@@ -1,7 +1,7 @@
 /*
  * utf8_scalar.c - the reference UTF-8 state machine (a Hoehrmann-style DFA).
  *
- * One byte at a time, a byte class and a transition table. It is the
+ * One byte at a time through a 9-state machine (a shift DFA, below). It is the
  * portable kernel, and the SIMD driver uses it for chunk edges (a code
  * point split between calls, the last bytes of a buffer) and to find the
  * exact index of the first invalid byte once a vector kernel has seen an
@@ -16,70 +16,89 @@
 
 #include "utf8_lookup.h"
 
-/* Byte classes. Every byte in a class behaves the same in every state. */
+/* States. NVX_UTF8_ACCEPT (0) and NVX_UTF8_REJECT (1) are shared with the
+ * driver and the validator's state field; the others are "inside a code
+ * point" and say what the next byte must be. */
 enum {
-    U8S_C_ASCII = 0, /* 00..7F                       */
-    U8S_C_CONT1 = 1, /* 80..8F                       */
-    U8S_C_CONT2 = 2, /* 90..9F                       */
-    U8S_C_CONT3 = 3, /* A0..BF                       */
-    U8S_C_BAD = 4,   /* C0, C1, F5..FF: never valid  */
-    U8S_C_L2 = 5,    /* C2..DF                       */
-    U8S_C_E0 = 6,    /* E0                           */
-    U8S_C_L3 = 7,    /* E1..EC, EE, EF               */
-    U8S_C_ED = 8,    /* ED                           */
-    U8S_C_F0 = 9,    /* F0                           */
-    U8S_C_L4 = 10,   /* F1..F3                       */
-    U8S_C_F4 = 11,   /* F4                           */
-    U8S_NCLASS = 12
+    U8S_ACCEPT = 0,
+    U8S_REJECT = 1,
+    U8S_NEED1 = 2, /* one continuation 80..BF left              */
+    U8S_NEED2 = 3, /* two continuations left                     */
+    U8S_E0 = 4,    /* after E0: A0..BF, then one more            */
+    U8S_ED = 5,    /* after ED: 80..9F (no surrogates), one more */
+    U8S_NEED3 = 6, /* three continuations left                   */
+    U8S_F0 = 7,    /* after F0: 90..BF, then two more            */
+    U8S_F4 = 8     /* after F4: 80..8F (<= U+10FFFF), two more   */
 };
 
-/* States (NVX_UTF8_ACCEPT = 0, NVX_UTF8_REJECT = 1 are shared with the
- * driver; the others are "inside a code point"). */
-enum {
-    U8S_S_NEED1 = 2, /* one continuation 80..BF left              */
-    U8S_S_NEED2 = 3, /* two continuations left                     */
-    U8S_S_E0 = 4,    /* after E0: A0..BF, then one more            */
-    U8S_S_ED = 5,    /* after ED: 80..9F (no surrogates), one more */
-    U8S_S_NEED3 = 6, /* three continuations left                   */
-    U8S_S_F0 = 7,    /* after F0: 90..BF, then two more            */
-    U8S_S_F4 = 8,    /* after F4: 80..8F (<= U+10FFFF), two more   */
-    U8S_NSTATE = 9
-};
+/*
+ * The transition table, stored as one 64-bit row per byte value (a
+ * "shift DFA"): state s is kept as the bit offset 6*s, and bits 6s..6s+5 of
+ * row[b] hold the offset of the state after reading b in state s. One step
+ * is then  s = (row[b] >> s) & 63 : the row load does not depend on the
+ * state, so the loop-carried chain is a shift and a mask, not a dependent
+ * table load.
+ *
+ * U8S_ALL_REJECT sends every state to REJECT; U8S_GO(s, t) rewrites the
+ * field of state s from REJECT to t, so a row lists only the transitions
+ * that are not rejections.
+ */
+#define U8S_F(s, t) ((uint64_t)(6u * (unsigned)(t)) << (6u * (unsigned)(s)))
+#define U8S_ALL_REJECT                                                                        \
+    (U8S_F(0, 1) | U8S_F(1, 1) | U8S_F(2, 1) | U8S_F(3, 1) | U8S_F(4, 1) | U8S_F(5, 1) |      \
+     U8S_F(6, 1) | U8S_F(7, 1) | U8S_F(8, 1))
+#define U8S_GO(s, t) (U8S_F(s, U8S_REJECT) ^ U8S_F(s, t))
 
-static const uint8_t u8s_class[256] = {
-#define U8S_R16(c) c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c
+/* 00..7F */
+#define U8S_ROW_ASCII (U8S_ALL_REJECT ^ U8S_GO(U8S_ACCEPT, U8S_ACCEPT))
+/* 80..8F */
+#define U8S_ROW_CONT_8 \
+    (U8S_ALL_REJECT ^ U8S_GO(U8S_NEED1, U8S_ACCEPT) ^ U8S_GO(U8S_NEED2, U8S_NEED1) ^ \
+     U8S_GO(U8S_ED, U8S_NEED1) ^ U8S_GO(U8S_NEED3, U8S_NEED2) ^ U8S_GO(U8S_F4, U8S_NEED2))
+/* 90..9F */
+#define U8S_ROW_CONT_9 \
+    (U8S_ALL_REJECT ^ U8S_GO(U8S_NEED1, U8S_ACCEPT) ^ U8S_GO(U8S_NEED2, U8S_NEED1) ^ \
+     U8S_GO(U8S_ED, U8S_NEED1) ^ U8S_GO(U8S_NEED3, U8S_NEED2) ^ U8S_GO(U8S_F0, U8S_NEED2))
+/* A0..BF */
+#define U8S_ROW_CONT_AB \
+    (U8S_ALL_REJECT ^ U8S_GO(U8S_NEED1, U8S_ACCEPT) ^ U8S_GO(U8S_NEED2, U8S_NEED1) ^ \
+     U8S_GO(U8S_E0, U8S_NEED1) ^ U8S_GO(U8S_NEED3, U8S_NEED2) ^ U8S_GO(U8S_F0, U8S_NEED2))
+/* C0, C1, F5..FF: never valid */
+#define U8S_ROW_BAD U8S_ALL_REJECT
+/* Leads: only valid in ACCEPT. */
+#define U8S_ROW_LEAD(t) (U8S_ALL_REJECT ^ U8S_GO(U8S_ACCEPT, t))
+
+#define U8S_R4(r) r, r, r, r
+#define U8S_R16(r) U8S_R4(r), U8S_R4(r), U8S_R4(r), U8S_R4(r)
+
+static const uint64_t u8s_row[256] = {
     /* 00..7F */
-    U8S_R16(0), U8S_R16(0), U8S_R16(0), U8S_R16(0),
-    U8S_R16(0), U8S_R16(0), U8S_R16(0), U8S_R16(0),
-    /* 80..8F, 90..9F, A0..BF */
-    U8S_R16(1), U8S_R16(2), U8S_R16(3), U8S_R16(3),
+    U8S_R16(U8S_ROW_ASCII), U8S_R16(U8S_ROW_ASCII), U8S_R16(U8S_ROW_ASCII),
+    U8S_R16(U8S_ROW_ASCII), U8S_R16(U8S_ROW_ASCII), U8S_R16(U8S_ROW_ASCII),
+    U8S_R16(U8S_ROW_ASCII), U8S_R16(U8S_ROW_ASCII),
+    /* 80..BF */
+    U8S_R16(U8S_ROW_CONT_8), U8S_R16(U8S_ROW_CONT_9), U8S_R16(U8S_ROW_CONT_AB),
+    U8S_R16(U8S_ROW_CONT_AB),
     /* C0..CF */
-    4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    U8S_ROW_BAD, U8S_ROW_BAD, U8S_ROW_LEAD(U8S_NEED1), U8S_ROW_LEAD(U8S_NEED1),
+    U8S_R4(U8S_ROW_LEAD(U8S_NEED1)), U8S_R4(U8S_ROW_LEAD(U8S_NEED1)),
+    U8S_R4(U8S_ROW_LEAD(U8S_NEED1)),
     /* D0..DF */
-    U8S_R16(5),
+    U8S_R16(U8S_ROW_LEAD(U8S_NEED1)),
     /* E0..EF */
-    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 7,
+    U8S_ROW_LEAD(U8S_E0), U8S_ROW_LEAD(U8S_NEED2), U8S_ROW_LEAD(U8S_NEED2),
+    U8S_ROW_LEAD(U8S_NEED2), U8S_R4(U8S_ROW_LEAD(U8S_NEED2)), U8S_R4(U8S_ROW_LEAD(U8S_NEED2)),
+    U8S_ROW_LEAD(U8S_NEED2), U8S_ROW_LEAD(U8S_ED), U8S_ROW_LEAD(U8S_NEED2),
+    U8S_ROW_LEAD(U8S_NEED2),
     /* F0..FF */
-    9, 10, 10, 10, 11, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4
-#undef U8S_R16
+    U8S_ROW_LEAD(U8S_F0), U8S_ROW_LEAD(U8S_NEED3), U8S_ROW_LEAD(U8S_NEED3),
+    U8S_ROW_LEAD(U8S_NEED3), U8S_ROW_LEAD(U8S_F4), U8S_ROW_BAD, U8S_ROW_BAD, U8S_ROW_BAD,
+    U8S_R4(U8S_ROW_BAD), U8S_R4(U8S_ROW_BAD),
 };
 
-#define U8S_A NVX_UTF8_ACCEPT
-#define U8S_X NVX_UTF8_REJECT
-static const uint8_t u8s_next[U8S_NSTATE][U8S_NCLASS] = {
-    /*            ASCII  80-8F  90-9F  A0-BF  bad   C2-DF        E0        E1-EF        ED         F0         F1-F3        F4 */
-    /* ACCEPT */ {U8S_A, U8S_X, U8S_X, U8S_X, U8S_X, U8S_S_NEED1, U8S_S_E0, U8S_S_NEED2, U8S_S_ED, U8S_S_F0, U8S_S_NEED3, U8S_S_F4},
-    /* REJECT */ {U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X},
-    /* NEED1  */ {U8S_X, U8S_A, U8S_A, U8S_A, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X},
-    /* NEED2  */ {U8S_X, U8S_S_NEED1, U8S_S_NEED1, U8S_S_NEED1, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X},
-    /* E0     */ {U8S_X, U8S_X, U8S_X, U8S_S_NEED1, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X},
-    /* ED     */ {U8S_X, U8S_S_NEED1, U8S_S_NEED1, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X},
-    /* NEED3  */ {U8S_X, U8S_S_NEED2, U8S_S_NEED2, U8S_S_NEED2, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X},
-    /* F0     */ {U8S_X, U8S_X, U8S_S_NEED2, U8S_S_NEED2, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X},
-    /* F4     */ {U8S_X, U8S_S_NEED2, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X, U8S_X},
-};
-#undef U8S_A
-#undef U8S_X
+#define U8S_OFF_ACCEPT 0u
+#define U8S_OFF_REJECT 6u
+#define U8S_STEP(s, b) ((uint32_t)(u8s_row[(b)] >> (s)) & 63u)
 
 /* Eight bytes at p have their top bit clear. */
 static int u8s_ascii8(const uint8_t *p)
@@ -91,13 +110,14 @@ static int u8s_ascii8(const uint8_t *p)
 
 size_t nvx__utf8_scalar_run(uint32_t *state, const uint8_t *p, size_t n)
 {
-    uint32_t s = *state;
+    uint32_t s;
     size_t i = 0;
 
-    if (s == NVX_UTF8_REJECT)
+    if (*state == NVX_UTF8_REJECT)
         return 0;
+    s = *state * 6u;
     while (i < n) {
-        if (s == NVX_UTF8_ACCEPT) {
+        if (s == U8S_OFF_ACCEPT) {
             /* ASCII fast path: whole words of 7-bit bytes keep ACCEPT. */
             while (i + 16 <= n && u8s_ascii8(p + i) && u8s_ascii8(p + i + 8))
                 i += 16;
@@ -106,13 +126,31 @@ size_t nvx__utf8_scalar_run(uint32_t *state, const uint8_t *p, size_t n)
             if (i == n)
                 break;
         }
-        s = u8s_next[s][u8s_class[p[i]]];
-        if (s == NVX_UTF8_REJECT) {
-            *state = s;
+        if (n - i >= 8) {
+            /* Eight steps without a test (REJECT is absorbing); on a
+             * rejection, redo them one by one to find the byte. */
+            uint32_t s0 = s;
+            s = U8S_STEP(s, p[i]);
+            s = U8S_STEP(s, p[i + 1]);
+            s = U8S_STEP(s, p[i + 2]);
+            s = U8S_STEP(s, p[i + 3]);
+            s = U8S_STEP(s, p[i + 4]);
+            s = U8S_STEP(s, p[i + 5]);
+            s = U8S_STEP(s, p[i + 6]);
+            s = U8S_STEP(s, p[i + 7]);
+            if (s != U8S_OFF_REJECT) {
+                i += 8;
+                continue;
+            }
+            s = s0;
+        }
+        s = U8S_STEP(s, p[i]);
+        if (s == U8S_OFF_REJECT) {
+            *state = NVX_UTF8_REJECT;
             return i;
         }
         i++;
     }
-    *state = s;
+    *state = s / 6u;
     return n;
 }

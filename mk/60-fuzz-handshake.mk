@@ -1,7 +1,7 @@
 # Short fuzzing runs of the opening handshake parsers (not part of make test).
 #   make fuzz-handshake FUZZTIME=30s
 FUZZTIME ?= 10s
-HANDSHAKE_FUZZ := FuzzServerHandshake FuzzCheckRequest FuzzParseExtensions FuzzParseTokenList FuzzMatchWildcard
+HANDSHAKE_FUZZ := FuzzServerHandshake FuzzCheckRequest FuzzClientResponse FuzzParseExtensions FuzzParseTokenList FuzzMatchWildcard
 .PHONY: fuzz fuzz-handshake
 fuzz: fuzz-handshake
 fuzz-handshake:

@@ -332,18 +332,8 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		u.logger.Error("ws: cannot hijack the connection", "peer", td.Peer, "err", err)
 		return nil, u.refuse(w, r, reject(http.StatusInternalServerError, "cannot take over the connection"))
 	}
-	// The http.Server may have set deadlines; bound the 101's write by what
-	// is left of the handshake time, then clear them for the engine.
-	_ = netConn.SetDeadline(deadline)
-	if _, err := netConn.Write(resp); err != nil {
-		closePMD()
-		_ = netConn.Close()
-		return nil, fmt.Errorf("ws: writing 101 response to %s: %w", td.Peer, err)
-	}
-	_ = netConn.SetDeadline(time.Time{})
 	setNoDelay(netConn, connOpts.TCPNoDelay)
 	td.LocalAddr = netConn.LocalAddr().String()
-
 	cfg := connConfig{
 		netConn:   netConn,
 		br:        brw.Reader,
@@ -357,6 +347,17 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		logger:    u.logger,
 		onDone:    release,
 	}
+	runTestHook(&cfg)
+	// The http.Server may have set deadlines; bound the 101's write by what
+	// is left of the handshake time, then clear them for the engine.
+	_ = netConn.SetDeadline(deadline)
+	if _, err := netConn.Write(resp); err != nil {
+		closePMD()
+		_ = netConn.Close()
+		return nil, fmt.Errorf("ws: writing 101 response to %s: %w", td.Peer, err)
+	}
+	_ = netConn.SetDeadline(time.Time{})
+
 	handedOver = true
 	if slot != nil {
 		slot.attach(netConn)

@@ -32,15 +32,16 @@ func validReceivedCloseCode(code int) bool {
 
 // SendClose starts the closing handshake (Autobahn's sendClose). code 0
 // sends a close frame without a code (reason must then be empty);
-// otherwise code must be 1000 or 3000-4999 and reason at most 123 bytes of
+// otherwise code must be 1000 (normal), 1001 (going away: a server shutting
+// down) or 3000-4999 (application codes), and reason at most 123 bytes of
 // UTF-8. The connection is dropped when the peer does not answer within
 // CloseHandshakeTimeout. Calling it again while closing does nothing.
 func (c *Conn) SendClose(code int, reason string) error {
 	if code == 0 && reason != "" {
 		return errors.New("ws: close reason given without a close code")
 	}
-	if code != 0 && code != CloseNormal && (code < 3000 || code > 4999) {
-		return fmt.Errorf("ws: close code %d may not be sent (use 1000 or 3000-4999)", code)
+	if code != 0 && code != CloseNormal && code != CloseGoingAway && (code < 3000 || code > 4999) {
+		return fmt.Errorf("ws: close code %d may not be sent (use 1000, 1001 or 3000-4999)", code)
 	}
 	if len(reason) > maxCloseReason {
 		return fmt.Errorf("ws: close reason of %d bytes is longer than %d", len(reason), maxCloseReason)

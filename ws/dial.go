@@ -43,8 +43,11 @@ var reservedRequestHeaders = map[string]bool{
 // The request carries Host, Upgrade, Connection, Sec-WebSocket-Key,
 // Sec-WebSocket-Version: 13, Origin (opts.Origin), Sec-WebSocket-Protocol
 // (opts.Protocols), Sec-WebSocket-Extensions, User-Agent and opts.Headers.
-// If h implements ConnectingHandler, OnConnecting may override these for
-// this connection once the byte stream is up.
+// Headers the handshake sets itself (Host, Upgrade, Connection,
+// Sec-WebSocket-*, Origin, User-Agent) are not taken from opts.Headers;
+// values with CR or LF are refused. If h implements ConnectingHandler,
+// OnConnecting may override these for this connection once the byte
+// stream is up.
 //
 // The answer is checked strictly: anything but 101 is a *HandshakeError
 // with the status and body; a missing Upgrade: websocket or Connection:
@@ -223,7 +226,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	_ = conn.SetDeadline(time.Time{})
 	lr.unlimit()
 
-	return startConn(connConfig{
+	cfg := connConfig{
 		netConn:   conn,
 		br:        br,
 		isServer:  false,
@@ -235,7 +238,9 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		transport: td,
 		logger:    slog.Default(),
 		onDone:    func() {},
-	}), nil
+	}
+	runTestHook(&cfg)
+	return startConn(cfg), nil
 }
 
 // checkResponse runs the client's checks of a 101 answer (RFC 6455

@@ -8,16 +8,14 @@ import (
 )
 
 // This file is the seam between the opening handshake (accept.go, dial.go),
-// the engine (conn.go and friends) and permessage-deflate (deflate.go).
-// Until permessage-deflate lands, servers decline every offer and clients
-// offer nothing.
-
-// DeflateOptions configures permessage-deflate (RFC 7692). PLACEHOLDER: the
-// deflate work defines its fields.
-type DeflateOptions struct{}
+// the engine (conn.go and friends) and permessage-deflate (deflate.go,
+// compress.go): the header parser and the three negotiation entry points.
 
 // pmdCodec is one connection's negotiated permessage-deflate state, used by
-// the engine; nil when not negotiated.
+// the engine; nil when not negotiated. The send methods (shouldCompress,
+// compress, compressWriter) are called by one sender at a time, the receive
+// methods (decompressReader, endMessage) by the reader; close is called once
+// neither is in progress.
 type pmdCodec interface {
 	// shouldCompress reports whether a message of n payload bytes is sent
 	// compressed (size threshold).
@@ -30,7 +28,8 @@ type pmdCodec interface {
 	compressWriter(w io.Writer) io.WriteCloser
 	// decompressReader returns a reader of one message's inflated bytes; r
 	// yields the message's compressed bytes (all frames) then io.EOF; the
-	// codec appends the 00 00 ff ff tail itself.
+	// codec appends the 00 00 ff ff tail itself. Invalid compressed data
+	// gives an error wrapping ErrInvalidCompressedData.
 	decompressReader(r io.Reader) io.Reader
 	// endMessage is called after a compressed message was read to its end
 	// (keeps or drops the sliding window as negotiated).
@@ -43,21 +42,114 @@ type pmdCodec interface {
 // server accepts. It returns the Sec-WebSocket-Extensions response value
 // ("" for none) and the codec (nil for none). An error denies the handshake
 // with 400.
+//
+// Offers with a parameter RFC 7692 does not define are declined (§7:
+// "MUST decline"); an offer with a malformed or repeated parameter fails the
+// handshake, as Autobahn does.
 func serverNegotiateExtensions(o *Options, offers []ExtensionOffer) (string, pmdCodec, error) {
-	return "", nil, nil
+	if o == nil || o.PerMessageDeflate == nil {
+		return "", nil, nil
+	}
+	d := o.PerMessageDeflate
+	if err := d.check(); err != nil {
+		return "", nil, err
+	}
+	var valid []DeflateOffer
+	for _, ext := range offers {
+		if !strings.EqualFold(ext.Name, deflateExtensionName) {
+			continue
+		}
+		off, err := parseDeflateOffer(ext)
+		if errors.Is(err, errUnknownDeflateParam) {
+			continue
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		valid = append(valid, off)
+	}
+	if len(valid) == 0 {
+		return "", nil, nil
+	}
+	choose := d.AcceptOffer
+	if choose == nil {
+		choose = d.DefaultAcceptOffer
+	}
+	acc, err := choose(valid)
+	if err != nil {
+		return "", nil, fmt.Errorf("ws: permessage-deflate offer not accepted: %w", err)
+	}
+	if acc == nil {
+		return "", nil, nil
+	}
+	if err := acc.validate(); err != nil {
+		return "", nil, err
+	}
+	return acc.String(), newDeflateCodec(acc.params(d)), nil
 }
 
 // clientExtensionOffer returns the Sec-WebSocket-Extensions value a client
 // sends ("" for none).
-func clientExtensionOffer(o *Options) string { return "" }
+func clientExtensionOffer(o *Options) string {
+	if o == nil || o.PerMessageDeflate == nil {
+		return ""
+	}
+	var parts []string
+	for _, off := range o.PerMessageDeflate.offers() {
+		parts = append(parts, off.String())
+	}
+	return strings.Join(parts, ", ")
+}
 
 // clientAcceptExtensions checks the server's accepted extensions against
-// what the client offered and returns the codec (nil for none).
+// what the client offered and returns the codec (nil for none). Any
+// extension we did not offer, more than one extension, or a response that
+// fits none of our offers fails the handshake.
 func clientAcceptExtensions(o *Options, accepted []ExtensionOffer) (pmdCodec, error) {
-	if len(accepted) > 0 {
+	if len(accepted) == 0 {
+		return nil, nil
+	}
+	if o == nil || o.PerMessageDeflate == nil || !strings.EqualFold(accepted[0].Name, deflateExtensionName) {
 		return nil, fmt.Errorf("ws: server accepted extension %q that was not offered", accepted[0].Name)
 	}
-	return nil, nil
+	if len(accepted) > 1 {
+		return nil, negotiationError("server accepted %d extensions, we offered permessage-deflate once", len(accepted))
+	}
+	d := o.PerMessageDeflate
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	resp, err := parseDeflateResponse(accepted[0])
+	if err != nil {
+		return nil, err
+	}
+	var firstErr error
+	for _, off := range d.offers() {
+		err := off.matches(resp)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		acceptFn := d.AcceptResponse
+		if acceptFn == nil {
+			acceptFn = DefaultAcceptResponse
+		}
+		acc, err := acceptFn(off, resp)
+		if err != nil {
+			return nil, fmt.Errorf("ws: permessage-deflate response not accepted: %w", err)
+		}
+		if acc == nil {
+			return nil, negotiationError("response %+v not accepted", resp)
+		}
+		acc.Response = resp
+		if err := acc.validate(); err != nil {
+			return nil, err
+		}
+		return newDeflateCodec(acc.params(off, d)), nil
+	}
+	return nil, firstErr
 }
 
 // errBadExtensionHeader is wrapped by every parseExtensions error.

@@ -24,8 +24,9 @@ type Handler interface {
 
 // ServerConnectHandler is implemented by server handlers that want to see,
 // and accept or deny, the client's opening handshake. Return a
-// *ConnectionDeny (or any error: 500) to deny; a nil accept accepts with no
-// subprotocol.
+// *ConnectionDeny (or any error: 500) to deny. A nil accept accepts with the
+// default subprotocol: the first of Options.Protocols the client offered
+// (none when Options.Protocols is empty).
 type ServerConnectHandler interface {
 	OnConnect(req *ConnectionRequest) (*ConnectionAccept, error)
 }

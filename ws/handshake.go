@@ -134,15 +134,20 @@ func validHeaderValue(v string) bool {
 	return strings.IndexAny(v, "\r\n\x00") < 0
 }
 
-// testHookStartConn, when set (tests only), sees each connConfig just
-// before the handshake hands it to the engine.
+// testHookStartConn, when set (tests only), sees each connConfig before
+// the handshake hands it to the engine; on a server, before the 101 is
+// written, so a test that has read the 101 knows its hook ran.
 var testHookStartConn atomic.Pointer[func(*connConfig)]
+
+// runTestHook calls testHookStartConn, if set.
+func runTestHook(cfg *connConfig) {
+	if h := testHookStartConn.Load(); h != nil {
+		(*h)(cfg)
+	}
+}
 
 // startConn hands a finished opening handshake to the engine.
 func startConn(cfg connConfig) *Conn {
-	if h := testHookStartConn.Load(); h != nil {
-		(*h)(&cfg)
-	}
 	c := newConn(cfg)
 	c.start()
 	return c

@@ -118,3 +118,39 @@ func FuzzServerHandshake(f *testing.F) {
 		}
 	})
 }
+
+// FuzzClientResponse feeds arbitrary answers to the client's checks of the
+// 101: they never panic, and what they accept carries the right
+// Sec-WebSocket-Accept and an offered subprotocol.
+func FuzzClientResponse(f *testing.F) {
+	accept := computeAcceptKey(testKey)
+	for _, s := range []string{
+		"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n",
+		"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\nSec-WebSocket-Protocol: chat\r\n\r\n",
+		"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n",
+		"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\n\r\n",
+		"HTTP/1.1 200 OK\r\n\r\n",
+	} {
+		f.Add(s)
+	}
+	offered := []string{"chat", "v2"}
+	f.Fuzz(func(t *testing.T, raw string) {
+		resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(raw)), &http.Request{Method: http.MethodGet})
+		if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+			return
+		}
+		protocol, _, err := checkResponse(resp, testKey, offered)
+		if err != nil {
+			if !errors.Is(err, ErrBadHandshake) {
+				t.Fatalf("check error does not wrap ErrBadHandshake: %v", err)
+			}
+			return
+		}
+		if strings.Trim(resp.Header.Get("Sec-WebSocket-Accept"), " \t") != accept {
+			t.Fatalf("accepted a wrong Sec-WebSocket-Accept: %q", raw)
+		}
+		if protocol != "" && !contains(offered, protocol) {
+			t.Fatalf("accepted unoffered subprotocol %q", protocol)
+		}
+	})
+}

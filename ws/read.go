@@ -324,7 +324,10 @@ func (c *Conn) readMessage(h frameHeader) error {
 			}
 			buf = c.scratch
 		} else {
-			if len(acc) == cap(acc) {
+			// Grow only for bytes known to come: at a frame boundary an
+			// empty read lets the raw reader move to the next frame (or
+			// report the end of the message) first.
+			if len(acc) == cap(acc) && (compressed || c.skipLeft > 0) {
 				acc = c.grow(acc, compressed, blocking)
 			}
 			buf = acc[len(acc):cap(acc)]
@@ -410,21 +413,25 @@ func (c *Conn) readMessage(h frameHeader) error {
 // at hand, capped at 64 KiB). In blocking mode a buffer stays within
 // readChunk: it is handed over when full.
 func (c *Conn) grow(acc []byte, compressed, blocking bool) []byte {
-	add := len(acc)
-	if len(acc) == 0 {
-		add = 512
-		if !compressed && c.skipLeft > 0 {
-			add = int(min(c.skipLeft, 64<<10))
-		} else if compressed {
-			add = 4 << 10
-		}
-	}
-	if add < 512 {
-		add = 512
+	var add int
+	switch {
+	case !compressed && c.skipLeft > 0:
+		// The frame at hand (up to 64 KiB) fits exactly; past that the
+		// buffer doubles, so large messages cost amortised linear copying.
+		add = max(int(min(c.skipLeft, 64<<10)), len(acc))
+	case len(acc) == 0:
+		add = 4 << 10
+	default:
+		add = len(acc)
 	}
 	if blocking && len(acc)+add > readChunk {
 		add = readChunk - len(acc)
 	}
+	if lim := c.opts.MaxMessagePayloadSize; lim > 0 && int64(len(acc)+add) > lim+1 {
+		// Never more than the limit (plus the byte that shows it crossed).
+		add = int(lim+1) - len(acc)
+	}
+	add = max(add, 1)
 	n := make([]byte, len(acc), len(acc)+add)
 	copy(n, acc)
 	return n

@@ -3,6 +3,7 @@ package ws
 import (
 	"bytes"
 	"encoding/binary"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -373,7 +374,7 @@ func TestSendCloseArguments(t *testing.T) {
 		code   int
 		reason string
 	}{
-		{0, "reason without code"}, {999, ""}, {1001, ""}, {1005, ""}, {2999, ""}, {5000, ""},
+		{0, "reason without code"}, {999, ""}, {1002, ""}, {1005, ""}, {1006, ""}, {1011, ""}, {2999, ""}, {5000, ""},
 		{1000, strings.Repeat("x", 124)}, {1000, string([]byte{0xff})},
 	}
 	for _, b := range bad {
@@ -546,4 +547,21 @@ func TestCloseReasonLengthOnWire(t *testing.T) {
 	f := p.expectClose(4999)
 	assert.Equal(t, 4999, int(binary.BigEndian.Uint16(f.payload)))
 	assert.Len(t, f.payload, 2+122)
+}
+
+// TestCompressedLimitAllocation checks that a compression bomb fails with
+// 1009 without the engine buffering much more than the limit.
+func TestCompressedLimitAllocation(t *testing.T) {
+	o := testOpts()
+	o.MaxMessagePayloadSize = 1 << 20
+	_, h, p := serverWithPeer(t, o, &flateCodec{})
+	bomb := deflate(t, make([]byte, 64<<20)) // 64 MiB of zeros, ~64 KiB compressed
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	p.sendRSV(OpBinary, true, rsv1, bomb)
+	p.expectClose(CloseMessageTooBig)
+	runtime.ReadMemStats(&after)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "allocation bounded by the limit, not the inflated size")
+	_ = p.c.Close()
+	assert.False(t, h.waitClose(t).wasClean)
 }

@@ -34,7 +34,8 @@ import (
 // with 500. The subprotocol defaults to the first of Options.Protocols the
 // client offered; a non-nil ConnectionAccept replaces it (its Subprotocol
 // must be one the client offered, else 500) and may add headers to the 101
-// and replace the options for that one connection. OnConnect runs within
+// (except those the handshake sets itself) and replace the options for
+// that one connection, permessage-deflate included. OnConnect runs within
 // Options.OpenHandshakeTimeout; past it the client gets 503.
 type Server struct {
 	// Logger receives the server's diagnostics; nil means slog.Default().
@@ -184,7 +185,9 @@ func (s *Server) httpServer() *http.Server {
 
 // Serve accepts connections on ln and serves WebSocket opening handshakes
 // on them until Shutdown, when it returns http.ErrServerClosed. It closes
-// ln when it returns.
+// ln when it returns. For wss, pass a listener from tls.NewListener (the
+// handshake then reports TransportDetails.IsSecure). Serve may be called
+// for several listeners.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing {

@@ -425,3 +425,46 @@ func TestNoGoroutineLeak(t *testing.T) {
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), before)
 }
+
+// TestBlockingCloseWithUnreadMessage checks that Close completes even when
+// a received message was never read.
+func TestBlockingCloseWithUnreadMessage(t *testing.T) {
+	sh := newRec()
+	sh.echo = true
+	_, cli := pairEngines(t, nil, nil, sh, nil, nil, nil)
+	require.NoError(t, cli.SendMessage([]byte("unread"), false))
+	sh.nextMsg(t)
+	time.Sleep(20 * time.Millisecond) // the echo reaches the client's read goroutine
+	require.NoError(t, cli.Close())
+	assert.Equal(t, closeInfo{true, 1000, ""}, sh.waitClose(t))
+}
+
+// closeInCallback closes the connection from OnMessage.
+type closeInCallback struct {
+	*recHandler
+	err chan error
+}
+
+func (h *closeInCallback) OnMessage(c *Conn, p []byte, isBinary bool) {
+	h.err <- c.Close()
+	h.err <- c.SendMessage(p, isBinary)
+}
+
+func TestCloseFromCallback(t *testing.T) {
+	a, b := tcpPair(t)
+	h := &closeInCallback{recHandler: newRec(), err: make(chan error, 2)}
+	engine(t, a, true, testOpts(), h, nil)
+	p := newPeer(t, b, true)
+	p.send(OpText, true, []byte("close me"))
+	select {
+	case err := <-h.err:
+		require.NoError(t, err, "Close from a callback starts the handshake and returns")
+	case <-time.After(testTimeout):
+		t.Fatal("Close blocked in a callback")
+	}
+	assert.ErrorIs(t, <-h.err, ErrClosed)
+	p.expectClose(1000)
+	p.send(OpClose, true, closePayload(1000, ""))
+	p.expectEOF(0xFF)
+	assert.Equal(t, closeInfo{true, 1000, ""}, h.waitClose(t))
+}

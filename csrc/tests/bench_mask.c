@@ -51,6 +51,48 @@ static size_t bench_public(uint8_t *buf, size_t len, const uint8_t key[4], size_
     return nvx_xor_mask(buf, len, key, pos);
 }
 
+/* Second table: unmask + validate, separately and fused. The buffer holds
+ * valid mixed ASCII/UTF-8 text and the key is all zero, so the text stays
+ * valid call after call while the XOR work is the same as with any key. */
+static const uint8_t bench_zero_key[4] = {0, 0, 0, 0};
+
+static size_t bench_validate(uint8_t *buf, size_t len, const uint8_t key[4], size_t pos)
+{
+    (void)key;
+    nvx_utf8_validator v;
+    nvx_utf8_result r;
+    nvx_utf8_reset(&v);
+    nvx_utf8_validate(&v, buf, len, &r);
+    return r.valid ? pos : 99; /* 99: makes bench_one abort */
+}
+
+static size_t bench_separate(uint8_t *buf, size_t len, const uint8_t key[4], size_t pos)
+{
+    (void)key;
+    pos = nvx_xor_mask(buf, len, bench_zero_key, pos);
+    return bench_validate(buf, len, key, pos);
+}
+
+static size_t bench_fused(uint8_t *buf, size_t len, const uint8_t key[4], size_t pos)
+{
+    (void)key;
+    nvx_utf8_validator v;
+    nvx_utf8_result r;
+    nvx_utf8_reset(&v);
+    pos = nvx_xor_mask_utf8_validate(buf, len, bench_zero_key, pos, &v, &r);
+    return r.valid ? pos : 99;
+}
+
+static void bench_fill_text(uint8_t *p, size_t n)
+{
+    /* "abc " and U+00E9, U+20AC, U+1F600 in turn: 4 + 2 + 3 + 4 bytes. */
+    static const uint8_t unit[] = "abc \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+    size_t u = sizeof unit - 1, i = 0;
+    for (; i + u <= n; i += u)
+        memcpy(p + i, unit, u);
+    memset(p + i, 'x', n - i);
+}
+
 int main(int argc, char **argv)
 {
     double seconds = (argc > 1 ? atof(argv[1]) : 100) / 1000.0;
@@ -91,6 +133,30 @@ int main(int argc, char **argv)
         printf("%-14s", kernels[k].name);
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
             printf(" %9.2f", bench_one(kernels[k].fn, buf, sizes[s], seconds));
+        printf("\n");
+        fflush(stdout);
+    }
+
+    /* Refilled per size: the text must end on a whole code point. */
+    struct {
+        const char *name;
+        nvx__mask_fn fn;
+    } text_rows[] = {
+        {"mask", bench_public},
+        {"validate", bench_validate},
+        {"mask+validate", bench_separate},
+        {"fused", bench_fused},
+    };
+    printf("\nunmask + UTF-8 validate (zero key, valid text), GB/s\n%-14s", "GB/s");
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        printf(" %9zu", sizes[s]);
+    printf("\n");
+    for (size_t t = 0; t < sizeof text_rows / sizeof text_rows[0]; t++) {
+        printf("%-14s", text_rows[t].name);
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            bench_fill_text(buf, sizes[s]);
+            printf(" %9.2f", bench_one(text_rows[t].fn, buf, sizes[s], seconds));
+        }
         printf("\n");
         fflush(stdout);
     }

@@ -46,15 +46,15 @@ static void gen_utf8(uint8_t *p, size_t n)
 
 static const uint8_t bad_bytes[] = {0xFF, 0xC0, 0xC1, 0xF5, 0x80, 0xBF, 0xED, 0xE0, 0xF4};
 
-/* Damage the text at a random place (or near the 4 KiB block edges). */
+/* Damage the text at a random place (or near the 4 and 8 KiB edges). */
 static void corrupt(uint8_t *p, size_t n)
 {
     if (n == 0)
         return;
     size_t at;
     unsigned where = (unsigned)(nvx_test_rand() % 3);
-    if (where == 0 && n > 4100)
-        at = 4093 + (size_t)(nvx_test_rand() % 6);
+    if (where == 0 && n > 8200)
+        at = ((nvx_test_rand() & 1) ? 4093 : 8189) + (size_t)(nvx_test_rand() % 6);
     else
         at = (size_t)(nvx_test_rand() % n);
     p[at] = bad_bytes[nvx_test_rand() % sizeof bad_bytes];

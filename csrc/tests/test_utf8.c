@@ -172,6 +172,20 @@ static int t_one_shot(const char *what, const uint8_t *p, size_t n)
     return 1;
 }
 
+/* Bytes of the code point left open at the end of the valid prefix
+ * p[0..n): 0 when it ends on a code point, else back to its lead byte. */
+static uint32_t t_open_bytes(const uint8_t *p, size_t n)
+{
+    size_t err, k = 0;
+    int complete;
+    ref_scan(p, n, &err, &complete);
+    if (complete)
+        return 0;
+    while ((p[n - 1 - k] & 0xC0) == 0x80)
+        k++;
+    return (uint32_t)(k + 1);
+}
+
 /* p[0..n) fed in pieces ending at cuts[0] < cuts[1] < ... < cuts[k-1] = n.
  * Each piece's result follows from the reference on the whole input. */
 static int t_pieces(const char *what, const uint8_t *p, size_t n, const size_t *cuts, size_t k)
@@ -207,6 +221,11 @@ static int t_pieces(const char *what, const uint8_t *p, size_t n, const size_t *
                      "%zu %llu",
                      i, start, end, r.valid, r.ends_on_codepoint, r.current_index,
                      (unsigned long long)r.total_index, wv, we, wc, (unsigned long long)wt);
+            return t_report(what, p, n, msg);
+        }
+        if (wv && v.pending != t_open_bytes(p, end)) {
+            snprintf(msg, sizeof msg, "piece %zu [%zu,%zu): pending=%u, want %u", i, start, end,
+                     (unsigned)v.pending, (unsigned)t_open_bytes(p, end));
             return t_report(what, p, n, msg);
         }
         start = end;

@@ -1,0 +1,148 @@
+// Command echo is a WebSocket echo server for conformance tools such as the
+// Autobahn testsuite's fuzzingclient: it sends every message back with its
+// type, through the callback API, with every protocol check on (UTF-8
+// validation, masking, size limits).
+//
+//	go run ./examples/echo -addr 127.0.0.1:9001
+//
+// It accepts permessage-deflate (any valid offer) unless -deflate=false, and
+// exits cleanly on SIGINT or SIGTERM: the listener closes and open
+// connections get a close handshake.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/autobahn-go/autobahn/nvx"
+	"github.com/autobahn-go/autobahn/ws"
+)
+
+// config is the command line.
+type config struct {
+	addr           string
+	deflate        bool
+	maxMessageSize int64
+	autoFragment   int
+	shutdownWait   time.Duration
+	failByDrop     bool
+	verbose        bool
+}
+
+func parseFlags(args []string, errOut io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:9001", "TCP address to listen on")
+	fs.BoolVar(&c.deflate, "deflate", true, "accept permessage-deflate offers")
+	fs.Int64Var(&c.maxMessageSize, "max-message-size", ws.DefaultMaxMessagePayloadSize, "largest message accepted, in bytes (0: no limit)")
+	fs.IntVar(&c.autoFragment, "fragment", 0, "split sent messages into frames of at most this many bytes (0: one frame)")
+	fs.DurationVar(&c.shutdownWait, "shutdown-timeout", 5*time.Second, "how long to wait for connections to close on SIGINT/SIGTERM")
+	fs.BoolVar(&c.failByDrop, "fail-by-drop", false, "on a protocol violation drop TCP at once instead of sending a close frame with the status code")
+	fs.BoolVar(&c.verbose, "v", false, "log every connection")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, nil
+}
+
+// options builds the server's protocol options: Autobahn's defaults (every
+// check on) plus the flags.
+func options(c config) *ws.Options {
+	o := ws.DefaultOptions()
+	o.MaxMessagePayloadSize = c.maxMessageSize
+	// Conformance tools check the close code of a failed connection, so
+	// send it rather than dropping TCP.
+	o.FailByDrop = c.failByDrop
+	o.AutoFragmentSize = c.autoFragment
+	if c.deflate {
+		o.PerMessageDeflate = &ws.DeflateOptions{}
+	}
+	return o
+}
+
+// echoHandler sends every message back with its type.
+type echoHandler struct {
+	ws.BaseHandler
+	logger *slog.Logger
+}
+
+func (h *echoHandler) OnOpen(c *ws.Conn) { h.logger.Debug("open") }
+
+func (h *echoHandler) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
+	if err := c.SendMessage(payload, isBinary); err != nil {
+		h.logger.Debug("echo failed", "err", err)
+	}
+}
+
+func (h *echoHandler) OnClose(c *ws.Conn, wasClean bool, code int, reason string) {
+	h.logger.Debug("close", "clean", wasClean, "code", code, "reason", reason)
+}
+
+// serve runs the echo server on ln until ctx is done, then shuts it down.
+func serve(ctx context.Context, ln net.Listener, c config, logger *slog.Logger) error {
+	srv := ws.NewServer(func() ws.Handler { return &echoHandler{logger: logger} }, options(c))
+	srv.Logger = logger
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("echo: serve %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownWait)
+	defer cancel()
+	shutErr := srv.Shutdown(sctx)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("echo: serve %s: %w", ln.Addr(), err)
+	}
+	if shutErr != nil {
+		return fmt.Errorf("echo: shutdown: %w", shutErr)
+	}
+	return nil
+}
+
+func main() {
+	c, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "echo:", err)
+		os.Exit(2)
+	}
+	level := slog.LevelInfo
+	if c.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		logger.Error("listen", "addr", c.addr, "err", err)
+		os.Exit(1)
+	}
+	logger.Info("echo server listening", "url", "ws://"+ln.Addr().String(), "deflate", c.deflate,
+		"nvx", ws.UsesNVX(), "kernel", nvx.Kernel())
+	if err := serve(ctx, ln, c, logger); err != nil {
+		logger.Error("echo server failed", "err", err)
+		os.Exit(1)
+	}
+	logger.Info("stopped")
+}
