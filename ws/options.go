@@ -13,6 +13,10 @@ import (
 // for Autobahn's behaviour.
 const DefaultMaxMessagePayloadSize = 16 << 20
 
+// DefaultWriteTimeout is the default Options.WriteTimeout: a peer that
+// accepts no data for this long is dropped.
+const DefaultWriteTimeout = 30 * time.Second
+
 // Options are Autobahn's protocol options, in Go spelling, with Autobahn's
 // defaults (see DefaultOptions) except the message size limit. One struct
 // serves both roles; options of the other role are ignored. They are set per
@@ -48,6 +52,19 @@ type Options struct {
 	// CloseHandshakeTimeout bounds the wait for the peer's close reply after
 	// we sent a close. Default 1s.
 	CloseHandshakeTimeout time.Duration
+	// WriteTimeout bounds each write to the socket: a write gets a deadline
+	// of now+WriteTimeout, and a large frame is written in slices of at
+	// most 256 KiB, each with its own deadline, so what is bounded is a
+	// peer that stops reading, not a slow link. On timeout the connection
+	// is dropped (OnClose: wasClean false, 1006) and the blocked send call
+	// returns an error wrapping os.ErrDeadlineExceeded. Autobahn has no
+	// such option: Twisted buffers whatever is sent in user space without
+	// ever blocking the sender. Go's writes block instead, so without a
+	// bound a peer that stops reading (while keeping TCP open) would block
+	// every sender, the read goroutine's pong and close replies, and a
+	// close that waits for its frame to go out, forever. Default 30s; 0
+	// means no timeout.
+	WriteTimeout time.Duration
 	// TCPNoDelay sets TCP_NODELAY on the socket. Default true.
 	TCPNoDelay bool
 	// AutoPingInterval sends a ping this often. Default 0 (off).
@@ -116,7 +133,8 @@ type Options struct {
 }
 
 // DefaultOptions returns Autobahn's defaults (with a finite
-// MaxMessagePayloadSize). Take a copy, change what you need, and pass it.
+// MaxMessagePayloadSize, and a WriteTimeout, which Autobahn does not
+// have). Take a copy, change what you need, and pass it.
 func DefaultOptions() *Options {
 	return &Options{
 		UTF8ValidateIncoming:        true,
@@ -125,6 +143,7 @@ func DefaultOptions() *Options {
 		FailByDrop:                  true,
 		OpenHandshakeTimeout:        5 * time.Second,
 		CloseHandshakeTimeout:       1 * time.Second,
+		WriteTimeout:                DefaultWriteTimeout,
 		TCPNoDelay:                  true,
 		AutoPingSize:                4,
 		AutoPingRestartOnAnyTraffic: true,

@@ -1,9 +1,6 @@
 package ws
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // PreparedMessage is a message framed once and sent to many connections
 // (a broadcast) with SendPrepared. The unmasked frame (what a server
@@ -62,9 +59,8 @@ func (c *Conn) SendPrepared(pm *PreparedMessage) error {
 			return err
 		}
 	} else {
-		if _, err := c.nc.Write(pm.frame); err != nil {
-			c.drop(true, "write failed: "+err.Error())
-			return fmt.Errorf("ws: write prepared message: %w", err)
+		if err := c.sockWrite(nil, pm.frame); err != nil {
+			return c.writeFailed("write prepared message", err)
 		}
 		c.stats.framesOut.Add(1)
 		c.stats.wireOut.Add(uint64(len(pm.frame)))

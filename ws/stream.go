@@ -295,11 +295,11 @@ func (c *Conn) BeginMessageFrame(length int64) error {
 		key = c.newMaskKey()
 	}
 	hdr := appendFrameHeader(c.wbuf[:0], op, false, 0, c.masked, key, int(length))
-	if _, err := c.nc.Write(hdr); err != nil {
+	if err := c.sockWrite(hdr, nil); err != nil {
+		err = c.writeFailed("write frame header", err)
 		c.wmu.Unlock()
-		c.drop(true, "write failed: "+err.Error())
 		c.abortLocked()
-		return fmt.Errorf("ws: write frame header: %w", err)
+		return err
 	}
 	c.stats.framesOut.Add(1)
 	c.stats.wireOut.Add(uint64(len(hdr)))
@@ -364,14 +364,13 @@ func (c *Conn) writeFrameDataLocked(payload []byte) error {
 		if c.masked && c.opts.ApplyMask {
 			buf := append(c.wbuf[:0], rest[:n]...)
 			s.framePos = nvx.XorMask(buf, s.frameKey, s.framePos)
-			_, err = c.nc.Write(buf)
+			err = c.sockWrite(buf, nil)
 			c.wbuf = buf[:0]
 		} else {
-			_, err = c.nc.Write(rest[:n])
+			err = c.sockWrite(nil, rest[:n])
 		}
 		if err != nil {
-			c.drop(true, "write failed: "+err.Error())
-			return fmt.Errorf("ws: write frame data: %w", err)
+			return c.writeFailed("write frame data", err)
 		}
 		c.stats.wireOut.Add(uint64(n))
 		c.stats.wsOut.Add(uint64(n))

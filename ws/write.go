@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"time"
 
 	"github.com/autobahn-go/autobahn/nvx"
 )
@@ -52,7 +54,7 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 			buf = append(buf, rest[:n]...)
 			pos = nvx.XorMask(buf[start:], key, pos)
 			rest = rest[n:]
-			if _, err = c.nc.Write(buf); err != nil || len(rest) == 0 {
+			if err = c.sockWrite(buf, nil); err != nil || len(rest) == 0 {
 				break
 			}
 			buf = buf[:0]
@@ -60,16 +62,14 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 		c.wbuf = buf[:0]
 	case len(payload) <= smallWrite:
 		buf := append(hdr, payload...)
-		_, err = c.nc.Write(buf)
+		err = c.sockWrite(buf, nil)
 		c.wbuf = buf[:0]
 	default:
 		c.wbuf = hdr[:0]
-		bufs := net.Buffers{hdr, payload}
-		_, err = bufs.WriteTo(c.nc)
+		err = c.sockWrite(hdr, payload)
 	}
 	if err != nil {
-		c.drop(true, "write failed: "+err.Error())
-		return fmt.Errorf("ws: write frame: %w", err)
+		return c.writeFailed("write frame", err)
 	}
 	c.stats.framesOut.Add(1)
 	c.stats.wireOut.Add(uint64(hdrLen + len(payload)))
@@ -78,6 +78,55 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 		c.stats.controlOut.Add(1)
 	}
 	return nil
+}
+
+// writeSlice is the most one socket write carries when WriteTimeout is
+// set, so that the deadline bounds a peer that stops reading rather than
+// the time a large frame needs on a slow link.
+const writeSlice = 256 << 10
+
+// sockWrite writes a then b to the socket (with one writev when both are
+// non-empty). With WriteTimeout set, each write gets a deadline of
+// now+WriteTimeout and carries at most writeSlice bytes of b. Call with
+// wmu held.
+func (c *Conn) sockWrite(a, b []byte) error {
+	d := c.opts.WriteTimeout
+	for {
+		n := len(b)
+		if d > 0 {
+			n = min(n, writeSlice)
+			_ = c.nc.SetWriteDeadline(time.Now().Add(d))
+		}
+		var err error
+		switch {
+		case len(a) > 0 && n > 0:
+			bufs := net.Buffers{a, b[:n]}
+			_, err = bufs.WriteTo(c.nc)
+		case len(a) > 0:
+			_, err = c.nc.Write(a)
+		case n > 0:
+			_, err = c.nc.Write(b[:n])
+		}
+		if err != nil {
+			return err
+		}
+		a, b = nil, b[n:]
+		if len(b) == 0 {
+			return nil
+		}
+	}
+}
+
+// writeFailed drops the connection after a failed socket write and
+// returns the error for the sender, saying what was being written.
+func (c *Conn) writeFailed(what string, err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		reason := fmt.Sprintf("write timeout: the peer accepted no data for %v (WriteTimeout)", c.opts.WriteTimeout)
+		c.drop(true, reason)
+		return fmt.Errorf("ws: %s: %s: %w", what, reason, err)
+	}
+	c.drop(true, "write failed: "+err.Error())
+	return fmt.Errorf("ws: %s: %w", what, err)
 }
 
 // writeFrame writes one frame unless a close was sent.
