@@ -32,7 +32,13 @@ type Options struct {
 	// Default true.
 	ApplyMask bool
 	// MaxFramePayloadSize limits one received frame's payload; larger fails
-	// with 1009. Default 0 (no limit of its own).
+	// with 1009. With permessage-deflate it also limits what each frame of
+	// a compressed message inflates to (RFC 7692 §8.1), failing with 1009
+	// as soon as that is crossed; since the inflater hands out its output
+	// at deflate block ends or every 32 KiB, output still held back from
+	// one frame may be charged to the next, which is then allowed up to
+	// 32 KiB more (never more than the previous frame left unused).
+	// Default 0 (no limit of its own).
 	MaxFramePayloadSize int64
 	// MaxMessagePayloadSize limits one received message's payload after
 	// inflation; larger fails with 1009 as soon as the limit is crossed.

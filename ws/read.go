@@ -208,6 +208,7 @@ type rawReader struct {
 	endsCP     bool  // the validated bytes end on a code point
 	compressed bool  // the message is compressed (limit counted after inflation)
 	wire       int64 // payload bytes of the message announced so far
+	frames     int   // data frames of the message begun so far
 	frameOpen  bool
 	err        error // last error other than io.EOF
 }
@@ -218,6 +219,7 @@ func (r *rawReader) startFrame(h frameHeader) error {
 	r.key, r.pos, r.fin = h.key, 0, h.fin
 	r.unmask = h.masked && c.opts.ApplyMask
 	r.wire += h.length
+	r.frames++
 	if max := c.opts.MaxMessagePayloadSize; !r.compressed && max > 0 && r.wire > max {
 		return protoErr(CloseMessageTooBig, "message payload of at least %d bytes exceeds the limit of %d", r.wire, max)
 	}
@@ -321,6 +323,10 @@ func (c *Conn) readMessage(h frameHeader) error {
 		src = c.pmd.decompressReader(r)
 	}
 	max := c.opts.MaxMessagePayloadSize
+	fl := frameInflateLimit{max: c.opts.MaxFramePayloadSize}
+	if !compressed {
+		fl.max = 0
+	}
 	blocking := c.events != nil
 	streaming := c.fh != nil
 	var acc []byte
@@ -342,7 +348,11 @@ func (c *Conn) readMessage(h frameHeader) error {
 			}
 			buf = acc[len(acc):cap(acc)]
 		}
+		buf = fl.capRead(buf)
 		n, err := src.Read(buf)
+		if err := fl.count(r.frames, n); err != nil {
+			return err
+		}
 		if n > 0 {
 			b := buf[:n]
 			total += int64(n)
@@ -414,6 +424,58 @@ func (c *Conn) readMessage(h frameHeader) error {
 		c.inCB.Add(1)
 		c.cfg.handler.OnMessage(c, acc, isBinary)
 		c.inCB.Add(-1)
+	}
+	return nil
+}
+
+// inflateLag is how much inflated output the inflater may hold back before
+// handing it out: it hands out output at the end of each deflate block and
+// whenever its 32 KiB window is full.
+const inflateLag = 32 << 10
+
+// frameInflateLimit applies MaxFramePayloadSize to the inflated bytes of
+// each frame of a compressed message (RFC 7692 §8.1 lets the limits count
+// after inflation). Output is charged to the frame the inflater is reading
+// when the output comes out. Since the inflater may still hold back up to
+// inflateLag bytes produced from the frame before, a frame is allowed
+// that much extra, but never more than the previous frame's unused
+// allowance: an honest sender whose frames each inflate to at most the
+// limit is never refused, and one frame can never inflate to more than
+// the limit plus 32 KiB.
+type frameInflateLimit struct {
+	max   int64 // 0: no limit
+	frame int   // frame charged last (rawReader.frames)
+	out   int64 // inflated bytes charged to it
+	allow int64 // its allowance for the previous frame's held-back output
+}
+
+// capRead shortens a read buffer so that one read crosses the limit by at
+// most one byte.
+func (l *frameInflateLimit) capRead(buf []byte) []byte {
+	if l.max <= 0 {
+		return buf
+	}
+	if room := l.max + l.allow - l.out + 1; int64(len(buf)) > room {
+		return buf[:room]
+	}
+	return buf
+}
+
+// count charges n inflated bytes to frame (the frame being read when they
+// came out) and fails with 1009 once a frame is over the limit.
+func (l *frameInflateLimit) count(frame, n int) error {
+	if l.max <= 0 {
+		return nil
+	}
+	if frame != l.frame {
+		if l.frame != 0 {
+			l.allow = min(inflateLag, max(l.max+l.allow-l.out, 0))
+		}
+		l.frame, l.out = frame, 0
+	}
+	l.out += int64(n)
+	if l.out > l.max+l.allow {
+		return protoErr(CloseMessageTooBig, "frame %d of a compressed message inflates to more than the frame limit of %d bytes", frame, l.max)
 	}
 	return nil
 }
