@@ -15,11 +15,14 @@ var errCallbackMode = errors.New("ws: blocking reads are not available on a conn
 
 // messageReader reads one message in blocking mode (see NextReader).
 type messageReader struct {
-	c    *Conn
-	buf  []byte
-	last bool // buf is the message's last piece
-	eof  bool
-	err  error // sticky connection error
+	c        *Conn
+	buf      []byte
+	isBinary bool
+	last     bool // buf is the message's last piece
+	eof      bool
+	err      error  // sticky connection error
+	acc      []byte // ReadMessage: the payload gathered so far
+	partial  bool   // a ReadMessage of this message ended early (ctx); acc holds what it gathered
 }
 
 // recvEvent waits for the read goroutine's next piece of a message.
@@ -63,31 +66,47 @@ func (m *messageReader) Read(p []byte) (int, error) {
 
 // NextReader waits for the next message (blocking mode) and returns its
 // type and a reader of its payload, streamed as it arrives: unmasked,
-// inflated and UTF-8 checked. A message not read to its end is discarded
-// by the next NextReader/ReadMessage call. The reader's Read returns a
-// *CloseError if the connection closes mid-message. ctx bounds the wait
-// for the message to begin. Use one reader at a time, from one goroutine.
+// inflated and UTF-8 checked. The reader's Read returns io.EOF at the end of
+// the message and a *CloseError if the connection closes first; it is not
+// bounded by ctx, which only bounds the wait for the message to begin (use
+// CloseNow or a timeout on the connection to stop a stuck Read).
+//
+// A message the application stops reading is abandoned: the next
+// NextReader or ReadMessage call discards its unread rest (that is the only
+// way a message's bytes are skipped). If that call's ctx ends while it is
+// discarding, the call fails and the next one goes on discarding; it never
+// hands out the tail of the abandoned message as a message of its own.
+// After a ReadMessage that ctx interrupted mid-message, NextReader returns
+// that message from its start. Use one reader at a time, from one
+// goroutine.
 func (c *Conn) NextReader(ctx context.Context) (isBinary bool, r io.Reader, err error) {
 	if c.events == nil {
 		return false, nil, errCallbackMode
 	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	m, isBinary, err := c.nextReaderLocked(ctx)
+	m, err := c.nextReaderLocked(ctx)
 	if err != nil {
 		return false, nil, err
 	}
-	return isBinary, m, nil
+	return m.isBinary, m, nil
 }
 
-func (c *Conn) nextReaderLocked(ctx context.Context) (*messageReader, bool, error) {
+func (c *Conn) nextReaderLocked(ctx context.Context) (*messageReader, error) {
+	if m := c.cur; m != nil && m.partial {
+		// A ReadMessage of this message was interrupted: hand it out again
+		// from its start (what it gathered, then the rest as it arrives).
+		m.partial = false
+		m.buf, m.acc = m.acc, nil
+		return m, nil
+	}
 	if m := c.cur; m != nil && !m.eof && m.err == nil {
 		// Discard the rest of the previous message.
 		m.buf = nil
 		for !m.last {
 			ev, err := c.recvEvent(ctx)
 			if err != nil {
-				return nil, false, err
+				return nil, err
 			}
 			m.last = ev.last
 		}
@@ -96,47 +115,53 @@ func (c *Conn) nextReaderLocked(ctx context.Context) (*messageReader, bool, erro
 	c.cur = nil
 	ev, err := c.recvEvent(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if !ev.first {
-		return nil, false, errors.New("ws: internal error: message piece out of order")
+		return nil, errors.New("ws: internal error: message piece out of order")
 	}
-	m := &messageReader{c: c, buf: ev.data, last: ev.last}
+	m := &messageReader{c: c, buf: ev.data, last: ev.last, isBinary: ev.isBinary}
 	c.cur = m
-	return m, ev.isBinary, nil
+	return m, nil
 }
 
 // ReadMessage waits for the next whole message (blocking mode). Pings are
 // answered while it waits. Once the connection closed it returns a
-// *CloseError (errors.Is(err, ErrClosed)). If ctx ends while a long
-// message is arriving, the message is lost (the rest is discarded by the
-// next call). Once this side sent a close (Close, SendClose), messages
-// still arriving are discarded, as RFC 6455 allows, so that the closing
-// handshake does not wait on a reader.
+// *CloseError (errors.Is(err, ErrClosed)). If ctx ends while a message is
+// arriving, nothing is lost: the part gathered so far is kept, and the
+// next ReadMessage (or NextReader) returns the whole message, intact. Once
+// this side sent a close (Close, SendClose), messages still arriving are
+// discarded, as RFC 6455 allows, so that the closing handshake does not
+// wait on a reader.
 func (c *Conn) ReadMessage(ctx context.Context) (isBinary bool, payload []byte, err error) {
 	if c.events == nil {
 		return false, nil, errCallbackMode
 	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	m, isBinary, err := c.nextReaderLocked(ctx)
-	if err != nil {
-		return false, nil, err
+	m := c.cur
+	if m == nil || !m.partial {
+		if m, err = c.nextReaderLocked(ctx); err != nil {
+			return false, nil, err
+		}
+		m.acc, m.buf = m.buf, nil
+		m.partial = true // until the message is complete
 	}
-	payload, m.buf = m.buf, nil
 	for !m.last {
 		ev, err := c.recvEvent(ctx)
 		if err != nil {
+			// m stays partial: the next call resumes this message.
 			return false, nil, err
 		}
-		payload = append(payload, ev.data...)
+		m.acc = append(m.acc, ev.data...)
 		m.last = ev.last
 	}
-	m.eof = true
+	payload, m.acc = m.acc, nil
+	m.partial, m.eof = false, true
 	if payload == nil {
 		payload = []byte{}
 	}
-	return isBinary, payload, nil
+	return m.isBinary, payload, nil
 }
 
 // streamState is a data message being sent piece by piece (BeginMessage
