@@ -49,6 +49,15 @@ func (c *Conn) SendClose(code int, reason string) error {
 	if !utf8.ValidString(reason) {
 		return errors.New("ws: close reason is not valid UTF-8")
 	}
+	return c.closeWith(code, reason)
+}
+
+// closeWith starts the closing handshake with code and reason, which the
+// caller has checked (SendClose for an application's; Server.Shutdown
+// sends 1001): it arms the close handshake timeout and sends the close
+// frame unless one was sent already. It returns ErrClosed once the
+// connection has finished.
+func (c *Conn) closeWith(code int, reason string) error {
 	if c.isDone() {
 		return ErrClosed
 	}

@@ -131,31 +131,10 @@ func (s *Server) opened(sl *connSlot, c *Conn) {
 	}
 }
 
-// goingAway starts the closing handshake with 1001 (going away).
-// SendClose only takes the codes an application may send (1000,
-// 3000-4999), so this uses the engine's internal close path when it has
-// one (writeClose + the close-handshake timer, as SendClose does), and
-// falls back to SendClose with 1001, then 1000.
+// goingAway starts the closing handshake with 1001 (going away) and the
+// reason "server shutting down".
 func goingAway(c *Conn) {
-	const reason = "server shutting down"
-	if ic, ok := any(c).(interface {
-		isDone() bool
-		writeClose(code int, reason string) bool
-		afterFunc(d time.Duration, f func())
-		onCloseTimeout()
-	}); ok {
-		if !ic.isDone() && ic.writeClose(1001, reason) {
-			ic.afterFunc(c.cfg.opts.CloseHandshakeTimeout, ic.onCloseTimeout)
-		}
-		return
-	}
-	if sc, ok := any(c).(interface {
-		SendClose(code int, reason string) error
-	}); ok {
-		if sc.SendClose(1001, reason) != nil {
-			_ = sc.SendClose(1000, reason)
-		}
-	}
+	_ = c.closeWith(CloseGoingAway, "server shutting down")
 }
 
 // ConnectionCount returns the number of WebSocket connections open (or
