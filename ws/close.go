@@ -206,11 +206,16 @@ func (c *Conn) Close() error {
 
 // CloseNow drops the TCP connection at once, without a closing handshake
 // (the connection does not close cleanly: OnClose gets 1006). It returns
-// at once; Done is closed when the connection has finished.
+// at once; Done is closed when the connection has finished. It returns
+// ErrClosed, and changes nothing, when the connection was already dropped
+// (by either side, a timeout, a failure or an earlier CloseNow), which is
+// always the case once OnClose runs.
 func (c *Conn) CloseNow() error {
-	if c.isDone() {
+	// Checked and marked under one lock: of concurrent calls one drops,
+	// and a connection already dropped cleanly (the server's end of a
+	// closing handshake) is not marked unclean after the fact.
+	if !c.dropIf(true, true, "connection dropped locally (CloseNow)") {
 		return ErrClosed
 	}
-	c.drop(true, "connection dropped locally (CloseNow)")
 	return nil
 }

@@ -97,6 +97,7 @@ type Conn struct {
 	done          chan struct{}
 	dropSig       chan struct{} // closed when the TCP connection is dropped
 	dropOnce      sync.Once
+	dropped       bool // drop ran (under mu; dropSig is closed just after)
 	started       atomic.Bool
 
 	ping  autoPing
@@ -208,13 +209,26 @@ func (c *Conn) isDone() bool {
 // drop closes the TCP connection. When unclean is set and no reason was
 // recorded yet, reason becomes why the connection did not close cleanly.
 func (c *Conn) drop(unclean bool, reason string) {
+	c.dropIf(false, unclean, reason)
+}
+
+// dropIf is drop; with onlyFirst set it does nothing when the connection
+// was dropped already. It reports whether this call was the first drop.
+func (c *Conn) dropIf(onlyFirst, unclean bool, reason string) bool {
 	c.mu.Lock()
+	first := !c.dropped
+	if onlyFirst && !first {
+		c.mu.Unlock()
+		return false
+	}
 	if unclean && !c.unclean {
 		c.unclean, c.uncleanReason = true, reason
 	}
+	c.dropped = true
 	c.mu.Unlock()
 	c.dropOnce.Do(func() { close(c.dropSig) })
 	_ = c.nc.Close()
+	return first
 }
 
 // afterFunc arms a timer that is stopped when the connection finishes.
