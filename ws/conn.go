@@ -59,6 +59,8 @@ type Conn struct {
 	pmdOnce  sync.Once
 	wmu      sync.Mutex // held for one frame write
 	wbuf     []byte     // frame scratch, under wmu
+	wvArr    [2][]byte  // writev vector backing wv, under wmu
+	wv       net.Buffers
 	rng      *rand.ChaCha8
 	cbuf     []byte // compression scratch, under msgSem
 	stream   streamState
@@ -83,6 +85,7 @@ type Conn struct {
 	events chan readEvent
 	rmu    sync.Mutex // one blocking reader at a time
 	cur    *messageReader
+	rmr    messageReader // reused by ReadMessage (never handed out)
 
 	// close state, under mu
 	mu            sync.Mutex

@@ -1,8 +1,10 @@
 package ws
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"sync"
 
 	"github.com/autobahn-go/autobahn/nvx"
 )
@@ -331,6 +333,15 @@ func (c *Conn) readMessage(h frameHeader) error {
 	streaming := c.fh != nil
 	var acc []byte
 	var total int64
+	// A compressed message is inflated into a pooled buffer and handed out
+	// as one right-sized copy: its size is not known in advance, so
+	// growing a buffer of its own would allocate and copy several times.
+	pooled := compressed && !streaming
+	if pooled {
+		rb := getRecvBuf()
+		acc = (*rb)[:0]
+		defer func() { putRecvBuf(rb, acc) }()
+	}
 	first := true
 	for {
 		var buf []byte
@@ -347,6 +358,9 @@ func (c *Conn) readMessage(h frameHeader) error {
 				acc = c.grow(acc, compressed, blocking)
 			}
 			buf = acc[len(acc):cap(acc)]
+		}
+		if compressed && max > 0 && int64(len(buf)) > max-total+1 {
+			buf = buf[:max-total+1] // cross the message limit by one byte at most
 		}
 		buf = fl.capRead(buf)
 		n, err := src.Read(buf)
@@ -375,8 +389,13 @@ func (c *Conn) readMessage(h frameHeader) error {
 			} else {
 				acc = acc[:len(acc)+n]
 				if blocking && len(acc) >= readChunk {
-					c.deliver(readEvent{first: first, isBinary: isBinary, data: acc})
-					first, acc = false, nil
+					if pooled {
+						c.deliver(readEvent{first: first, isBinary: isBinary, data: bytes.Clone(acc)})
+						first, acc = false, acc[:0]
+					} else {
+						c.deliver(readEvent{first: first, isBinary: isBinary, data: acc})
+						first, acc = false, nil
+					}
 				}
 			}
 		}
@@ -416,16 +435,49 @@ func (c *Conn) readMessage(h frameHeader) error {
 		c.fh.OnMessageEnd(c)
 		c.inCB.Add(-1)
 	case blocking:
-		c.deliver(readEvent{first: first, last: true, isBinary: isBinary, data: acc})
+		out := acc
+		if pooled {
+			out = bytes.Clone(acc) // acc goes back to the pool
+		}
+		c.deliver(readEvent{first: first, last: true, isBinary: isBinary, data: out})
 	default:
-		if acc == nil {
-			acc = []byte{}
+		out := acc
+		if pooled {
+			out = bytes.Clone(acc) // acc goes back to the pool
+		}
+		if out == nil {
+			out = []byte{}
 		}
 		c.inCB.Add(1)
-		c.cfg.handler.OnMessage(c, acc, isBinary)
+		c.cfg.handler.OnMessage(c, out, isBinary)
 		c.inCB.Add(-1)
 	}
 	return nil
+}
+
+// Receive buffers for compressed messages (see readMessage): pooled
+// between messages and connections, so an idle connection holds none.
+var recvBufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, recvBufMin)
+	return &b
+}}
+
+const (
+	recvBufMin = 4 << 10   // a new buffer's size
+	recvBufMax = 256 << 10 // larger buffers are left to the garbage collector
+)
+
+// getRecvBuf takes a receive buffer from the pool.
+func getRecvBuf() *[]byte { return recvBufPool.Get().(*[]byte) }
+
+// putRecvBuf returns a receive buffer to the pool; b is the buffer as the
+// message left it (it may have grown).
+func putRecvBuf(rb *[]byte, b []byte) {
+	if cap(b) > recvBufMax {
+		return
+	}
+	*rb = b[:0]
+	recvBufPool.Put(rb)
 }
 
 // inflateLag is how much inflated output the inflater may hold back before

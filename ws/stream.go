@@ -85,19 +85,28 @@ func (c *Conn) NextReader(ctx context.Context) (isBinary bool, r io.Reader, err 
 	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	m, err := c.nextReaderLocked(ctx)
+	m, err := c.nextReaderLocked(ctx, false)
 	if err != nil {
 		return false, nil, err
 	}
 	return m.isBinary, m, nil
 }
 
-func (c *Conn) nextReaderLocked(ctx context.Context) (*messageReader, error) {
+// nextReaderLocked starts the next message's reader. reuse (ReadMessage,
+// which never hands the reader out) takes c.rmr instead of allocating one.
+func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader, error) {
 	if m := c.cur; m != nil && m.partial {
 		// A ReadMessage of this message was interrupted: hand it out again
 		// from its start (what it gathered, then the rest as it arrives).
 		m.partial = false
 		m.buf, m.acc = m.acc, nil
+		if !reuse && m == &c.rmr {
+			// A reader handed out is never reused by a later ReadMessage.
+			nm := *m
+			c.rmr = messageReader{}
+			m = &nm
+			c.cur = m
+		}
 		return m, nil
 	}
 	if m := c.cur; m != nil && !m.eof && m.err == nil {
@@ -120,7 +129,11 @@ func (c *Conn) nextReaderLocked(ctx context.Context) (*messageReader, error) {
 	if !ev.first {
 		return nil, errors.New("ws: internal error: message piece out of order")
 	}
-	m := &messageReader{c: c, buf: ev.data, last: ev.last, isBinary: ev.isBinary}
+	m := &c.rmr
+	if !reuse {
+		m = new(messageReader)
+	}
+	*m = messageReader{c: c, buf: ev.data, last: ev.last, isBinary: ev.isBinary}
 	c.cur = m
 	return m, nil
 }
@@ -141,7 +154,7 @@ func (c *Conn) ReadMessage(ctx context.Context) (isBinary bool, payload []byte, 
 	defer c.rmu.Unlock()
 	m := c.cur
 	if m == nil || !m.partial {
-		if m, err = c.nextReaderLocked(ctx); err != nil {
+		if m, err = c.nextReaderLocked(ctx, true); err != nil {
 			return false, nil, err
 		}
 		m.acc, m.buf = m.buf, nil

@@ -3,7 +3,6 @@ package ws
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"time"
 
@@ -100,8 +99,12 @@ func (c *Conn) sockWrite(a, b []byte) error {
 		var err error
 		switch {
 		case len(a) > 0 && n > 0:
-			bufs := net.Buffers{a, b[:n]}
-			_, err = bufs.WriteTo(c.nc)
+			// A Conn field, so the vector does not escape per write; it is
+			// cleared after the write so it pins no payload.
+			c.wvArr = [2][]byte{a, b[:n]}
+			c.wv = c.wvArr[:]
+			_, err = c.wv.WriteTo(c.nc)
+			c.wvArr, c.wv = [2][]byte{}, nil
 		case len(a) > 0:
 			_, err = c.nc.Write(a)
 		case n > 0:
