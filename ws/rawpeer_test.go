@@ -206,6 +206,7 @@ type rawWire struct {
 	RSV     byte
 	Opcode  byte
 	Masked  bool
+	Key     [4]byte // masking key (when Masked)
 	Payload []byte
 	LenForm rawLenEnc // how the length was written
 }
@@ -267,6 +268,7 @@ func rawReadFrame(r io.Reader, maxPayload uint64) (rawWire, error) {
 		if _, err := io.ReadFull(r, key[:]); err != nil {
 			return w, fmt.Errorf("rawpeer: reading mask key: %w", err)
 		}
+		w.Key = key
 	}
 	w.Payload = make([]byte, n)
 	if _, err := io.ReadFull(r, w.Payload); err != nil {
