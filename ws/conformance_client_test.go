@@ -193,3 +193,30 @@ func FuzzConformanceClient(f *testing.F) {
 		assert.EqualValues(t, 1, h.closeCount.Load(), "OnClose calls")
 	})
 }
+
+// TestConformanceClientOpenHandshakeTimeout: a server that never answers
+// the upgrade makes Dial fail after OpenHandshakeTimeout (the context
+// allows longer).
+func TestConformanceClientOpenHandshakeTimeout(t *testing.T) {
+	t.Parallel()
+	url, wait := startRawServer(t, func(io.Writer, *http.Request, string) bool {
+		time.Sleep(2 * time.Second)
+		return false
+	})
+	opts := confOptions()
+	opts.OpenHandshakeTimeout = 300 * time.Millisecond
+	h := newConfHandler()
+	ctx, cancel := context.WithTimeout(context.Background(), rawDeadline)
+	defer cancel()
+	start := time.Now()
+	c, err := Dial(ctx, url, h, opts)
+	if c != nil {
+		_ = c.CloseNow()
+	}
+	elapsed := time.Since(start)
+	require.Error(t, err)
+	assert.GreaterOrEqual(t, elapsed, 250*time.Millisecond, "failed before the timeout")
+	assert.Less(t, elapsed, 2*time.Second, "OpenHandshakeTimeout not applied")
+	assert.EqualValues(t, 0, h.openCount.Load())
+	_, _, _ = wait()
+}
