@@ -635,6 +635,15 @@ func startRawServer(tb testing.TB, respond rawUpgradeResponder) (string, func() 
 		_ = nc.SetDeadline(time.Time{})
 		ch <- rawServerResult{conn: newRawConn(tb, rawServer, nc, br), req: req, err: problem}
 	}()
+	tb.Cleanup(func() { // a connection nobody waited for
+		select {
+		case r := <-ch:
+			if r.conn != nil {
+				r.conn.close()
+			}
+		default:
+		}
+	})
 	url := "ws://" + ln.Addr().String() + "/conformance"
 	wait := func() (*rawConn, *http.Request, error) {
 		select {
