@@ -60,6 +60,7 @@ func TestGoClientAgainstPython(t *testing.T) {
 	requireAutobahn(t)
 	for _, v := range clientVariants() {
 		t.Run(v.name, func(t *testing.T) {
+			t.Parallel() // each variant has its own peer process
 			srv := startPyServer(t, v.serverArgs...)
 			opts := ws.DefaultOptions()
 			if v.opts != nil {
@@ -67,6 +68,7 @@ func TestGoClientAgainstPython(t *testing.T) {
 			}
 			c, rec := dial(t, srv.URL+"/echo", opts)
 
+			assert.Equal(t, v.deflate != nil, c.Compressed(), "our client's view of permessage-deflate")
 			_, openIdx := srv.waitEvent(t, 0, "open", func(e pyEvent) bool { return e.Event == "open" })
 			if v.deflate != nil {
 				open := srv.Events()[openIdx]

@@ -78,6 +78,7 @@ func TestPythonClientAgainstGoServer(t *testing.T) {
 	requireAutobahn(t)
 	for _, v := range serverVariants() {
 		t.Run(v.name, func(t *testing.T) {
+			t.Parallel() // each variant has its own peer process
 			opts := serverOptions()
 			if v.opts != nil {
 				v.opts(opts)
@@ -121,7 +122,8 @@ func TestPythonClientAgainstGoServer(t *testing.T) {
 				require.NotEmpty(t, req.Extensions, "extensions Python offered")
 				assert.Equal(t, "permessage-deflate", req.Extensions[0].Name)
 			}
-			recv(t, h.opened, "OnOpen")
+			sc := recv(t, h.opened, "OnOpen")
+			assert.Equal(t, v.deflate != nil, sc.Compressed(), "our server's view of permessage-deflate")
 			wantLens := []struct {
 				n      int
 				binary bool

@@ -1,7 +1,9 @@
-# Go tests: vet, cgo on (with -race), cgo off, and NVX switched off at run time.
+# Go tests: vet, cgo on (with -race), cgo off, and NVX switched off at run
+# time. ./... includes the interop tests (Autobahn|Python, Chromium), so the
+# system packages they need are installed first (deps-interop, mk/40).
 .PHONY: test-go
 TEST_TARGETS += test-go
-test-go:
+test-go: deps-interop
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	CGO_ENABLED=0 $(GO) test -count=1 ./...

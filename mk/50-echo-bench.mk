@@ -2,23 +2,30 @@
 # and off (AUTOBAHN_USE_NVX is read once per process, so each setting is its
 # own run), then the idle-connection memory measurement. Raw output goes to
 # bench/results/echo.txt; bench/cmd/report, when present, turns it into
-# bench/results/echo.md. The whole target takes about two minutes.
-ECHO_BENCHTIME ?= 1s
+# bench/results/echo.md and echo.svg. The whole target takes about two
+# minutes (ECHO_COUNT=1 ECHO_BENCHTIME=200ms for a quick look).
+ECHO_BENCHTIME ?= 500ms
+ECHO_COUNT ?= 3
 ECHO_BENCH ?= ^BenchmarkEcho$$
 
 .PHONY: bench-echo
 BENCH_TARGETS += bench-echo
 
+# NVX on and off alternate, one process each, ECHO_COUNT times, so that the
+# i-th runs of both settings are neighbours in time and share the machine's
+# load (the report pairs them for the on/off ratios).
 bench-echo:
 	@mkdir -p bench/results
 	@set -e; out=bench/results/echo.txt; tmp=bench/results/.echo.tmp; : > $$out; \
 	run() { rc=0; "$$@" > $$tmp 2>&1 || rc=$$?; cat $$tmp; cat $$tmp >> $$out; rm -f $$tmp; return $$rc; }; \
-	if [ "$$($(GO) env CGO_ENABLED)" = 1 ]; then \
-		run env AUTOBAHN_USE_NVX=1 $(GO) test -run '^$$' -bench '$(ECHO_BENCH)' -benchtime $(ECHO_BENCHTIME) -count 1 ./bench/; \
-	else \
-		echo "bench-echo: cgo is off, NVX=on run skipped" | tee -a $$out; \
-	fi; \
-	run env AUTOBAHN_USE_NVX=0 $(GO) test -run '^$$' -bench '$(ECHO_BENCH)' -benchtime $(ECHO_BENCHTIME) -count 1 ./bench/; \
+	bench() { run env AUTOBAHN_USE_NVX=$$1 $(GO) test -run '^$$' -bench '$(ECHO_BENCH)' -benchtime $(ECHO_BENCHTIME) -count 1 ./bench/; }; \
+	cgo=$$($(GO) env CGO_ENABLED); \
+	[ "$$cgo" = 1 ] || echo "bench-echo: cgo is off, so no NVX=on runs" | tee -a $$out; \
+	i=0; while [ $$i -lt $(ECHO_COUNT) ]; do \
+		i=$$((i+1)); \
+		if [ "$$cgo" = 1 ]; then bench 1; fi; \
+		bench 0; \
+	done; \
 	run env AUTOBAHN_MEASURE_IDLE=1 $(GO) test -run '^$$' -bench '^BenchmarkIdleConnections$$' -benchtime 1x -count 1 ./bench/
 	@if [ -d bench/cmd/report ]; then \
 		set -e; r=bench/results; \

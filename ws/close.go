@@ -121,6 +121,11 @@ func (c *Conn) onCloseFrame(p []byte) error {
 	replyCode, replyReason := CloseNormal, ""
 	if c.opts.EchoCloseCodeReason {
 		replyCode, replyReason = code, reason
+		if !utf8.ValidString(reason) {
+			// Only reachable with UTF8ValidateIncoming off: what we send
+			// must stay valid (RFC 6455 5.5.1), so echo the code alone.
+			replyReason = ""
+		}
 		if code == CloseNoStatus {
 			replyCode = 0
 		}

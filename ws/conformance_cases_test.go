@@ -1129,7 +1129,7 @@ func closeCases() []confCase {
 		confCase{name: "7-close/reason-invalid-utf8-validation-off-echo",
 			opts:  func(o *Options) { o.UTF8ValidateIncoming, o.EchoCloseCodeReason = false, true },
 			steps: []step{send(rfClose(3000, "bad\xff")), expectCloseReason(3000, ""), endTCP()},
-			want:  wantClean(3000, "bad\xff"), bug: bugEchoInvalidReason},
+			want:  wantClean(3000, "bad\xff")},
 		confCase{name: "7-close/ours-send-after-close-fails",
 			steps: []step{ourDo(func(t *testing.T, c *Conn) {
 				require.NoError(t, c.SendClose(1000, "bye"))
@@ -1142,7 +1142,7 @@ func closeCases() []confCase {
 		// true; OnClose gets the peer's code.
 		confCase{name: "7-close/fail-then-peer-replies",
 			steps: []step{send(rfOf(3, nil)), expectClose(1002), send(rfClose(1002, "reply")), endTCP()},
-			want:  wantClean(1002, "reply"), bug: bugFailNeverClean},
+			want:  wantClean(1002, "reply")},
 	)
 	return cs
 }
@@ -1292,21 +1292,11 @@ func concurrencyCases() []confCase {
 	}
 }
 
-// Known engine bugs (see the conformance report).
-const (
-	bugTopBit = "read.go fail(): a 64-bit length with the top bit set drops TCP without the 1002 close frame " +
-		"even with FailByDrop=false (skipLeft < 0 takes the drop branch)"
-	bugEchoInvalidReason = "close.go onCloseFrame(): with UTF8ValidateIncoming=false and EchoCloseCodeReason=true the " +
-		"peer's invalid UTF-8 reason is echoed, so our close frame is invalid (RFC 6455 5.5.1)"
-	bugFailNeverClean = "read.go fail() marks the connection unclean before the close handshake; Autobahn reports " +
-		"wasClean=true with the peer's code when the peer answers the failing close"
-)
-
 // Length encodings: minimal only, and no 64-bit length with the top bit.
 func lengthCases() []confCase {
 	return []confCase{
-		failCase("10-length/64bit-top-bit", 1002, send(rfBin(nil).announce(-1<<63|5).withLen(rawLen64))).knownBug(bugTopBit),
-		failCase("10-length/64bit-all-ones", 1002, send(rfBin(nil).announce(-1).withLen(rawLen64))).knownBug(bugTopBit),
+		failCase("10-length/64bit-top-bit", 1002, send(rfBin(nil).announce(-1<<63|5).withLen(rawLen64))),
+		failCase("10-length/64bit-all-ones", 1002, send(rfBin(nil).announce(-1).withLen(rawLen64))),
 		failCase("10-length/16bit-for-0", 1002, send(rfBin(nil).withLen(rawLen16))),
 		failCase("10-length/16bit-for-5", 1002, send(rfText("hello").withLen(rawLen16))),
 		failCase("10-length/16bit-for-125", 1002, send(rfBin(pattern(125, false)).withLen(rawLen16))),

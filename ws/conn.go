@@ -73,6 +73,8 @@ type Conn struct {
 	scratch    []byte
 	inDrain    bool         // after a failure without drop: skip data, wait for close
 	gotClose   bool         // the peer's close frame was processed
+	blind      bool         // failed on an unparseable frame: ignore the rest
+	failMsg    string       // why we failed the connection (without drop)
 	skipLeft   int64        // payload bytes of the current frame not read yet (-1: unknown)
 	dropEvents bool         // blocking mode: the reader is gone, drop what is read
 	inCB       atomic.Int32 // the read goroutine is in a Handler callback
@@ -156,14 +158,6 @@ func newConn(cfg connConfig) *Conn {
 // configured. It runs once; later calls do nothing.
 func (c *Conn) start() {
 	if c.started.Swap(true) {
-		return
-	}
-	if testHookStartConn.Load() != nil {
-		// TEMPORARY test seam: the handshake tests that capture the
-		// connConfig (handshake.go's testHookStartConn) inspect cfg.br
-		// themselves, which races with a running engine; while such a
-		// hook is installed the engine is not started. Remove once those
-		// tests drive the engine instead.
 		return
 	}
 	c.startAutoPing()

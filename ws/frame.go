@@ -98,9 +98,11 @@ func readFrameHeader(r io.Reader, rules *headerRules, buf *[maxHeaderSize]byte) 
 	}
 	h.length = n
 	if h.masked {
-		if _, err := io.ReadFull(r, h.key[:]); err != nil {
+		// Through buf: reading into h.key would move h to the heap.
+		if _, err := io.ReadFull(r, buf[10:14]); err != nil {
 			return h, noEOF(err)
 		}
+		copy(h.key[:], buf[10:14])
 		h.hdrSize += 4
 	}
 

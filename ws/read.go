@@ -40,9 +40,10 @@ func (c *Conn) readLoop() {
 // readNext reads up to the end of the next data message (or frame, when
 // draining after a failure).
 func (c *Conn) readNext() error {
-	if c.gotClose {
+	if c.gotClose || c.blind {
 		// Close handshake done: the server drops at once; the client waits
 		// for the server to drop. Anything the peer still sends is ignored.
+		// (blind: failed on an unparseable frame, waiting for the end.)
 		_, err := io.Copy(io.Discard, c.br)
 		if err == nil {
 			err = io.EOF
@@ -72,6 +73,9 @@ func (c *Conn) handleReadError(err error) bool {
 			c.unclean = true
 			if c.sentClose {
 				c.uncleanReason = "connection lost before the peer answered our close: " + err.Error()
+				if c.failMsg != "" {
+					c.uncleanReason = "failed the connection (" + c.failMsg + "), then " + c.uncleanReason
+				}
 			} else {
 				c.uncleanReason = "connection lost without a close handshake: " + err.Error()
 			}
@@ -82,34 +86,40 @@ func (c *Conn) handleReadError(err error) bool {
 	return c.fail(pe.code, pe.msg)
 }
 
-// fail fails the WebSocket connection with a close code (RFC 6455 7.1.7).
-// With FailByDrop, or when a close was already sent, it drops the TCP
-// connection at once; otherwise it sends a close frame with the code and
-// goes on reading (skipping data) until the peer's close or the close
-// handshake timeout. It reports whether reading goes on.
+// fail fails the WebSocket connection with a close code (RFC 6455 7.1.7),
+// as Autobahn's _fail_connection does. With FailByDrop, or when a close was
+// already sent, it drops the TCP connection at once (the connection is not
+// clean). Otherwise it sends a close frame with the code and goes on
+// reading, skipping data, until the peer's close (the closing handshake
+// then completes as usual and may well be clean) or the close handshake
+// timeout. It reports whether reading goes on.
 func (c *Conn) fail(code int, msg string) bool {
 	c.log.Debug("ws: failing connection", "server", c.cfg.isServer, "code", code, "error", msg)
 	c.mu.Lock()
-	if !c.unclean {
-		c.unclean, c.uncleanReason = true, msg
-	}
 	sent := c.sentClose
 	c.mu.Unlock()
-	if c.opts.FailByDrop || sent || c.inDrain || c.skipLeft < 0 || c.gotClose {
-		c.drop(true, msg)
+	if c.opts.FailByDrop || sent || c.inDrain || c.gotClose {
+		c.drop(true, "failed the connection by dropping it: "+msg)
 		return false
 	}
 	c.inDrain = true
-	if len(msg) > 123 {
-		msg = msg[:123]
+	c.failMsg = msg
+	if len(msg) > maxCloseReason {
+		msg = msg[:maxCloseReason]
 	}
 	c.afterFunc(c.opts.CloseHandshakeTimeout, c.onCloseTimeout)
 	if !c.writeClose(code, msg) {
 		c.drop(true, msg)
 		return false
 	}
+	if c.skipLeft < 0 {
+		// The frame's length is unusable, so is the rest of the stream:
+		// ignore it until the peer drops or the close handshake times out.
+		c.blind = true
+		return true
+	}
 	if err := c.skipPayload(); err != nil {
-		return false
+		return c.handleReadError(err)
 	}
 	return true
 }

@@ -87,6 +87,7 @@ func TestFramingErrors(t *testing.T) {
 		client bool // engine is the client (peer unmasked)
 		pmd    bool
 		opts   func(*Options)
+		blind  bool // the stream cannot be parsed past the error
 	}{
 		{name: "rsv1 without extension", steps: []step{{OpText, true, 4, []byte("a")}}, code: 1002},
 		{name: "rsv2", steps: []step{{OpText, true, 2, []byte("a")}}, code: 1002},
@@ -102,6 +103,7 @@ func TestFramingErrors(t *testing.T) {
 		{name: "binary inside fragmented message", steps: []step{{OpBinary, false, 0, []byte("a")}, {OpPing, true, 0, nil}, {OpBinary, true, 0, []byte("b")}}, code: 1002},
 		{name: "non-minimal 16-bit length", raw: []byte{0x82, 0x80 | 126, 0, 5, 1, 2, 3, 4, 1, 2, 3, 4, 5}, code: 1002},
 		{name: "non-minimal 64-bit length", raw: append([]byte{0x82, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 200, 1, 2, 3, 4}, make([]byte, 200)...), code: 1002},
+		{name: "64-bit length with top bit", raw: []byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 5, 1, 2, 3, 4}, code: 1002, blind: true},
 		{name: "unmasked client frame", raw: []byte{0x81, 1, 'a'}, code: 1002},
 		{name: "masked server frame", client: true, raw: []byte{0x81, 0x81, 1, 2, 3, 4, 'a'}, code: 1002},
 		{name: "client: rsv bits", client: true, steps: []step{{OpBinary, true, 3, nil}}, code: 1002},
@@ -151,21 +153,30 @@ func TestFramingErrors(t *testing.T) {
 				}
 				if drop {
 					p.expectEOF(OpClose)
+					ci := h.waitClose(t)
+					assert.False(t, ci.wasClean, "a dropped connection is not clean")
+					assert.Equal(t, CloseAbnormal, ci.code)
 				} else {
 					f := p.expectClose(tc.code)
 					if !tc.client {
 						assert.False(t, f.masked)
 					}
-					// Finish the close handshake: the engine then ends.
-					p.send(OpClose, true, closePayload(tc.code, ""))
-					if !tc.client {
-						p.expectEOF(0xFF)
+					if tc.blind {
+						_ = p.c.Close()
+						ci := h.waitClose(t)
+						assert.False(t, ci.wasClean)
+						assert.Equal(t, CloseAbnormal, ci.code)
+					} else {
+						// The peer completes the closing handshake: as in
+						// Autobahn, that is a clean close with its code.
+						p.send(OpClose, true, closePayload(tc.code, "reply"))
+						if !tc.client {
+							p.expectEOF(0xFF)
+						}
+						_ = p.c.Close()
+						assert.Equal(t, closeInfo{true, tc.code, "reply"}, h.waitClose(t))
 					}
-					_ = p.c.Close()
 				}
-				ci := h.waitClose(t)
-				assert.False(t, ci.wasClean, "a failed connection is never clean")
-				assert.Equal(t, CloseAbnormal, ci.code)
 				assert.Empty(t, h.msgs, "no message delivered")
 			})
 		}

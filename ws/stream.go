@@ -110,7 +110,9 @@ func (c *Conn) nextReaderLocked(ctx context.Context) (*messageReader, bool, erro
 // answered while it waits. Once the connection closed it returns a
 // *CloseError (errors.Is(err, ErrClosed)). If ctx ends while a long
 // message is arriving, the message is lost (the rest is discarded by the
-// next call).
+// next call). Once this side sent a close (Close, SendClose), messages
+// still arriving are discarded, as RFC 6455 allows, so that the closing
+// handshake does not wait on a reader.
 func (c *Conn) ReadMessage(ctx context.Context) (isBinary bool, payload []byte, err error) {
 	if c.events == nil {
 		return false, nil, errCallbackMode

@@ -94,6 +94,7 @@ func TestEchoRoundTrip(t *testing.T) {
 			opts.PerMessageDeflate = &ws.DeflateOptions{}
 			c, err := ws.Dial(ctx, "ws://"+addr+"/", h, opts)
 			require.NoError(t, err)
+			assert.Equal(t, deflate == "-deflate=true", c.Compressed(), "permessage-deflate negotiated")
 
 			msgs := []ws.IncomingMessage{
 				{Payload: []byte("héllo"), IsBinary: false},

@@ -31,6 +31,7 @@ type fakeSuite struct {
 	results map[int]bool   // case -> every echo matched
 	agents  map[int]string // case -> agent parameter
 	reports []string       // agents of /updateReports
+	deflate map[int]bool   // case -> permessage-deflate negotiated
 	opened  chan int       // case numbers as they open
 }
 
@@ -76,6 +77,7 @@ func (h *fakeHandler) OnOpen(c *ws.Conn) {
 		n, _ := strconv.Atoi(h.params.Get("case"))
 		s.mu.Lock()
 		s.agents[n] = h.params.Get("agent")
+		s.deflate[n] = c.Compressed()
 		s.mu.Unlock()
 		s.opened <- n
 		if s.hang {
@@ -117,10 +119,12 @@ func (h *fakeHandler) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
 // startSuite serves a fakeSuite on loopback and returns its ws:// URL.
 func startSuite(t *testing.T, s *fakeSuite) string {
 	t.Helper()
-	s.results, s.agents, s.opened = map[int]bool{}, map[int]string{}, make(chan int, 16)
+	s.results, s.agents, s.deflate, s.opened = map[int]bool{}, map[int]string{}, map[int]bool{}, make(chan int, 16)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := ws.NewServer(func() ws.Handler { return &fakeHandler{s: s} }, nil)
+	opts := ws.DefaultOptions()
+	opts.PerMessageDeflate = &ws.DeflateOptions{}
+	srv := ws.NewServer(func() ws.Handler { return &fakeHandler{s: s} }, opts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -154,6 +158,8 @@ func TestTesteeRunsAllCases(t *testing.T) {
 			assert.Equal(t, map[int]bool{1: true, 2: true, 3: true}, s.results, "cases echoed intact")
 			assert.Equal(t, map[int]string{1: "test agent/1", 2: "test agent/1", 3: "test agent/1"}, s.agents)
 			assert.Equal(t, []string{"test agent/1"}, s.reports, "updateReports calls")
+			on := deflate == "true"
+			assert.Equal(t, map[int]bool{1: on, 2: on, 3: on}, s.deflate, "permessage-deflate negotiated")
 		})
 	}
 }

@@ -65,6 +65,7 @@ type closeInfo struct {
 // echo is our server's handler: echo with type, record everything.
 type echo struct {
 	ws.BaseHandler
+	opened chan *ws.Conn
 	req    chan *ws.ConnectionRequest
 	msgs   chan ws.IncomingMessage
 	closed chan closeInfo
@@ -79,6 +80,8 @@ func (h *echo) OnConnect(req *ws.ConnectionRequest) (*ws.ConnectionAccept, error
 	}
 	return &ws.ConnectionAccept{}, nil
 }
+
+func (h *echo) OnOpen(c *ws.Conn) { h.opened <- c }
 
 func (h *echo) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
 	h.msgs <- ws.IncomingMessage{Payload: payload, IsBinary: isBinary}
@@ -168,18 +171,26 @@ func startChromium(t *testing.T, bin, url string) <-chan struct{} {
 	return exited
 }
 
-// TestChromiumEcho drives headless Chromium against our server and checks
-// every message made the round trip intact, the close code and reason
-// reached our OnClose, and the browser saw the subprotocol we chose.
+// TestChromiumEcho drives headless Chromium against our server, with
+// permessage-deflate accepted and declined, and checks every message made
+// the round trip intact, the close code and reason reached our OnClose, the
+// browser saw the subprotocol we chose, and deflate was negotiated (or not)
+// as configured.
 func TestChromiumEcho(t *testing.T) {
 	bin := requireChromium(t)
+	for _, deflate := range []bool{true, false} {
+		t.Run(fmt.Sprintf("deflate=%v", deflate), func(t *testing.T) { testChromiumEcho(t, bin, deflate) })
+	}
+}
 
+func testChromiumEcho(t *testing.T, bin string, deflate bool) {
 	h := &echo{
+		opened: make(chan *ws.Conn, 8),
 		req:    make(chan *ws.ConnectionRequest, 8),
 		msgs:   make(chan ws.IncomingMessage, 64),
 		closed: make(chan closeInfo, 8),
 	}
-	opts := serverOptions()
+	opts := serverOptions(deflate)
 	wsSrv := ws.NewServer(func() ws.Handler { return h }, opts)
 
 	reports := make(chan report, 1)
@@ -246,14 +257,13 @@ func TestChromiumEcho(t *testing.T) {
 	assert.True(t, rep.Close.WasClean, "browser saw a clean close")
 	assert.Equal(t, 4000, rep.Close.Code, "close code echoed to the browser")
 	assert.Equal(t, "browser done ✓", rep.Close.Reason)
-	checkDeflate(t, rep.Extensions, nil)
 
 	// our view
 	req := <-h.req
 	assert.Equal(t, "/ws", req.Path)
 	assert.Equal(t, []string{"foo", "bar"}, req.Protocols)
 	assert.Contains(t, req.Headers.Get("User-Agent"), "HeadlessChrome")
-	checkDeflate(t, rep.Extensions, req)
+	checkDeflate(t, deflate, rep.Extensions, req, <-h.opened)
 	for i := range rep.Messages {
 		var m ws.IncomingMessage
 		select {

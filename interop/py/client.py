@@ -29,6 +29,7 @@ Exit status is 0 when every check passed.
 """
 import argparse
 import json
+import random
 import sys
 
 from twisted.internet import reactor
@@ -41,18 +42,25 @@ CLOSE_CODE = 4000
 CLOSE_REASON = "bye from python"
 
 
+_SIX_BITS = bytes(i & 0x3F for i in range(256))
+
+
 def pattern(n, seed):
-    """Deterministic, mildly compressible bytes of length n."""
-    out = bytearray(n)
-    x = seed & 0xFFFFFFFF
-    for i in range(n):
-        x = (x * 1103515245 + 12345) & 0xFFFFFFFF
-        out[i] = (x >> 16) & 0x3F
-    return bytes(out)
+    """Deterministic, mildly compressible bytes of length n (6-bit values)."""
+    return random.Random(seed).randbytes(n).translate(_SIX_BITS)
+
+
+_STEPS = []
 
 
 def steps():
     """The script: (name, kind, payload, is_binary, fragment_size)."""
+    if not _STEPS:
+        _STEPS.extend(_build_steps())
+    return _STEPS
+
+
+def _build_steps():
     text1m = ("autobahn-go interop \u00e9\u20ac\U0001F600 " * 40000).encode("utf8")[: 1 << 20]
     # cut on a code point boundary
     while True:
