@@ -34,7 +34,7 @@ c-build: deps-c
 	$(CMAKE) --build build/c -j$(C_JOBS)
 
 check-c: c-build
-	cd build/c && $(CTEST) --output-on-failure
+	cd build/c && $(CTEST) --output-on-failure -j$(C_JOBS)
 	@echo "check-c: clang $(C_WARN_FLAGS) over csrc (incl. the unity file) and tests"
 	@set -e; for f in csrc/*.c csrc/tests/*.c; do \
 		clang $(C_WARN_FLAGS) -Icsrc/include -Icsrc -c $$f -o /dev/null; \
@@ -45,7 +45,7 @@ check-c: c-build
 check-c-asan: deps-c
 	$(CMAKE) -S . -B build/c-asan -DCMAKE_C_COMPILER=gcc $(C_CMAKE_FLAGS) -DNVX_SANITIZE=ON
 	$(CMAKE) --build build/c-asan -j$(C_JOBS)
-	cd build/c-asan && NVX_TEST_QUICK=1 $(CTEST) --output-on-failure
+	cd build/c-asan && NVX_TEST_QUICK=1 $(CTEST) --output-on-failure -j$(C_JOBS)
 
 check-c-install: c-build
 	rm -rf build/c-prefix build/c-consumer
@@ -59,5 +59,5 @@ check-c-install: c-build
 cross-neon: deps-c
 	$(CMAKE) -S . -B build/c-neon -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/aarch64-linux-gnu.cmake $(C_CMAKE_FLAGS)
 	$(CMAKE) --build build/c-neon -j$(C_JOBS)
-	cd build/c-neon && NVX_TEST_QUICK=1 $(CTEST) --output-on-failure
+	cd build/c-neon && NVX_TEST_QUICK=1 $(CTEST) --output-on-failure -j$(C_JOBS)
 	aarch64-linux-gnu-gcc $(C_WARN_FLAGS) -Icsrc/include -c csrc/nvx_unity.c -o /dev/null

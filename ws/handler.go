@@ -6,6 +6,10 @@ import "time"
 // connection run one at a time, in order, on that connection's read
 // goroutine; a callback that blocks holds up reading. Embed BaseHandler to
 // take the defaults and override what you need.
+//
+// A panic in a callback is not recovered: like any panic on a goroutine of
+// your own, it ends the program (OnConnect is the exception: the server
+// recovers it and answers 500, because it runs inside the HTTP handshake).
 type Handler interface {
 	// OnOpen runs once the opening handshake is done; messages may be sent.
 	OnOpen(c *Conn)
@@ -51,12 +55,19 @@ type ConnectingHandler interface {
 // unmasked, inflated and UTF-8 checked as it arrives; the slices passed to
 // OnMessageFrameData are only valid during the call.
 type FrameHandler interface {
+	// OnMessageBegin runs when the first frame of a message arrives.
 	OnMessageBegin(c *Conn, isBinary bool)
 	// OnMessageFrameBegin runs for each frame of the message; length is the
 	// frame's payload length on the wire (before inflation).
 	OnMessageFrameBegin(c *Conn, length int64)
+	// OnMessageFrameData runs for each chunk of a frame's payload as it
+	// arrives (unmasked, inflated, UTF-8 checked so far); payload is only
+	// valid during the call.
 	OnMessageFrameData(c *Conn, payload []byte)
+	// OnMessageFrameEnd runs when a frame's payload is complete.
 	OnMessageFrameEnd(c *Conn)
+	// OnMessageEnd runs when the message's last frame is complete (and, for
+	// text, the message ends on a whole code point).
 	OnMessageEnd(c *Conn)
 }
 

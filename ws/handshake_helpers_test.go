@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,9 +24,26 @@ const testKey = "dGhlIHNhbXBsZSBub25jZQ=="
 // and closes their sockets when it ends (the engine, stubbed or not, is not
 // what these tests are about).
 type captured struct {
-	mu   sync.Mutex
-	cfgs []*connConfig
-	ch   chan *connConfig
+	mu    sync.Mutex
+	cfgs  []*connConfig
+	ch    chan *connConfig
+	addrs map[string]bool // listeners of this test (startServer); empty: no filter
+}
+
+// activeCapture is the capture of the running test, so startServer can
+// register its listener with it.
+var activeCapture atomic.Pointer[captured]
+
+// mine reports whether a server-side cfg belongs to one of this test's
+// listeners: a connection left over from an earlier test may reach the
+// engine late.
+func (c *captured) mine(cfg *connConfig) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.addrs) == 0 || !cfg.isServer {
+		return true // client sides are dialed by the test itself
+	}
+	return c.addrs[cfg.netConn.LocalAddr().String()]
 }
 
 func captureConns(t *testing.T) *captured { return captureConnsWith(t, nil) }
@@ -49,8 +67,10 @@ func captureConnsWith(t *testing.T, inspect func(*connConfig)) *captured {
 		}
 	}
 	require.True(t, testHookStartConn.CompareAndSwap(nil, &hook), "another test's hook is still installed")
+	activeCapture.Store(c)
 	t.Cleanup(func() {
 		testHookStartConn.Store(nil)
+		activeCapture.CompareAndSwap(c, nil)
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		for _, cfg := range c.cfgs {
@@ -63,12 +83,17 @@ func captureConnsWith(t *testing.T, inspect func(*connConfig)) *captured {
 // next waits for the next connection handed to the engine.
 func (c *captured) next(t *testing.T) *connConfig {
 	t.Helper()
-	select {
-	case cfg := <-c.ch:
-		return cfg
-	case <-time.After(5 * time.Second):
-		t.Fatal("no connection reached the engine")
-		return nil
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case cfg := <-c.ch:
+			if c.mine(cfg) {
+				return cfg
+			}
+		case <-deadline:
+			t.Fatal("no connection reached the engine")
+			return nil
+		}
 	}
 }
 
@@ -83,6 +108,14 @@ func startServer(t *testing.T, srv *Server, network string) string {
 	ln, err := net.Listen(network, host)
 	if err != nil {
 		t.Skipf("cannot listen on %s: %v", host, err)
+	}
+	if c := activeCapture.Load(); c != nil {
+		c.mu.Lock()
+		if c.addrs == nil {
+			c.addrs = map[string]bool{}
+		}
+		c.addrs[ln.Addr().String()] = true
+		c.mu.Unlock()
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -3,8 +3,9 @@
  *
  *  1. exhaustive: every sequence of 1, 2 and 3 bytes; 4-byte sequences with
  *     every first byte and the later bytes drawn from a set of class
- *     boundaries; also embedded in ASCII across vector block boundaries and
- *     run through every vector kernel;
+ *     boundaries (test_utf8_exhaustive4.c runs all 2^32 of them); also
+ *     embedded in ASCII across vector block boundaries and run through
+ *     every vector kernel;
  *  2. random text (1-4 byte code points, random corruptions, truncation)
  *     fed in random pieces: every piece's result must equal what one call
  *     over the concatenation implies, exact indexes included;
@@ -24,6 +25,7 @@
 
 #include "nvx.h"
 #include "utf8_lookup.h"
+#include "utf8_ref.h"
 
 static int t_fail;
 static long t_checks;
@@ -60,69 +62,7 @@ static uint32_t t_below(uint32_t n) { return n ? t_rand() % n : 0; }
 
 /* ------------------------------------------------------------ reference */
 
-/* Can a code point in [lo, hi] still be a valid scalar value encoded with
- * a sequence whose own range is [min, max]? */
-static int ref_possible(uint32_t lo, uint32_t hi, uint32_t min, uint32_t max)
-{
-    uint32_t a = lo > min ? lo : min;
-    uint32_t b = hi < max ? hi : max;
-    if (a > b)
-        return 0;
-    return !(a >= 0xD800 && b <= 0xDFFF); /* not only surrogates left */
-}
-
-/* Independent of the DFA: decode code points and, after every byte, ask
- * whether the bits seen so far can still complete to a value this sequence
- * length may encode (no overlong, no surrogate, <= U+10FFFF). Returns 1 and
- * *err = n when p[0..n) is a valid prefix (*complete: it ends on a code
- * point), else 0 and *err = index of the first byte that breaks it. */
-static int ref_scan(const uint8_t *p, size_t n, size_t *err, int *complete)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t b = p[i];
-        int len, j;
-        uint32_t v, min, max;
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        if ((b & 0xE0) == 0xC0) {
-            len = 2, v = b & 0x1Fu, min = 0x80, max = 0x7FF;
-        } else if ((b & 0xF0) == 0xE0) {
-            len = 3, v = b & 0x0Fu, min = 0x800, max = 0xFFFF;
-        } else if ((b & 0xF8) == 0xF0) {
-            len = 4, v = b & 0x07u, min = 0x10000, max = 0x10FFFF;
-        } else {
-            *err = i, *complete = 0;
-            return 0;
-        }
-        for (j = 0; j < len; j++) {
-            int rem = len - 1 - j;
-            uint32_t lo, hi;
-            if (j > 0) {
-                if (i + (size_t)j >= n) {
-                    *err = n, *complete = 0;
-                    return 1;
-                }
-                if ((p[i + j] & 0xC0) != 0x80) {
-                    *err = i + (size_t)j, *complete = 0;
-                    return 0;
-                }
-                v = (v << 6) | (p[i + j] & 0x3Fu);
-            }
-            lo = v << (6 * rem);
-            hi = lo | ((1u << (6 * rem)) - 1u);
-            if (!ref_possible(lo, hi, min, max)) {
-                *err = i + (size_t)j, *complete = 0;
-                return 0;
-            }
-        }
-        i += (size_t)len;
-    }
-    *err = n, *complete = 1;
-    return 1;
-}
+/* ref_scan and friends: utf8_ref.h (shared with test_utf8_exhaustive4.c). */
 
 /* --------------------------------------------------------------- checks */
 
