@@ -6,6 +6,7 @@ package ws
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -146,4 +147,32 @@ func TestReviewShutdownHonoursContextWithStalledWriter(t *testing.T) {
 		<-done
 		t.Fatal("Shutdown ignored its context: stuck behind a blocked writer")
 	}
+}
+
+// grow caps a message buffer at MaxMessagePayloadSize+1 computed in int64:
+// with the limit at math.MaxInt64 (a common Go spelling of "no limit") the
+// +1 overflows, the first grow allocates 1 byte and the second computes
+// add = MinInt64-1 (wrapping to MaxInt64): make panics with "cap out of
+// range" on the read goroutine and the whole process dies. End to end, any
+// peer message of 2 bytes or more crashes a server configured so. (Tested
+// on grow directly so the panic does not take the test binary down.)
+func TestReviewMaxInt64MessageLimitDoesNotPanic(t *testing.T) {
+	opts := testOpts()
+	opts.MaxMessagePayloadSize = math.MaxInt64
+	c := &Conn{opts: opts}
+	c.skipLeft = 1 << 20 // an uncompressed 1 MiB frame is arriving
+	var acc []byte
+	for i := 0; i < 3; i++ {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Fatalf("grow #%d with len(acc)=%d panicked: %v", i+1, len(acc), p)
+				}
+			}()
+			acc = c.grow(acc, false, false)
+		}()
+		require.Greater(t, cap(acc), len(acc))
+		acc = acc[:cap(acc)]
+	}
+	assert.GreaterOrEqual(t, len(acc), 64<<10, "growth must stay proportional (not 1 byte per read)")
 }
