@@ -7,8 +7,8 @@
 #   benchstat bench/results/nvx.txt   (golang.org/x/perf/cmd/benchstat) reads it too
 #   make bench-nvx BENCH_COUNT=10  more runs per benchmark
 #   make bench-quick               one short run of everything (smoke test)
-BENCH_COUNT ?= 5
-BENCH_TIME ?= 100ms
+BENCH_COUNT ?= 6
+BENCH_TIME ?= 50ms
 BENCH_NVX_PATTERN ?= ^Benchmark(Mask|UTF8|MaskValidate)$$
 BENCH_RESULTS := bench/results
 BENCH_NVX_TITLE ?= NVX native core vs pure Go

@@ -13,8 +13,9 @@ import (
 func TestLooksASCII(t *testing.T) {
 	ascii := bytes.Repeat([]byte("plain text, "), 100)
 	assert.True(t, looksASCII(ascii))
-	assert.False(t, looksASCII(ascii[:7]), "too short to sample")
-	for _, at := range []int{0, len(ascii) - 1} { // first and last word are sampled
+	assert.False(t, looksASCII(ascii[:15]), "too short to sample")
+	assert.True(t, looksASCII(ascii[:16]))
+	for _, at := range []int{0, len(ascii) / 4, len(ascii) / 2, len(ascii) - 1} { // sampled words
 		b := bytes.Clone(ascii)
 		b[at] = 0xC3
 		assert.False(t, looksASCII(b), "non-ASCII at %d", at)
@@ -28,7 +29,7 @@ func TestLooksASCII(t *testing.T) {
 func TestLooksASCIIMasked(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for iter := 0; iter < 5000; iter++ {
-		plain := randomText(rng, 8+rng.IntN(300), false)
+		plain := randomText(rng, 10+rng.IntN(300), false)
 		if iter%2 == 0 {
 			plain = bytes.Repeat([]byte("ascii "), 2+rng.IntN(100))
 		}

@@ -37,18 +37,22 @@ const HasNVX = true
 // Size thresholds: inputs shorter than these go to package purego even
 // when the native core is used, because there a cgo call (about 40 ns on
 // the project's loaded 2-core AVX-512 machine) costs more than the vector
-// code saves. Measured with the benchmarks in ../bench (native against
-// purego, interleaved runs, medians), GB/s native vs purego:
+// code saves. Measured with `make bench` (bench/results/nvx.md: native
+// against purego, median of per-run ratios over 6 interleaved runs; earlier
+// runs agreed within the noise), native/purego speed below and at each
+// threshold:
 //
-//	XorMask                   2 KiB 0.84-0.96x   4 KiB 1.8x
-//	Validate, latin/CJK text  64 B  0.79-0.88x   128 B 1.5-1.7x
-//	Validate, ASCII text      4 KiB 0.65-0.97x   8 KiB 1.07x, 16 KiB 1.24x
-//	XorMaskValidate, latin/CJK 64 B 0.79-0.89x   128 B 1.5-2.7x
-//	XorMaskValidate, ASCII    1 KiB 0.83x        4 KiB 1.47x
+//	XorMask                     1 KiB 0.75x, 2 KiB 0.84-1.14x   4 KiB 1.7x
+//	Validate, latin text        64 B 0.60x                      128 B 2.1x
+//	Validate, CJK text          64 B 0.88-1.13x                 128 B 2.2x
+//	Validate, ASCII text        4 KiB 0.65-0.96x                8 KiB 1.05x, 16 KiB 1.3x
+//	XorMaskValidate, latin/CJK  64 B 0.68-0.97x                 128 B 1.25-1.5x
+//	XorMaskValidate, ASCII      1 KiB 0.80x                     4 KiB 1.85x
 //
 // ASCII is special because purego validates through the standard library,
-// whose ASCII loop is as fast as the C core at these sizes; a sample of 64
-// bytes spread over the input tells ASCII-looking text apart (looksASCII).
+// whose ASCII loop is as fast as the C core up to a few KiB once the cgo
+// call is paid; a 32-byte sample spread over the input tells ASCII-looking
+// text apart (looksASCII).
 const (
 	// MaskThreshold is the smallest buffer XorMask sends to C.
 	MaskThreshold = 4 << 10

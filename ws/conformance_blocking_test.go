@@ -1,8 +1,8 @@
 package ws
 
 // The shared conformance cases again, with our side in blocking mode (no
-// Handler: Accept / Dial without one, a goroutine pulling ReadMessage and
-// echoing): the same engine, but messages and the close reach the user
+// Handler: Accept / Dial without one, a goroutine pulling ReadMessage, or
+// NextReader, and echoing): the same engine, but messages and the close reach the user
 // through a different path. Cases that check callbacks (OnPing/OnPong
 // events) do not apply: blocking mode answers pings itself.
 
@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"testing"
@@ -21,7 +22,7 @@ import (
 // blockingEcho runs our side of a blocking-mode connection: it feeds the
 // confHandler's records as the callbacks would, so the harness checks the
 // same things; the close comes from ReadMessage's *CloseError.
-func blockingEcho(h *confHandler, c *Conn) {
+func blockingEcho(h *confHandler, c *Conn, streamed bool) {
 	h.mu.Lock()
 	h.conn = c
 	h.mu.Unlock()
@@ -31,7 +32,19 @@ func blockingEcho(h *confHandler, c *Conn) {
 	}
 	go func() {
 		for {
-			isBinary, p, err := c.ReadMessage(context.Background())
+			var (
+				isBinary bool
+				p        []byte
+				err      error
+			)
+			if streamed {
+				var r io.Reader
+				if isBinary, r, err = c.NextReader(context.Background()); err == nil {
+					p, err = io.ReadAll(r)
+				}
+			} else {
+				isBinary, p, err = c.ReadMessage(context.Background())
+			}
 			if err != nil {
 				var ce *CloseError
 				if errors.As(err, &ce) {
@@ -48,7 +61,7 @@ func blockingEcho(h *confHandler, c *Conn) {
 }
 
 // startBlockingCase connects the raw peer and our blocking-mode side.
-func startBlockingCase(t *testing.T, role rawRole, opts *Options) *confEnv {
+func startBlockingCase(t *testing.T, role rawRole, opts *Options, streamed bool) *confEnv {
 	t.Helper()
 	h := newConfHandler()
 	e := &confEnv{t: t, h: h, role: role, opts: opts}
@@ -61,7 +74,7 @@ func startBlockingCase(t *testing.T, role rawRole, opts *Options) *confEnv {
 				t.Errorf("Accept: %v", err)
 				return
 			}
-			blockingEcho(h, c)
+			blockingEcho(h, c, streamed)
 		})}
 		go func() { _ = srv.Serve(ln) }()
 		t.Cleanup(func() { _ = srv.Close() })
@@ -73,7 +86,7 @@ func startBlockingCase(t *testing.T, role rawRole, opts *Options) *confEnv {
 		c, err := Dial(ctx, url, nil, opts)
 		require.NoError(t, err, "Dial")
 		t.Cleanup(func() { _ = c.CloseNow() })
-		blockingEcho(h, c)
+		blockingEcho(h, c, streamed)
 		p, _, err := wait()
 		require.NoError(t, err)
 		e.p = p
@@ -99,7 +112,7 @@ var blockingUnordered = map[string]bool{
 	"8-failbydrop/reserved-opcode":               true,
 }
 
-func runBlockingTable(t *testing.T, role rawRole, cases []confCase) {
+func runBlockingTable(t *testing.T, role rawRole, streamed bool, cases []confCase) {
 	for _, c := range cases {
 		if c.events != nil || blockingUnordered[c.name] || (c.roles != nil && !containsRole(c.roles, role)) {
 			continue
@@ -113,7 +126,7 @@ func runBlockingTable(t *testing.T, role rawRole, cases []confCase) {
 			if c.opts != nil {
 				c.opts(opts)
 			}
-			e := startBlockingCase(t, role, opts)
+			e := startBlockingCase(t, role, opts, streamed)
 			for _, s := range c.steps {
 				s(e)
 			}
@@ -146,10 +159,22 @@ func blockingCases() []confCase {
 
 func TestConformanceBlockingServer(t *testing.T) {
 	t.Parallel()
-	runBlockingTable(t, rawClient, blockingCases())
+	runBlockingTable(t, rawClient, false, blockingCases())
 }
 
 func TestConformanceBlockingClient(t *testing.T) {
 	t.Parallel()
-	runBlockingTable(t, rawServer, blockingCases())
+	runBlockingTable(t, rawServer, false, blockingCases())
+}
+
+// The same through NextReader (the message streamed to the reader as it
+// arrives) instead of ReadMessage.
+func TestConformanceNextReaderServer(t *testing.T) {
+	t.Parallel()
+	runBlockingTable(t, rawClient, true, blockingCases())
+}
+
+func TestConformanceNextReaderClient(t *testing.T) {
+	t.Parallel()
+	runBlockingTable(t, rawServer, true, blockingCases())
 }

@@ -36,6 +36,22 @@ func clientOnlyCases() []confCase {
 			with(func(o *Options) { o.AcceptMaskedServerFrames = true }),
 		okCase("11-mask/client-frames-unmasked-when-off", expectOurMasked(false), send(rfText("hello")), expectText("hello")).
 			with(func(o *Options) { o.MaskClientFrames = false }),
+		// RFC 6455 5.3: a fresh, unpredictable masking key for every frame.
+		okCase("11-mask/fresh-key-per-frame", send(sixteenMessages()...),
+			func(e *confEnv) {
+				keys := map[[4]byte]bool{}
+				for i := range 16 {
+					w, err := e.p.readFrame()
+					require.NoError(e.t, err)
+					require.Equal(e.t, rawOpText, w.Opcode)
+					require.True(e.t, w.Masked)
+					keys[w.Key] = true
+					if i == 0 {
+						require.Equal(e.t, "mx", string(w.Payload))
+					}
+				}
+				require.Len(e.t, keys, 16, "masking keys must differ from frame to frame")
+			}),
 		// We close, the server replies but never drops TCP: we drop after
 		// ServerConnectionDropTimeout, and that is not clean.
 		{name: "13-timeout/server-connection-drop-ours", opts: dropTimeout,
@@ -51,6 +67,15 @@ func clientOnlyCases() []confCase {
 			steps: []step{send(rfClose(1000, "done")), expectCloseReason(1000, ""), peerDrop()},
 			want:  wantClean(1000, "done")},
 	}
+}
+
+// sixteenMessages: a fragmented "mx", then fifteen "m".
+func sixteenMessages() []rawFrame {
+	fs := []rawFrame{rfText("m").more(), rfCont("x")}
+	for range 15 {
+		fs = append(fs, rfText("m"))
+	}
+	return fs
 }
 
 // TestConformanceClientHandshakeErrors: Dial fails on a bad answer.
@@ -167,4 +192,31 @@ func FuzzConformanceClient(f *testing.F) {
 		time.Sleep(5 * time.Millisecond)
 		assert.EqualValues(t, 1, h.closeCount.Load(), "OnClose calls")
 	})
+}
+
+// TestConformanceClientOpenHandshakeTimeout: a server that never answers
+// the upgrade makes Dial fail after OpenHandshakeTimeout (the context
+// allows longer).
+func TestConformanceClientOpenHandshakeTimeout(t *testing.T) {
+	t.Parallel()
+	url, wait := startRawServer(t, func(io.Writer, *http.Request, string) bool {
+		time.Sleep(2 * time.Second)
+		return false
+	})
+	opts := confOptions()
+	opts.OpenHandshakeTimeout = 300 * time.Millisecond
+	h := newConfHandler()
+	ctx, cancel := context.WithTimeout(context.Background(), rawDeadline)
+	defer cancel()
+	start := time.Now()
+	c, err := Dial(ctx, url, h, opts)
+	if c != nil {
+		_ = c.CloseNow()
+	}
+	elapsed := time.Since(start)
+	require.Error(t, err)
+	assert.GreaterOrEqual(t, elapsed, 250*time.Millisecond, "failed before the timeout")
+	assert.Less(t, elapsed, 2*time.Second, "OpenHandshakeTimeout not applied")
+	assert.EqualValues(t, 0, h.openCount.Load())
+	_, _, _ = wait()
 }

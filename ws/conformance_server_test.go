@@ -5,6 +5,8 @@ package ws
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -193,4 +195,30 @@ func TestConformanceServerPerConnectionOptions(t *testing.T) {
 		s(e)
 	}
 	checkOnClose(t, h2, wantClean(4001, "echo me"))
+}
+
+// TestConformanceServerOpenHandshakeTimeout: a client that does not finish
+// its opening handshake is dropped after OpenHandshakeTimeout.
+func TestConformanceServerOpenHandshakeTimeout(t *testing.T) {
+	t.Parallel()
+	opts := confOptions()
+	opts.OpenHandshakeTimeout = 300 * time.Millisecond
+	h := newConfHandler()
+	addr := startOurServer(t, opts, h)
+	t.Cleanup(func() { assert.EqualValues(t, 0, h.openCount.Load(), "OnOpen without a handshake") })
+	for _, partial := range []string{"", "GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"} {
+		t.Run(fmt.Sprintf("%q", partial), func(t *testing.T) {
+			t.Parallel()
+			nc, err := net.DialTimeout("tcp", addr, rawDeadline)
+			require.NoError(t, err)
+			defer nc.Close()
+			start := time.Now()
+			_, err = io.WriteString(nc, partial)
+			require.NoError(t, err)
+			_ = nc.SetReadDeadline(time.Now().Add(rawDeadline))
+			_, err = io.ReadAll(nc) // a 408 or nothing, then the close
+			require.NoError(t, err, "want the connection closed before the raw peer's deadline")
+			assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond, "closed before the timeout")
+		})
+	}
 }

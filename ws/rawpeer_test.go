@@ -206,6 +206,7 @@ type rawWire struct {
 	RSV     byte
 	Opcode  byte
 	Masked  bool
+	Key     [4]byte // masking key (when Masked)
 	Payload []byte
 	LenForm rawLenEnc // how the length was written
 }
@@ -267,6 +268,7 @@ func rawReadFrame(r io.Reader, maxPayload uint64) (rawWire, error) {
 		if _, err := io.ReadFull(r, key[:]); err != nil {
 			return w, fmt.Errorf("rawpeer: reading mask key: %w", err)
 		}
+		w.Key = key
 	}
 	w.Payload = make([]byte, n)
 	if _, err := io.ReadFull(r, w.Payload); err != nil {
@@ -633,6 +635,15 @@ func startRawServer(tb testing.TB, respond rawUpgradeResponder) (string, func() 
 		_ = nc.SetDeadline(time.Time{})
 		ch <- rawServerResult{conn: newRawConn(tb, rawServer, nc, br), req: req, err: problem}
 	}()
+	tb.Cleanup(func() { // a connection nobody waited for
+		select {
+		case r := <-ch:
+			if r.conn != nil {
+				r.conn.close()
+			}
+		default:
+		}
+	})
 	url := "ws://" + ln.Addr().String() + "/conformance"
 	wait := func() (*rawConn, *http.Request, error) {
 		select {
