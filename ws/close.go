@@ -171,7 +171,7 @@ func (c *Conn) Close() error {
 	if err := c.SendClose(CloseNormal, ""); err != nil && !c.isDone() {
 		return err
 	}
-	if c.inCB.Load() > 0 {
+	if c.inCB.Load() > 0 && goroutineID() == c.readGID.Load() {
 		// Called from a callback on the read goroutine: waiting here would
 		// stop the very goroutine that completes the handshake.
 		return nil

@@ -73,13 +73,14 @@ type Conn struct {
 	raw        rawReader
 	utf8       *nvx.Utf8Validator
 	scratch    []byte
-	inDrain    bool         // after a failure without drop: skip data, wait for close
-	gotClose   bool         // the peer's close frame was processed
-	blind      bool         // failed on an unparseable frame: ignore the rest
-	failMsg    string       // why we failed the connection (without drop)
-	skipLeft   int64        // payload bytes of the current frame not read yet (-1: unknown)
-	dropEvents bool         // blocking mode: the reader is gone, drop what is read
-	inCB       atomic.Int32 // the read goroutine is in a Handler callback
+	inDrain    bool          // after a failure without drop: skip data, wait for close
+	gotClose   bool          // the peer's close frame was processed
+	blind      bool          // failed on an unparseable frame: ignore the rest
+	failMsg    string        // why we failed the connection (without drop)
+	skipLeft   int64         // payload bytes of the current frame not read yet (-1: unknown)
+	dropEvents bool          // blocking mode: the reader is gone, drop what is read
+	inCB       atomic.Int32  // the read goroutine is in a Handler callback
+	readGID    atomic.Uint64 // goroutine id of the read goroutine (see Close)
 
 	// blocking mode
 	events chan readEvent

@@ -23,6 +23,7 @@ type readEvent struct {
 // connection (OnClose, Done).
 func (c *Conn) readLoop() {
 	defer c.finish()
+	c.readGID.Store(goroutineID())
 	if h := c.cfg.handler; h != nil {
 		c.inCB.Add(1)
 		h.OnOpen(c)
@@ -551,9 +552,13 @@ func (c *Conn) grow(acc []byte, compressed, blocking bool) []byte {
 	if blocking && len(acc)+add > readChunk {
 		add = readChunk - len(acc)
 	}
-	if lim := c.opts.MaxMessagePayloadSize; lim > 0 && int64(len(acc)+add) > lim+1 {
+	if lim := c.opts.MaxMessagePayloadSize; lim > 0 {
 		// Never more than the limit (plus the byte that shows it crossed).
-		add = int(lim+1) - len(acc)
+		// Computed as the room left, so that a limit near math.MaxInt64
+		// (a common way to write "no limit") cannot overflow.
+		if room := lim - int64(len(acc)); room >= 0 && room < int64(add)-1 {
+			add = int(room) + 1
+		}
 	}
 	add = max(add, 1)
 	n := make([]byte, len(acc), len(acc)+add)

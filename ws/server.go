@@ -213,8 +213,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("ws: shutting down HTTP server: %w", err))
 		}
 	}
+	// Each 1001 is sent on its own goroutine: a connection whose writer is
+	// stuck behind a peer that stopped reading must not keep Shutdown from
+	// watching ctx (when ctx ends, every socket is closed, which unblocks
+	// such writers too).
 	for _, c := range conns {
-		goingAway(c)
+		go goingAway(c)
 	}
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
