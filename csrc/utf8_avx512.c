@@ -7,6 +7,11 @@
  *               then does a per-lane vpalignr (4 shuffles for 3 shifts);
  *   avx512vbmi  F+BW+VBMI: each previous-bytes shift is one vpermt2b.
  *
+ * The VBMI build also looks up the previous byte's classes in one
+ * 128-byte vpermt2b and derives the must-be-continuation mask with one
+ * shift (NVXL_MUST_CARRY): 4 shuffles and 1 shift per vector instead of
+ * 6 and 2.
+ *
  * utf8.c picks which (if any) the AVX512 family uses; see the figures there.
  */
 #include "nvx_internal.h"
@@ -68,8 +73,19 @@
 #define NVXL_OR(a, b) _mm512_or_si512((a), (b))
 #define NVXL_XOR(a, b) _mm512_xor_si512((a), (b))
 #define NVXL_SUBS(a, b) _mm512_subs_epu8((a), (b))
-#define NVXL_SHR4 UTF8X5_SHR4
-#define NVXL_LOOKUP(t, i) _mm512_shuffle_epi8((t), (i))
+/* vpermb looks up 64-byte tables with the low 6 bits of the index: the
+ * 16-entry tables sit in all four lanes, so no index needs masking. */
+#define NVXL_SHR4(v) _mm512_srli_epi16((v), 4)
+#define NVXL_LOOKUP(t, i) _mm512_permutexvar_epi8((i), (t))
+/* The previous byte's classes in one vpermt2b over 128 bytes: index
+ * max(p1, 0x80) sends every non-lead to the low half (all NVXL_E_CONT2)
+ * and a lead C0..FF to its entry in the high half. */
+#define NVXL_PREV_TABLES(t_ph, t_pl)                  \
+    NVXL_V t_ph = _mm512_set1_epi8((char)NVXL_E_CONT2); \
+    NVXL_V t_pl = _mm512_loadu_si512((const void *)nvxl_tab_prev_lead)
+#define NVXL_PREV_CLASS(p1, t_ph, t_pl) \
+    _mm512_permutex2var_epi8((t_ph), _mm512_max_epu8((p1), _mm512_set1_epi8((char)0x80)), (t_pl))
+#define NVXL_MUST_CARRY 1
 #define NVXL_PREV(in, pv, n) \
     _mm512_permutex2var_epi8((pv), _mm512_add_epi8(UTF8X5_IOTA, _mm512_set1_epi8(64 - (n))), (in))
 #define NVXL_ANY UTF8X5_ANY
