@@ -66,6 +66,7 @@
 #define NVXL_V UTF8X5_V
 #define NVXL_W 64
 #define NVXL_N 2
+#define NVXL_N2 4
 #define NVXL_LOAD UTF8X5_LOAD
 #define NVXL_TABLE UTF8X5_TABLE
 #define NVXL_SPLAT UTF8X5_SPLAT

@@ -183,6 +183,13 @@ static const uint8_t nvxl_tab_incomplete[64] = {
 #define NVXL_N (NVX_UTF8_BLOCK / NVXL_W)
 #endif
 #define NVXL_B (NVXL_N * NVXL_W)
+/* Vectors per block of the main loop (an ISA file may set NVXL_N2, a
+ * multiple of NVXL_N): long inputs go NVXL_N2 vectors at a time, the rest
+ * (and short inputs) NVXL_N at a time. */
+#ifndef NVXL_N2
+#define NVXL_N2 NVXL_N
+#endif
+#define NVXL_B2 (NVXL_N2 * NVXL_W)
 /* Fully unroll the short per-vector loops, so the vectors stay in
  * registers (gcc -O2 does not unroll on its own). */
 #define NVXL_UNROLL _Pragma("GCC unroll 8")
@@ -238,13 +245,13 @@ typedef struct {
 /* 1 when the last vector st->pv ends inside a code point. */
 #define NVXL_OPEN(st, t_inc) NVXL_ANY(NVXL_SUBS((st)->pv, (t_inc)))
 
-/* One block of NVXL_B bytes: 0 valid so far, 1 error, 2 valid and all
- * ASCII. */
+/* One block of nv (NVXL_N or NVXL_N2) vectors: 0 valid so far, 1 error,
+ * 2 valid and all ASCII. */
 NVXL_TARGET static inline __attribute__((always_inline)) int
-NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_STATE *st, NVXL_V t_ph, NVXL_V t_pl,
+NVXL_FN(nvxl_block_)(const uint8_t *blk, int nv, NVXL_STATE *st, NVXL_V t_ph, NVXL_V t_pl,
                      NVXL_V t_ch, NVXL_V t_inc)
 {
-    NVXL_V in[NVXL_N];
+    NVXL_V in[NVXL_N2];
     NVXL_V any;
     NVXL_V err;
     int k;
@@ -252,7 +259,7 @@ NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_STATE *st, NVXL_V t_ph, NVXL_V t_p
     in[0] = NVXL_LOAD(blk);
     any = in[0];
     NVXL_UNROLL
-    for (k = 1; k < NVXL_N; k++) {
+    for (k = 1; k < nv; k++) {
         in[k] = NVXL_LOAD(blk + k * NVXL_W);
         any = NVXL_OR(any, in[k]);
     }
@@ -262,15 +269,15 @@ NVXL_FN(nvxl_block_)(const uint8_t *blk, NVXL_STATE *st, NVXL_V t_ph, NVXL_V t_p
          * its must-be-continuation carry is zero. */
         if (NVXL_OPEN(st, t_inc))
             return 1;
-        st->pv = in[NVXL_N - 1];
+        st->pv = in[nv - 1];
         st->pm = NVXL_SPLAT(0);
         return 2;
     }
     err = NVXL_FN(nvxl_check_)(in[0], st->pv, &st->pm, t_ph, t_pl, t_ch);
     NVXL_UNROLL
-    for (k = 1; k < NVXL_N; k++)
+    for (k = 1; k < nv; k++)
         err = NVXL_OR(err, NVXL_FN(nvxl_check_)(in[k], in[k - 1], &st->pm, t_ph, t_pl, t_ch));
-    st->pv = in[NVXL_N - 1];
+    st->pv = in[nv - 1];
     return NVXL_ANY(err) != 0;
 }
 
@@ -296,11 +303,11 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
 
     st.pv = NVXL_SPLAT(0);
     st.pm = NVXL_SPLAT(0);
-    while (i + NVXL_B <= n) {
-        int rc = NVXL_FN(nvxl_block_)(p + i, &st, t_ph, t_pl, t_ch, t_inc);
+    while (i + NVXL_B2 <= n) {
+        int rc = NVXL_FN(nvxl_block_)(p + i, NVXL_N2, &st, t_ph, t_pl, t_ch, t_inc);
         if (rc == 1)
             return i;
-        i += NVXL_B;
+        i += NVXL_B2;
         if (rc == 2) {
             /* In an ASCII run: skip it in double strides (pv stays ASCII,
              * no code point is open). */
@@ -308,13 +315,19 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
                 i += 2 * NVXL_B;
         }
     }
+    /* The rest in blocks of NVXL_B bytes (when NVXL_B2 is larger). */
+    while (i + NVXL_B <= n) {
+        if (NVXL_FN(nvxl_block_)(p + i, NVXL_N, &st, t_ph, t_pl, t_ch, t_inc) == 1)
+            return i;
+        i += NVXL_B;
+    }
     if (i < n) {
         /* Last partial block, zero padded: an unfinished code point at the
          * end meets a zero (ASCII) byte and shows up as an error. */
         uint8_t tail[NVXL_B];
         memset(tail, 0, sizeof tail);
         memcpy(tail, p + i, n - i);
-        if (NVXL_FN(nvxl_block_)(tail, &st, t_ph, t_pl, t_ch, t_inc) == 1)
+        if (NVXL_FN(nvxl_block_)(tail, NVXL_N, &st, t_ph, t_pl, t_ch, t_inc) == 1)
             return i;
     } else if (i > 0 && NVXL_OPEN(&st, t_inc)) {
         return i - NVXL_B;
@@ -323,6 +336,8 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
 }
 
 #undef NVXL_N
+#undef NVXL_N2
+#undef NVXL_B2
 #undef NVXL_STATE
 #undef NVXL_OPEN
 #undef NVXL_PREV_TABLES
