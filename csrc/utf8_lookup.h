@@ -23,6 +23,17 @@
  *   NVXL_ANY(v)          nonzero when some byte of v is nonzero
  *   NVXL_HIGH(v)         nonzero when some byte of v is >= 0x80
  *
+ * and optionally
+ *
+ *   NVXL_N, NVXL_N2      vectors per block (default 64 / NVXL_W) and per
+ *                        block of the main loop (default NVXL_N)
+ *   NVXL_MUST_CARRY      derive the must-be-continuation mask with one
+ *                        NVXL_PREV instead of two (when each is one op)
+ *   NVXL_PREV_TABLES(a, b), NVXL_PREV_CLASS(p1, a, b)
+ *                        declare the tables for, and look up, the error
+ *                        classes of the previous bytes p1 (default: the
+ *                        two nibble tables below)
+ *
  * and includes this file, which then defines
  *
  *   size_t nvx__utf8_lookup_<suffix>(const uint8_t *p, size_t n);
