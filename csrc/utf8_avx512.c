@@ -8,9 +8,9 @@
  *   avx512vbmi  F+BW+VBMI: each previous-bytes shift is one vpermt2b.
  *
  * The VBMI build also looks up the previous byte's classes in one
- * 128-byte vpermt2b and derives the must-be-continuation mask with one
- * shift (NVXL_MUST_CARRY): 4 shuffles and 1 shift per vector instead of
- * 6 and 2.
+ * 128-byte vpermt2b, derives the must-be-continuation mask with one shift
+ * (NVXL_MUST_CARRY) and loads prev1 from memory (NVXL_PREV_LOAD): 3
+ * shuffles and 1 shift per vector instead of 6 and 2.
  *
  * utf8.c picks which (if any) the AVX512 family uses; see the figures there.
  */
@@ -67,6 +67,8 @@
 #define NVXL_W 64
 #define NVXL_N 2
 #define NVXL_N2 4
+/* prev1 as an unaligned load: one vpermt2b fewer per vector. */
+#define NVXL_PREV_LOAD 1
 #define NVXL_LOAD UTF8X5_LOAD
 #define NVXL_TABLE UTF8X5_TABLE
 #define NVXL_SPLAT UTF8X5_SPLAT

@@ -29,6 +29,9 @@
  *                        block of the main loop (default NVXL_N)
  *   NVXL_MUST_CARRY      derive the must-be-continuation mask with one
  *                        NVXL_PREV instead of two (when each is one op)
+ *   NVXL_PREV_LOAD       after the first block, load prev1..prev3 from
+ *                        memory (unaligned loads at -1..-3) instead of
+ *                        shifting them out of two vectors
  *   NVXL_PREV_TABLES(a, b), NVXL_PREV_CLASS(p1, a, b)
  *                        declare the tables for, and look up, the error
  *                        classes of the previous bytes p1 (default: the
@@ -224,9 +227,10 @@ static const uint8_t nvxl_tab_incomplete[64] = {
  * computed as m = 0x80 where (in >= 0xE0 or prev1 >= 0xF0), shifted by two
  * bytes: one shift instead of two; *pm carries m of the vector before. */
 NVXL_TARGET static inline __attribute__((always_inline)) NVXL_V
-NVXL_FN(nvxl_check_)(NVXL_V in, NVXL_V pv, NVXL_V *pm, NVXL_V t_ph, NVXL_V t_pl, NVXL_V t_ch)
+NVXL_FN(nvxl_check_)(NVXL_V in, NVXL_V pv, const uint8_t *src, NVXL_V *pm, NVXL_V t_ph,
+                     NVXL_V t_pl, NVXL_V t_ch)
 {
-    NVXL_V p1 = NVXL_PREV(in, pv, 1);
+    NVXL_V p1 = src ? NVXL_LOAD(src - 1) : NVXL_PREV(in, pv, 1);
     NVXL_V sc = NVXL_AND(NVXL_PREV_CLASS(p1, t_ph, t_pl), NVXL_LOOKUP(t_ch, NVXL_SHR4(in)));
 #ifdef NVXL_MUST_CARRY
     NVXL_V m = NVXL_AND(NVXL_OR(NVXL_SUBS(in, NVXL_SPLAT(0xE0 - 0x80)),
@@ -235,8 +239,8 @@ NVXL_FN(nvxl_check_)(NVXL_V in, NVXL_V pv, NVXL_V *pm, NVXL_V t_ph, NVXL_V t_pl,
     NVXL_V must = NVXL_PREV(m, *pm, 2);
     *pm = m;
 #else
-    NVXL_V p2 = NVXL_PREV(in, pv, 2);
-    NVXL_V p3 = NVXL_PREV(in, pv, 3);
+    NVXL_V p2 = src ? NVXL_LOAD(src - 2) : NVXL_PREV(in, pv, 2);
+    NVXL_V p3 = src ? NVXL_LOAD(src - 3) : NVXL_PREV(in, pv, 3);
     NVXL_V must = NVXL_AND(NVXL_OR(NVXL_SUBS(p2, NVXL_SPLAT(0xE0 - 0x80)),
                                    NVXL_SUBS(p3, NVXL_SPLAT(0xF0 - 0x80))),
                            NVXL_SPLAT(0x80));
@@ -259,7 +263,7 @@ typedef struct {
 /* One block of nv (NVXL_N or NVXL_N2) vectors: 0 valid so far, 1 error,
  * 2 valid and all ASCII. */
 NVXL_TARGET static inline __attribute__((always_inline)) int
-NVXL_FN(nvxl_block_)(const uint8_t *blk, int nv, NVXL_STATE *st, NVXL_V t_ph, NVXL_V t_pl,
+NVXL_FN(nvxl_block_)(const uint8_t *blk, int nv, int mem, NVXL_STATE *st, NVXL_V t_ph, NVXL_V t_pl,
                      NVXL_V t_ch, NVXL_V t_inc)
 {
     NVXL_V in[NVXL_N2];
@@ -284,10 +288,11 @@ NVXL_FN(nvxl_block_)(const uint8_t *blk, int nv, NVXL_STATE *st, NVXL_V t_ph, NV
         st->pm = NVXL_SPLAT(0);
         return 2;
     }
-    err = NVXL_FN(nvxl_check_)(in[0], st->pv, &st->pm, t_ph, t_pl, t_ch);
+    err = NVXL_FN(nvxl_check_)(in[0], st->pv, mem ? blk : NULL, &st->pm, t_ph, t_pl, t_ch);
     NVXL_UNROLL
     for (k = 1; k < nv; k++)
-        err = NVXL_OR(err, NVXL_FN(nvxl_check_)(in[k], in[k - 1], &st->pm, t_ph, t_pl, t_ch));
+        err = NVXL_OR(err, NVXL_FN(nvxl_check_)(in[k], in[k - 1], mem ? blk + k * NVXL_W : NULL,
+                                                       &st->pm, t_ph, t_pl, t_ch));
     st->pv = in[nv - 1];
     return NVXL_ANY(err) != 0;
 }
@@ -314,8 +319,21 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
 
     st.pv = NVXL_SPLAT(0);
     st.pm = NVXL_SPLAT(0);
+#ifdef NVXL_PREV_LOAD
+    /* The first block shifts in zeros; the following ones load the
+     * previous bytes from memory (NVXL_PREV_LOAD). */
+    if (n >= NVXL_B) {
+        int rc = NVXL_FN(nvxl_block_)(p, NVXL_N, 0, &st, t_ph, t_pl, t_ch, t_inc);
+        if (rc == 1)
+            return 0;
+        i = NVXL_B;
+    }
+#define NVXL_MEM 1
+#else
+#define NVXL_MEM 0
+#endif
     while (i + NVXL_B2 <= n) {
-        int rc = NVXL_FN(nvxl_block_)(p + i, NVXL_N2, &st, t_ph, t_pl, t_ch, t_inc);
+        int rc = NVXL_FN(nvxl_block_)(p + i, NVXL_N2, NVXL_MEM, &st, t_ph, t_pl, t_ch, t_inc);
         if (rc == 1)
             return i;
         i += NVXL_B2;
@@ -328,7 +346,7 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
     }
     /* The rest in blocks of NVXL_B bytes (when NVXL_B2 is larger). */
     while (i + NVXL_B <= n) {
-        if (NVXL_FN(nvxl_block_)(p + i, NVXL_N, &st, t_ph, t_pl, t_ch, t_inc) == 1)
+        if (NVXL_FN(nvxl_block_)(p + i, NVXL_N, NVXL_MEM, &st, t_ph, t_pl, t_ch, t_inc) == 1)
             return i;
         i += NVXL_B;
     }
@@ -338,7 +356,7 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
         uint8_t tail[NVXL_B];
         memset(tail, 0, sizeof tail);
         memcpy(tail, p + i, n - i);
-        if (NVXL_FN(nvxl_block_)(tail, NVXL_N, &st, t_ph, t_pl, t_ch, t_inc) == 1)
+        if (NVXL_FN(nvxl_block_)(tail, NVXL_N, 0, &st, t_ph, t_pl, t_ch, t_inc) == 1)
             return i;
     } else if (i > 0 && NVXL_OPEN(&st, t_inc)) {
         return i - NVXL_B;
@@ -347,6 +365,8 @@ NVXL_TARGET size_t NVXL_FN(nvx__utf8_lookup_)(const uint8_t *p, size_t n)
 }
 
 #undef NVXL_N
+#undef NVXL_MEM
+#undef NVXL_PREV_LOAD
 #undef NVXL_N2
 #undef NVXL_B2
 #undef NVXL_STATE
