@@ -4,7 +4,9 @@
  *
  *   avx512      F+BW: vpshufb works per 128-bit lane, so the previous-bytes
  *               shift builds [pv lane 3 | in lanes 0..2] with vpermt2q and
- *               then does a per-lane vpalignr (4 shuffles for 3 shifts);
+ *               then does a per-lane vpalignr (4 shuffles for 3 shifts),
+ *               used for the first block only: after it, the previous
+ *               bytes are unaligned loads (NVXL_PREV_LOAD);
  *   avx512vbmi  F+BW+VBMI: each previous-bytes shift is one vpermt2b.
  *
  * The VBMI build also looks up the previous byte's classes in one
@@ -35,6 +37,9 @@
 #define NVXL_V UTF8X5_V
 #define NVXL_W 64
 #define NVXL_N 2
+#define NVXL_N2 4
+/* prev1..prev3 as unaligned loads: no vpermt2q + 3 vpalignr per vector. */
+#define NVXL_PREV_LOAD 1
 #define NVXL_LOAD UTF8X5_LOAD
 #define NVXL_TABLE UTF8X5_TABLE
 #define NVXL_SPLAT UTF8X5_SPLAT
