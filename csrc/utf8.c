@@ -131,17 +131,17 @@ int nvx__utf8_impl_current(void)
  * median of 3 runs):
  *
  *   GB/s          ascii   latin    cjk
- *   scalar         27.3     3.1    2.9
- *   ssse3          81.6     9.2    9.2
- *   avx2           91.4    17.7   17.8
- *   avx512 F+BW    89.7    19.1   19.1
- *   avx512 VBMI    89.5    29.1   29.2
+ *   scalar         35.5     2.9    2.9
+ *   ssse3          81.6     9.7    9.7
+ *   avx2           91.3    18.3   18.5
+ *   avx512 F+BW    89.7    24.8   26.1
+ *   avx512 VBMI    89.8    33.6   33.7
  *
  * VBMI pays most: the previous byte's error classes come from one 128-byte
- * vpermt2b and the byte shifts are one instruction each, +64% over AVX2 on
- * non-ASCII text, ASCII equal (bandwidth bound). The F+BW build (4 shuffles
- * for the 3 shifts, nibble lookups) gains only ~8% here, and on CPUs without
- * VBMI (Skylake-X class) 512-bit code costs clock speed, so those get the
+ * vpermt2b and the one remaining byte shift is one instruction, +83% over
+ * AVX2 on non-ASCII text, ASCII equal (bandwidth bound). The F+BW build
+ * (nibble lookups) gains ~35% here, but on CPUs without VBMI (Skylake-X
+ * class) 512-bit code costs clock speed, so those get the
  * AVX2 kernel. Both AVX-512 builds stay tested and selectable
  * (nvx__utf8_impl_use).
  */
