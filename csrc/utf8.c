@@ -127,20 +127,23 @@ int nvx__utf8_impl_current(void)
  * Family -> implementation. The AVX512 family uses the VBMI build of the
  * AVX-512 kernel when the CPU has VBMI, else the AVX2 kernel. Measured with
  * csrc/tests/bench_utf8.c at 64 KiB (gcc 12 -O2, AMD EPYC Zen 4 with
- * AVX-512 F/BW/VL/VBMI, shared 2-core VM, thread CPU time, best of 15):
+ * AVX-512 F/BW/VL/VBMI, shared 2-core VM, thread CPU time, best of 15,
+ * median of 3 runs):
  *
  *   GB/s          ascii   latin    cjk
- *   scalar         28.1     3.0    2.9
- *   ssse3          92.6     8.5    8.5
- *   avx2          101.2    17.1   17.2
- *   avx512 F+BW    99.4    18.1   18.2
- *   avx512 VBMI    99.3    19.0   19.0
+ *   scalar         35.5     2.9    2.9
+ *   ssse3          81.6     9.7    9.7
+ *   avx2           91.3    18.3   18.5
+ *   avx512 F+BW    89.7    24.8   26.1
+ *   avx512 VBMI    89.8    33.6   33.7
  *
- * VBMI's one-instruction byte shifts make AVX-512 pay: +11% over AVX2 on
- * non-ASCII text, ASCII equal (bandwidth bound). The F+BW build (4 shuffles
- * for the 3 shifts) gains only ~6% here, and on CPUs without VBMI (Skylake-X
- * class) 512-bit code costs clock speed, so those get the AVX2 kernel. Both
- * AVX-512 builds stay tested and selectable (nvx__utf8_impl_use).
+ * VBMI pays most: the previous byte's error classes come from one 128-byte
+ * vpermt2b and the one remaining byte shift is one instruction, +83% over
+ * AVX2 on non-ASCII text, ASCII equal (bandwidth bound). The F+BW build
+ * (nibble lookups) gains ~35% here, but on CPUs without VBMI (Skylake-X
+ * class) 512-bit code costs clock speed, so those get the
+ * AVX2 kernel. Both AVX-512 builds stay tested and selectable
+ * (nvx__utf8_impl_use).
  */
 static int utf8c_family_impl(nvx_kernel k)
 {

@@ -28,6 +28,9 @@
 #define NVXL_ANY(v) (!_mm256_testz_si256((v), (v)))
 #define NVXL_HIGH(v) (_mm256_movemask_epi8(v) != 0)
 
+/* prev1..prev3 as unaligned loads: 3 loads instead of vperm2i128 + 3
+ * vpalignr (the shuffle port is the bottleneck). */
+#define NVXL_PREV_LOAD 1
 #include "utf8_lookup.h"
 
 #endif /* NVX_X86 */

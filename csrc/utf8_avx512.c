@@ -4,8 +4,15 @@
  *
  *   avx512      F+BW: vpshufb works per 128-bit lane, so the previous-bytes
  *               shift builds [pv lane 3 | in lanes 0..2] with vpermt2q and
- *               then does a per-lane vpalignr (4 shuffles for 3 shifts);
+ *               then does a per-lane vpalignr (4 shuffles for 3 shifts),
+ *               used for the first block only: after it, the previous
+ *               bytes are unaligned loads (NVXL_PREV_LOAD);
  *   avx512vbmi  F+BW+VBMI: each previous-bytes shift is one vpermt2b.
+ *
+ * The VBMI build also looks up the previous byte's classes in one
+ * 128-byte vpermt2b, derives the must-be-continuation mask with one shift
+ * (NVXL_MUST_CARRY) and loads prev1 from memory (NVXL_PREV_LOAD): 3
+ * shuffles and 1 shift per vector instead of 6 and 2.
  *
  * utf8.c picks which (if any) the AVX512 family uses; see the figures there.
  */
@@ -30,6 +37,9 @@
 #define NVXL_V UTF8X5_V
 #define NVXL_W 64
 #define NVXL_N 2
+#define NVXL_N2 4
+/* prev1..prev3 as unaligned loads: no vpermt2q + 3 vpalignr per vector. */
+#define NVXL_PREV_LOAD 1
 #define NVXL_LOAD UTF8X5_LOAD
 #define NVXL_TABLE UTF8X5_TABLE
 #define NVXL_SPLAT UTF8X5_SPLAT
@@ -61,6 +71,9 @@
 #define NVXL_V UTF8X5_V
 #define NVXL_W 64
 #define NVXL_N 2
+#define NVXL_N2 4
+/* prev1 as an unaligned load: one vpermt2b fewer per vector. */
+#define NVXL_PREV_LOAD 1
 #define NVXL_LOAD UTF8X5_LOAD
 #define NVXL_TABLE UTF8X5_TABLE
 #define NVXL_SPLAT UTF8X5_SPLAT
@@ -68,8 +81,19 @@
 #define NVXL_OR(a, b) _mm512_or_si512((a), (b))
 #define NVXL_XOR(a, b) _mm512_xor_si512((a), (b))
 #define NVXL_SUBS(a, b) _mm512_subs_epu8((a), (b))
-#define NVXL_SHR4 UTF8X5_SHR4
-#define NVXL_LOOKUP(t, i) _mm512_shuffle_epi8((t), (i))
+/* vpermb looks up 64-byte tables with the low 6 bits of the index: the
+ * 16-entry tables sit in all four lanes, so no index needs masking. */
+#define NVXL_SHR4(v) _mm512_srli_epi16((v), 4)
+#define NVXL_LOOKUP(t, i) _mm512_permutexvar_epi8((i), (t))
+/* The previous byte's classes in one vpermt2b over 128 bytes: index
+ * max(p1, 0x80) sends every non-lead to the low half (all NVXL_E_CONT2)
+ * and a lead C0..FF to its entry in the high half. */
+#define NVXL_PREV_TABLES(t_ph, t_pl)                  \
+    NVXL_V t_ph = _mm512_set1_epi8((char)NVXL_E_CONT2); \
+    NVXL_V t_pl = _mm512_loadu_si512((const void *)nvxl_tab_prev_lead)
+#define NVXL_PREV_CLASS(p1, t_ph, t_pl) \
+    _mm512_permutex2var_epi8((t_ph), _mm512_max_epu8((p1), _mm512_set1_epi8((char)0x80)), (t_pl))
+#define NVXL_MUST_CARRY 1
 #define NVXL_PREV(in, pv, n) \
     _mm512_permutex2var_epi8((pv), _mm512_add_epi8(UTF8X5_IOTA, _mm512_set1_epi8(64 - (n))), (in))
 #define NVXL_ANY UTF8X5_ANY

@@ -26,6 +26,9 @@
 #define NVXL_ANY(v) (vmaxvq_u8(v) != 0)
 #define NVXL_HIGH(v) (vmaxvq_u8(v) >= 0x80)
 
+/* Each previous-bytes shift is one instruction: derive the
+ * must-be-continuation mask with one shift instead of two. */
+#define NVXL_MUST_CARRY 1
 #include "utf8_lookup.h"
 
 #endif /* NVX_ARM_NEON && __aarch64__ */

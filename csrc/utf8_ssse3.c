@@ -25,6 +25,10 @@
 #define NVXL_ANY(v) (_mm_movemask_epi8(_mm_cmpeq_epi8((v), _mm_setzero_si128())) != 0xFFFF)
 #define NVXL_HIGH(v) (_mm_movemask_epi8(v) != 0)
 
+/* prev1 as an unaligned load (NVXL_PREV_LOAD) and the
+ * must-be-continuation mask from one palignr (NVXL_MUST_CARRY). */
+#define NVXL_MUST_CARRY 1
+#define NVXL_PREV_LOAD 1
 #include "utf8_lookup.h"
 
 #endif /* NVX_X86 */
