@@ -1,16 +1,19 @@
 package nvx
 
-import "github.com/autobahn-go/autobahn/nvx/purego"
+import (
+	"github.com/autobahn-go/autobahn/nvx/internal/goimpl"
+	"github.com/autobahn-go/autobahn/nvx/purego"
+)
 
 // XorMask XORs b in place with key, starting at key offset pos (0..3, taken
 // modulo 4), and returns the offset for the next byte: (pos+len(b)) % 4.
 // It uses the native core for buffers of at least MaskThreshold bytes.
-func XorMask(b []byte, key [4]byte, pos int) int {
-	if useNVX && len(b) >= MaskThreshold {
-		return nativeXorMask(b, key, pos)
-	}
-	return purego.XorMask(b, key, pos)
-}
+//
+// It is a one-call wrapper the compiler inlines: the size decision is taken
+// inside the pure-Go kernel, which calls the C core through a hook that is
+// installed only when UsesNVX, so a small buffer costs what purego.XorMask
+// costs.
+func XorMask(b []byte, key [4]byte, pos int) int { return goimpl.XorMask(b, key, pos, true) }
 
 // Utf8Validator validates a UTF-8 stream incrementally, reporting
 // Autobahn's (valid, endsOnCodepoint, currentIndex, totalIndex) tuple.

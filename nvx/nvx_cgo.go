@@ -28,6 +28,7 @@ import (
 
 	"github.com/klauspost/cpuid/v2"
 
+	"github.com/autobahn-go/autobahn/nvx/internal/goimpl"
 	"github.com/autobahn-go/autobahn/nvx/purego"
 )
 
@@ -146,4 +147,13 @@ func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (in
 	var r C.nvx_utf8_result
 	next := C.nvx_xor_mask_utf8_validate(bytesPtr(b), C.size_t(len(b)), (*C.uint8_t)(unsafe.Pointer(&key[0])), C.size_t(pos&3), cState(v), &r)
 	return int(next), r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
+}
+
+// init hands large buffers of the shared pure-Go kernels to the C core,
+// only when the native core is in use.
+func init() {
+	if useNVX {
+		goimpl.MaskMin = MaskThreshold
+		goimpl.MaskHook = nativeXorMask
+	}
 }
