@@ -13,10 +13,10 @@ func NativeValidUTF8(b []byte) bool { return nativeValidUTF8(b) }
 
 // NativeValidate is v.Validate without the size threshold.
 func (v *Utf8Validator) NativeValidate(b []byte) (valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	return nativeValidate(v, b)
+	return nativeValidate(&v.g, b)
 }
 
 // NativeXorMaskValidate is XorMaskValidate without the size threshold.
 func NativeXorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	return nativeXorMaskValidate(b, key, pos, v)
+	return nativeXorMaskValidate(b, key, pos, &v.g)
 }

@@ -1,33 +1,33 @@
 package nvx
 
-import "github.com/autobahn-go/autobahn/nvx/purego"
+import "github.com/autobahn-go/autobahn/nvx/internal/goimpl"
 
 // XorMask XORs b in place with key, starting at key offset pos (0..3, taken
 // modulo 4), and returns the offset for the next byte: (pos+len(b)) % 4.
 // It uses the native core for buffers of at least MaskThreshold bytes.
-func XorMask(b []byte, key [4]byte, pos int) int {
-	if useNVX && len(b) >= MaskThreshold {
-		return nativeXorMask(b, key, pos)
-	}
-	return purego.XorMask(b, key, pos)
-}
+//
+// It is a one-call wrapper the compiler inlines: the size decision is taken
+// inside the pure-Go kernel, which calls the C core through a hook that is
+// installed only when UsesNVX, so a small buffer costs what purego.XorMask
+// costs.
+func XorMask(b []byte, key [4]byte, pos int) int { return goimpl.XorMask(b, key, pos, true) }
 
 // Utf8Validator validates a UTF-8 stream incrementally, reporting
 // Autobahn's (valid, endsOnCodepoint, currentIndex, totalIndex) tuple.
 //
 // Its zero value is the start state. It holds the C core's validator state
-// by value (no C allocation), in the representation package purego uses
+// by value (no C allocation), in the representation the pure-Go code uses
 // too, so each chunk may go to whichever side is faster for its size.
 // A validator must not be used by two goroutines at once.
 type Utf8Validator struct {
-	p purego.Utf8Validator
+	g goimpl.Utf8Validator
 }
 
 // NewUtf8Validator returns a validator in its start state.
 func NewUtf8Validator() *Utf8Validator { return &Utf8Validator{} }
 
 // Reset returns the validator to its start state, ready for a new message.
-func (v *Utf8Validator) Reset() { v.p.Reset() }
+func (v *Utf8Validator) Reset() { v.g.Reset() }
 
 // Validate feeds the next chunk b of the stream. valid reports that no
 // invalid byte has been seen since Reset; endsOnCodepoint that the input so
@@ -38,18 +38,12 @@ func (v *Utf8Validator) Reset() { v.p.Reset() }
 // one call over the concatenation gives. Once invalid, every call returns
 // (false, false, 0, totalIndex) until Reset.
 func (v *Utf8Validator) Validate(b []byte) (valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	if utf8Native(b) {
-		return nativeValidate(v, b)
-	}
-	return v.p.Validate(b)
+	return v.g.Validate(b, true)
 }
 
 // ValidUTF8 reports whether b is complete, valid UTF-8 (as utf8.Valid).
 func ValidUTF8(b []byte) bool {
-	if utf8Native(b) {
-		return nativeValidUTF8(b)
-	}
-	return purego.ValidUTF8(b)
+	return goimpl.ValidUTF8(b, true)
 }
 
 // XorMaskValidate unmasks b in place exactly as XorMask and feeds the
@@ -57,8 +51,5 @@ func ValidUTF8(b []byte) bool {
 // call when native). All of b is unmasked even when an invalid byte is
 // found. It returns the next key offset and v's result.
 func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	if fusedNative(b, key, pos) {
-		return nativeXorMaskValidate(b, key, pos, v)
-	}
-	return purego.XorMaskValidate(b, key, pos, &v.p)
+	return goimpl.XorMaskValidate(b, key, pos, &v.g, true)
 }

@@ -28,7 +28,7 @@ import (
 
 	"github.com/klauspost/cpuid/v2"
 
-	"github.com/autobahn-go/autobahn/nvx/purego"
+	"github.com/autobahn-go/autobahn/nvx/internal/goimpl"
 )
 
 // HasNVX is true when the native NVX core is compiled in (cgo builds).
@@ -52,7 +52,7 @@ const HasNVX = true
 // ASCII is special because purego validates through the standard library,
 // whose ASCII loop is as fast as the C core up to a few KiB once the cgo
 // call is paid; a 32-byte sample spread over the input tells ASCII-looking
-// text apart (looksASCII).
+// text apart (goimpl.looksASCII).
 const (
 	// MaskThreshold is the smallest buffer XorMask sends to C.
 	MaskThreshold = 4 << 10
@@ -107,12 +107,12 @@ func bytesPtr(b []byte) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(unsafe.S
 
 // The Go state and the C state have the same size (a compile error
 // otherwise); TestStateIdenticalAcrossPaths checks them field by field.
-var _ [unsafe.Sizeof(purego.Utf8Validator{}) ^ C.sizeof_nvx_utf8_validator]struct{} = [0]struct{}{}
+var _ [unsafe.Sizeof(goimpl.Utf8Validator{}) ^ C.sizeof_nvx_utf8_validator]struct{} = [0]struct{}{}
 
-// cState is v's state as the C struct: purego.Utf8Validator has the same
-// fields in the same order (checked by TestStateLayout).
-func cState(v *Utf8Validator) *C.nvx_utf8_validator {
-	return (*C.nvx_utf8_validator)(unsafe.Pointer(&v.p))
+// cState is v's state as the C struct: goimpl.Utf8Validator has the same
+// fields in the same order (checked by TestStateIdenticalAcrossPaths).
+func cState(v *goimpl.Utf8Validator) *C.nvx_utf8_validator {
+	return (*C.nvx_utf8_validator)(unsafe.Pointer(v))
 }
 
 func nativeXorMask(b []byte, key [4]byte, pos int) int {
@@ -129,21 +129,35 @@ func nativeValidUTF8(b []byte) bool {
 	return C.nvx_utf8_valid(bytesPtr(b), C.size_t(len(b))) != 0
 }
 
-func nativeValidate(v *Utf8Validator, b []byte) (bool, bool, int, int) {
+func nativeValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
 	if len(b) == 0 {
-		return v.p.Validate(b) // same state, nothing for C to do
+		return v.Validate(b, false) // same state, nothing for C to do
 	}
 	var r C.nvx_utf8_result
 	C.nvx_utf8_validate(cState(v), bytesPtr(b), C.size_t(len(b)), &r)
 	return r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
 }
 
-func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (int, bool, bool, int, int) {
+func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validator) (int, bool, bool, int, int) {
 	if len(b) == 0 {
-		valid, ends, cur, total := v.p.Validate(b)
+		valid, ends, cur, total := v.Validate(b, false)
 		return pos & 3, valid, ends, cur, total
 	}
 	var r C.nvx_utf8_result
 	next := C.nvx_xor_mask_utf8_validate(bytesPtr(b), C.size_t(len(b)), (*C.uint8_t)(unsafe.Pointer(&key[0])), C.size_t(pos&3), cState(v), &r)
 	return int(next), r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
+}
+
+// init hands large buffers of the shared pure-Go kernels to the C core,
+// only when the native core is in use.
+func init() {
+	if useNVX {
+		goimpl.MaskMin = MaskThreshold
+		goimpl.MaskHook = nativeXorMask
+		goimpl.UTF8Min, goimpl.UTF8ASCIIMin = UTF8Threshold, UTF8ASCIIThreshold
+		goimpl.FusedMin, goimpl.FusedASCIIMin = FusedThreshold, FusedASCIIThreshold
+		goimpl.ValidateHook = nativeValidate
+		goimpl.ValidHook = nativeValidUTF8
+		goimpl.FusedHook = nativeXorMaskValidate
+	}
 }

@@ -2,7 +2,7 @@
 
 package nvx
 
-import "github.com/autobahn-go/autobahn/nvx/purego"
+import "github.com/autobahn-go/autobahn/nvx/internal/goimpl"
 
 // HasNVX is true when the native NVX core is compiled in (cgo builds).
 const HasNVX = false
@@ -23,12 +23,14 @@ const kernel = "purego"
 
 func kernelName() string { return kernel }
 
-func nativeXorMask(b []byte, key [4]byte, pos int) int { return purego.XorMask(b, key, pos) }
+func nativeXorMask(b []byte, key [4]byte, pos int) int { return goimpl.XorMask(b, key, pos, false) }
 
-func nativeValidUTF8(b []byte) bool { return purego.ValidUTF8(b) }
+func nativeValidUTF8(b []byte) bool { return goimpl.ValidUTF8(b, false) }
 
-func nativeValidate(v *Utf8Validator, b []byte) (bool, bool, int, int) { return v.p.Validate(b) }
+func nativeValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
+	return v.Validate(b, false)
+}
 
-func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (int, bool, bool, int, int) {
-	return purego.XorMaskValidate(b, key, pos, &v.p)
+func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validator) (int, bool, bool, int, int) {
+	return goimpl.XorMaskValidate(b, key, pos, v, false)
 }

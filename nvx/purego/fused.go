@@ -1,8 +1,6 @@
 package purego
 
-// fuseBlock is how many bytes XorMaskValidate unmasks before validating
-// them: small enough that the validator reads them back from L1 cache.
-const fuseBlock = 2048
+import "github.com/autobahn-go/autobahn/nvx/internal/goimpl"
 
 // XorMaskValidate unmasks b in place exactly as XorMask and feeds the
 // unmasked bytes to v exactly as v.Validate, block by block so the bytes
@@ -10,16 +8,5 @@ const fuseBlock = 2048
 // invalid byte is found. It returns the next key offset and v's result over
 // the whole of b.
 func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	if v.state == stReject {
-		return XorMask(b, key, pos), false, false, 0, int(v.total)
-	}
-	for off := 0; off < len(b); {
-		end := min(off+fuseBlock, len(b))
-		pos = XorMask(b[off:end], key, pos)
-		if ok, _, ci, ti := v.Validate(b[off:end]); !ok {
-			return XorMask(b[end:], key, pos), false, false, off + ci, ti
-		}
-		off = end
-	}
-	return pos & 3, true, v.state == stAccept, len(b), int(v.total)
+	return goimpl.XorMaskValidate(b, key, pos, &v.g, false)
 }

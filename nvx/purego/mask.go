@@ -1,40 +1,10 @@
 package purego
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "github.com/autobahn-go/autobahn/nvx/internal/goimpl"
 
 // XorMask XORs b in place with key, starting at key offset pos (0..3, taken
 // modulo 4), and returns the offset for the next byte: (pos+len(b)) % 4.
 //
 // It works a 64-bit word at a time with the key rotated by pos, so the
 // words need no alignment and the key no per-byte bookkeeping.
-func XorMask(b []byte, key [4]byte, pos int) int {
-	pos &= 3
-	n := len(b)
-	if n == 0 {
-		return pos
-	}
-	// Little-endian word whose byte j is key[(pos+j)%4].
-	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
-	k := uint64(k32) | uint64(k32)<<32
-	i := 0
-	for ; n-i >= 32; i += 32 {
-		w := b[i : i+32 : i+32]
-		binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(w[0:])^k)
-		binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(w[8:])^k)
-		binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(w[16:])^k)
-		binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(w[24:])^k)
-	}
-	for ; n-i >= 8; i += 8 {
-		w := b[i : i+8 : i+8]
-		binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(w)^k)
-	}
-	// i is a multiple of 8 here, so b[i] takes key byte pos again.
-	for ; i < n; i++ {
-		b[i] ^= byte(k)
-		k >>= 8
-	}
-	return (pos + n) & 3
-}
+func XorMask(b []byte, key [4]byte, pos int) int { return goimpl.XorMask(b, key, pos, false) }

@@ -1,4 +1,4 @@
-package nvx
+package goimpl
 
 import (
 	"encoding/binary"
@@ -22,21 +22,21 @@ func looksASCII(b []byte) bool {
 }
 
 // utf8Native reports whether validating b pays off in C: from
-// UTF8Threshold bytes on, except that text that looks ASCII stays in Go up
-// to UTF8ASCIIThreshold, because the standard library's ASCII path (which
+// UTF8Min bytes on, except that text that looks ASCII stays in Go up
+// to UTF8ASCIIMin, because the standard library's ASCII path (which
 // purego uses) is as fast as the C core there once the cgo call is paid.
 func utf8Native(b []byte) bool {
-	return useNVX && len(b) >= UTF8Threshold && (len(b) >= UTF8ASCIIThreshold || !looksASCII(b))
+	return len(b) >= UTF8Min && (len(b) >= UTF8ASCIIMin || !looksASCII(b))
 }
 
 // fusedNative is utf8Native for XorMaskValidate. The bytes are still
 // masked when it looks at them, so it samples them after XOR with the key
 // (the ASCII bit of each byte only depends on the key's top bits).
 func fusedNative(b []byte, key [4]byte, pos int) bool {
-	if !useNVX || len(b) < FusedThreshold {
+	if len(b) < FusedMin {
 		return false
 	}
-	if len(b) >= FusedASCIIThreshold {
+	if len(b) >= FusedASCIIMin {
 		return true
 	}
 	return !looksASCIIMasked(b, key, pos)

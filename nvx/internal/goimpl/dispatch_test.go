@@ -1,9 +1,10 @@
-package nvx
+package goimpl
 
 import (
 	"bytes"
 	"math/rand/v2"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 
@@ -41,4 +42,20 @@ func TestLooksASCIIMasked(t *testing.T) {
 		assert.Equal(t, looksASCII(plain), looksASCIIMasked(masked, key, pos))
 		assert.Equal(t, before, masked, "must not modify its input")
 	}
+}
+
+// randomText mixes ASCII runs with 2- and 3-byte code points.
+func randomText(rng *rand.Rand, n int, _ bool) []byte {
+	var b []byte
+	for len(b) < n {
+		switch rng.IntN(3) {
+		case 0:
+			b = append(b, "plain ascii run of text "[:rng.IntN(24)]...)
+		case 1:
+			b = utf8.AppendRune(b, rune(0x80+rng.IntN(0x800-0x80)))
+		default:
+			b = utf8.AppendRune(b, rune(0x800+rng.IntN(0xD800-0x800)))
+		}
+	}
+	return b
 }

@@ -1,0 +1,33 @@
+// Package goimpl holds the pure-Go kernels shared by package nvx and
+// package purego. Each entry point takes the size decision itself and, when
+// asked to (native is true) and a native hook is installed, hands large
+// inputs to the C core; so the public nvx and purego functions are one-call
+// wrappers the compiler inlines, and a small input costs the same through
+// nvx as through purego.
+package goimpl
+
+// MaskHook, when not nil, masks b in C exactly as XorMask does. Package nvx
+// installs it at start, only when the native core is in use.
+var MaskHook func(b []byte, key [4]byte, pos int) int
+
+// MaskMin is the smallest buffer XorMask hands to MaskHook (set with it).
+var MaskMin = int(^uint(0) >> 1)
+
+// ValidateHook, when not nil, runs v.Validate(b) in C on the same state.
+// Package nvx installs it at start, only when the native core is in use.
+var ValidateHook func(v *Utf8Validator, b []byte) (valid, endsOnCodepoint bool, currentIndex, totalIndex int)
+
+// ValidHook, when not nil, is ValidUTF8 in C (installed as ValidateHook).
+var ValidHook func(b []byte) bool
+
+// FusedHook, when not nil, is XorMaskValidate in C (installed as ValidateHook).
+var FusedHook func(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int)
+
+// Size limits for the hooks, set with them by package nvx (see the
+// thresholds documented there): UTF-8 chunks from UTF8Min bytes on go to
+// C, ASCII-looking ones only from UTF8ASCIIMin; the same for the fused
+// call with FusedMin and FusedASCIIMin.
+var (
+	UTF8Min, UTF8ASCIIMin   int
+	FusedMin, FusedASCIIMin int
+)

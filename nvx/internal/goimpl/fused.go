@@ -1,0 +1,29 @@
+package goimpl
+
+// fuseBlock is how many bytes XorMaskValidate unmasks before validating
+// them: small enough that the validator reads them back from L1 cache.
+const fuseBlock = 2048
+
+// XorMaskValidate unmasks b in place exactly as XorMask and feeds the
+// unmasked bytes to v exactly as v.Validate, block by block so the bytes
+// are still in cache when validated. All of b is unmasked even when an
+// invalid byte is found. It returns the next key offset and v's result over
+// the whole of b. When native is true, FusedHook (if set) takes the
+// buffers fusedNative picks.
+func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator, native bool) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
+	if native && FusedHook != nil && fusedNative(b, key, pos) {
+		return FusedHook(b, key, pos, v)
+	}
+	if v.state == stReject {
+		return XorMask(b, key, pos, false), false, false, 0, int(v.total)
+	}
+	for off := 0; off < len(b); {
+		end := min(off+fuseBlock, len(b))
+		pos = XorMask(b[off:end], key, pos, false)
+		if ok, _, ci, ti := v.Validate(b[off:end], false); !ok {
+			return XorMask(b[end:], key, pos, false), false, false, off + ci, ti
+		}
+		off = end
+	}
+	return pos & 3, true, v.state == stAccept, len(b), int(v.total)
+}
