@@ -61,9 +61,12 @@ const (
 	UTF8Threshold = 128
 	// UTF8ASCIIThreshold is the smallest ASCII-looking chunk they send to C.
 	UTF8ASCIIThreshold = 8 << 10
-	// FusedThreshold is the smallest buffer XorMaskValidate sends to C.
+	// FusedThreshold is the smallest buffer for which XorMaskValidate may
+	// use C: from here it unmasks in Go and validates as Validate chooses
+	// (C for text that does not look ASCII).
 	FusedThreshold = 128
-	// FusedASCIIThreshold is the smallest ASCII-looking buffer it sends to C.
+	// FusedASCIIThreshold is the smallest buffer XorMaskValidate sends to
+	// C in one fused call, whatever the text.
 	FusedASCIIThreshold = 4 << 10
 )
 

@@ -2,7 +2,6 @@ package goimpl
 
 import (
 	"encoding/binary"
-	"math/bits"
 )
 
 // looksASCII samples four 8-byte words spread over b (the first, the
@@ -27,35 +26,4 @@ func looksASCII(b []byte) bool {
 // purego uses) is as fast as the C core there once the cgo call is paid.
 func utf8Native(b []byte) bool {
 	return len(b) >= UTF8Min && (len(b) >= UTF8ASCIIMin || !looksASCII(b))
-}
-
-// fusedNative is utf8Native for XorMaskValidate. The bytes are still
-// masked when it looks at them, so it samples them after XOR with the key
-// (the ASCII bit of each byte only depends on the key's top bits).
-func fusedNative(b []byte, key [4]byte, pos int) bool {
-	if len(b) < FusedMin {
-		return false
-	}
-	if len(b) >= FusedASCIIMin {
-		return true
-	}
-	return !looksASCIIMasked(b, key, pos)
-}
-
-// looksASCIIMasked is looksASCII of b unmasked with key from offset pos,
-// without changing b.
-func looksASCIIMasked(b []byte, key [4]byte, pos int) bool {
-	n := len(b)
-	if n < 16 {
-		return false
-	}
-	// Little-endian key word whose byte j is key[(pos+j)%4]; for the word
-	// at offset off it is rotated by off%4 bytes.
-	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*(pos&3))
-	k := uint64(k32) | uint64(k32)<<32
-	word := func(off int) uint64 {
-		return binary.LittleEndian.Uint64(b[off:]) ^ bits.RotateLeft64(k, -8*(off&3))
-	}
-	acc := word(0) | word(n>>2) | word(n>>1) | word(n-8)
-	return acc&0x8080808080808080 == 0
 }

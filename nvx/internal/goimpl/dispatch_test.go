@@ -7,8 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
-
-	"github.com/autobahn-go/autobahn/nvx/internal/ref"
 )
 
 func TestLooksASCII(t *testing.T) {
@@ -23,25 +21,6 @@ func TestLooksASCII(t *testing.T) {
 	}
 	assert.False(t, looksASCII(bytes.Repeat([]byte("世界"), 100)))
 	assert.False(t, looksASCII(bytes.Repeat([]byte("Straße "), 100)))
-}
-
-// looksASCIIMasked must equal looksASCII of the unmasked bytes, for every
-// key offset, key and length.
-func TestLooksASCIIMasked(t *testing.T) {
-	rng := rand.New(rand.NewPCG(21, 22))
-	for iter := 0; iter < 5000; iter++ {
-		plain := randomText(rng, 10+rng.IntN(300), false)
-		if iter%2 == 0 {
-			plain = bytes.Repeat([]byte("ascii "), 2+rng.IntN(100))
-		}
-		key := [4]byte{byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32())}
-		pos := rng.IntN(4)
-		masked := bytes.Clone(plain)
-		ref.XorMask(masked, key, pos)
-		before := bytes.Clone(masked)
-		assert.Equal(t, looksASCII(plain), looksASCIIMasked(masked, key, pos))
-		assert.Equal(t, before, masked, "must not modify its input")
-	}
 }
 
 // randomText mixes ASCII runs with 2- and 3-byte code points.

@@ -8,11 +8,28 @@ const fuseBlock = 2048
 // unmasked bytes to v exactly as v.Validate, block by block so the bytes
 // are still in cache when validated. All of b is unmasked even when an
 // invalid byte is found. It returns the next key offset and v's result over
-// the whole of b. When native is true, FusedHook (if set) takes the
-// buffers fusedNative picks.
+// the whole of b. When native is true and FusedHook is set, buffers
+// from FusedASCIIMin bytes go to C in one fused call, and those from
+// FusedMin bytes are unmasked in Go and validated by Validate's choice.
 func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator, native bool) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	if native && FusedHook != nil && fusedNative(b, key, pos) {
-		return FusedHook(b, key, pos, v)
+	if native && FusedHook != nil && len(b) >= FusedMin {
+		if len(b) >= FusedASCIIMin {
+			return FusedHook(b, key, pos, v)
+		}
+		// Mid sizes: unmask in Go, then let Validate choose C or Go from
+		// the plain bytes (its ASCII sample is cheaper on them than on
+		// masked ones, and Go's ASCII path wins at these sizes).
+		pos = XorMask(b, key, pos, false)
+		valid, endsOnCodepoint, currentIndex, totalIndex = v.Validate(b, true)
+		return pos, valid, endsOnCodepoint, currentIndex, totalIndex
+	}
+	if len(b) <= fuseBlock {
+		// One block: mask, then validate (Validate itself handles a
+		// validator that is already invalid). The loop below costs more
+		// than it saves at these sizes.
+		pos = XorMask(b, key, pos, false)
+		valid, endsOnCodepoint, currentIndex, totalIndex = v.Validate(b, false)
+		return pos, valid, endsOnCodepoint, currentIndex, totalIndex
 	}
 	if v.state == stReject {
 		return XorMask(b, key, pos, false), false, false, 0, int(v.total)
