@@ -227,31 +227,16 @@ type pmdFrame struct {
 }
 
 func (p *pmdRaw) read() (pmdFrame, error) {
-	var h [2]byte
-	if _, err := io.ReadFull(p.br, h[:]); err != nil {
+	h, n, err := readTestFrameHeader(p.br)
+	if err != nil {
 		return pmdFrame{}, err
 	}
 	f := pmdFrame{op: h[0] & 0xF, fin: h[0]&0x80 != 0, rsv: h[0] >> 4 & 7}
-	n := uint64(h[1] & 0x7F)
-	switch n {
-	case 126:
-		var b [2]byte
-		if _, err := io.ReadFull(p.br, b[:]); err != nil {
-			return f, err
-		}
-		n = uint64(binary.BigEndian.Uint16(b[:]))
-	case 127:
-		var b [8]byte
-		if _, err := io.ReadFull(p.br, b[:]); err != nil {
-			return f, err
-		}
-		n = binary.BigEndian.Uint64(b[:])
-	}
 	if h[1]&0x80 != 0 || n > 64<<20 {
 		return f, errors.New("raw client: masked or huge server frame")
 	}
 	f.payload = make([]byte, n)
-	_, err := io.ReadFull(p.br, f.payload)
+	_, err = io.ReadFull(p.br, f.payload)
 	return f, err
 }
 

@@ -153,29 +153,39 @@ func closePayload(code int, reason string) []byte {
 	return append(b, reason...)
 }
 
-// read reads one frame (unmasking it).
-func (p *rawPeer) read() (frame, error) {
-	_ = p.c.SetReadDeadline(time.Now().Add(testTimeout))
-	var h [2]byte
-	if _, err := io.ReadFull(p.br, h[:]); err != nil {
-		return frame{}, err
+// readTestFrameHeader reads a frame's first two bytes and its payload
+// length (7-bit, 16-bit or 64-bit form) for the tests' independent peers,
+// which must not use the engine's own parser.
+func readTestFrameHeader(br *bufio.Reader) (h [2]byte, n uint64, err error) {
+	if _, err = io.ReadFull(br, h[:]); err != nil {
+		return h, 0, err
 	}
-	f := frame{fin: h[0]&0x80 != 0, rsv: (h[0] >> 4) & 7, op: h[0] & 0xF, masked: h[1]&0x80 != 0}
-	n := uint64(h[1] & 0x7F)
+	n = uint64(h[1] & 0x7F)
 	switch n {
 	case 126:
 		var b [2]byte
-		if _, err := io.ReadFull(p.br, b[:]); err != nil {
-			return f, err
+		if _, err = io.ReadFull(br, b[:]); err != nil {
+			return h, 0, err
 		}
 		n = uint64(binary.BigEndian.Uint16(b[:]))
 	case 127:
 		var b [8]byte
-		if _, err := io.ReadFull(p.br, b[:]); err != nil {
-			return f, err
+		if _, err = io.ReadFull(br, b[:]); err != nil {
+			return h, 0, err
 		}
 		n = binary.BigEndian.Uint64(b[:])
 	}
+	return h, n, nil
+}
+
+// read reads one frame (unmasking it).
+func (p *rawPeer) read() (frame, error) {
+	_ = p.c.SetReadDeadline(time.Now().Add(testTimeout))
+	h, n, err := readTestFrameHeader(p.br)
+	if err != nil {
+		return frame{}, err
+	}
+	f := frame{fin: h[0]&0x80 != 0, rsv: (h[0] >> 4) & 7, op: h[0] & 0xF, masked: h[1]&0x80 != 0}
 	var key [4]byte
 	if f.masked {
 		if _, err := io.ReadFull(p.br, key[:]); err != nil {
