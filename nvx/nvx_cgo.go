@@ -34,33 +34,36 @@ import (
 // HasNVX is true when the native NVX core is compiled in (cgo builds).
 const HasNVX = true
 
-// Size thresholds: inputs shorter than these go to package purego even
-// when the native core is used, because there a cgo call (about 40 ns on
-// the project's loaded 2-core AVX-512 machine) costs more than the vector
-// code saves. Measured with `make bench` (bench/results/nvx.md: native
-// against purego, median of per-run ratios over 6 interleaved runs; earlier
-// runs agreed within the noise), native/purego speed below and at each
+// Size thresholds: inputs shorter than these go to package purego's code
+// even when the native core is used, because there a cgo call (about
+// 30 ns with Go 1.26 on the project's loaded 2-core AVX-512 machine) costs
+// more than the vector code saves. Measured with `make bench` and with
+// benchstat over 10 interleaved runs (native against purego; earlier runs
+// agreed within the noise), native/purego speed below and at each
 // threshold:
 //
-//	XorMask                     1 KiB 0.75x, 2 KiB 0.84-1.14x   4 KiB 1.7x
+//	XorMask                     1 KiB 0.66x, 2 KiB 0.93-0.98x   4 KiB 1.27-1.31x
 //	Validate, latin text        64 B 0.60x                      128 B 2.1x
 //	Validate, CJK text          64 B 0.88-1.13x                 128 B 2.2x
-//	Validate, ASCII text        4 KiB 0.65-0.96x                8 KiB 1.05x, 16 KiB 1.3x
+//	Validate, ASCII text        2 KiB 0.90x                     4 KiB 1.34x
 //	XorMaskValidate, latin/CJK  64 B 0.68-0.97x                 128 B 1.25-1.5x
-//	XorMaskValidate, ASCII      1 KiB 0.80x                     4 KiB 1.85x
+//	XorMaskValidate, ASCII      1 KiB 0.80x                     4 KiB 1.7x
 //
-// ASCII is special because purego validates through the standard library,
-// whose ASCII loop is as fast as the C core up to a few KiB once the cgo
-// call is paid; a 32-byte sample spread over the input tells ASCII-looking
-// text apart (goimpl.looksASCII).
+// ASCII is special because Go's word-at-a-time ASCII loop is as fast as
+// the C core up to a few KiB once the cgo call is paid. Between
+// UTF8Threshold and UTF8ASCIIThreshold, Go first runs that loop over the
+// leading ASCII words (the same code purego runs, so all-ASCII text costs
+// the same on both paths) and hands C the rest unless a sample of it
+// looks like ASCII too (goimpl.nativeRest).
 const (
 	// MaskThreshold is the smallest buffer XorMask sends to C.
 	MaskThreshold = 4 << 10
 	// UTF8Threshold is the smallest chunk Utf8Validator.Validate and
 	// ValidUTF8 send to C.
 	UTF8Threshold = 128
-	// UTF8ASCIIThreshold is the smallest ASCII-looking chunk they send to C.
-	UTF8ASCIIThreshold = 8 << 10
+	// UTF8ASCIIThreshold is the smallest chunk they send to C whole,
+	// whatever its text.
+	UTF8ASCIIThreshold = 4 << 10
 	// FusedThreshold is the smallest buffer for which XorMaskValidate may
 	// use C: from here it unmasks in Go and validates as Validate chooses
 	// (C for text that does not look ASCII).

@@ -13,7 +13,7 @@ const HasNVX = false
 const (
 	MaskThreshold       = 0 // XorMask
 	UTF8Threshold       = 0 // Utf8Validator.Validate and ValidUTF8
-	UTF8ASCIIThreshold  = 0 // the same, for text that looks ASCII
+	UTF8ASCIIThreshold  = 0 // the same, whole chunks whatever the text
 	FusedThreshold      = 0 // XorMaskValidate
 	FusedASCIIThreshold = 0 // the same, for text that looks ASCII
 )

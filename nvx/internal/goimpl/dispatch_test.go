@@ -3,10 +3,12 @@ package goimpl
 import (
 	"bytes"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestLooksASCII(t *testing.T) {
@@ -21,6 +23,118 @@ func TestLooksASCII(t *testing.T) {
 	}
 	assert.False(t, looksASCII(bytes.Repeat([]byte("世界"), 100)))
 	assert.False(t, looksASCII(bytes.Repeat([]byte("Straße "), 100)))
+}
+
+// TestASCIIWords checks every length up to 200 with no high byte and with
+// one at each position: the answer is the first high byte's index rounded
+// down to whole words, or len rounded down when there is none.
+func TestASCIIWords(t *testing.T) {
+	for n := 0; n <= 200; n++ {
+		b := bytes.Repeat([]byte{'a'}, n)
+		require.Equal(t, n&^7, asciiWords(b), "all ASCII, n=%d", n)
+		for at := 0; at < n; at++ {
+			b[at] = 0x80 | byte(at)
+			require.Equal(t, at&^7, asciiWords(b), "n=%d high byte at %d", n, at)
+			b[at] = 'a'
+		}
+	}
+	// The word loop must not read past len(b) into the capacity.
+	b := make([]byte, 40, 64)
+	for i := range b[:cap(b)] {
+		b[:cap(b)][i] = 0xFF
+	}
+	for i := range b {
+		b[i] = 'x'
+	}
+	assert.Equal(t, 40, asciiWords(b))
+	assert.Equal(t, 32, asciiWords(b[:39]))
+}
+
+// hookCalls installs Validate and ValidUTF8 hooks that run the Go code on
+// the same state (so every result must match a run without hooks) and
+// record the length of each chunk handed to them; the thresholds are
+// nvx's. Everything is restored when the test ends.
+func hookCalls(t *testing.T) *[]int {
+	t.Helper()
+	var calls []int
+	oldV, oldOK, oldMin, oldASCII := ValidateHook, ValidHook, UTF8Min, UTF8ASCIIMin
+	t.Cleanup(func() { ValidateHook, ValidHook, UTF8Min, UTF8ASCIIMin = oldV, oldOK, oldMin, oldASCII })
+	UTF8Min, UTF8ASCIIMin = 128, 4096
+	ValidateHook = func(v *Utf8Validator, b []byte) (bool, bool, int, int) {
+		calls = append(calls, len(b))
+		return v.Validate(b, false)
+	}
+	ValidHook = func(b []byte) bool {
+		calls = append(calls, len(b))
+		return utf8.Valid(b)
+	}
+	return &calls
+}
+
+// TestNativeRouting pins down which chunks go to the native hooks: none
+// below UTF8Min, none for all-ASCII text below UTF8ASCIIMin, the part
+// after the leading ASCII words for other text, and whole chunks from
+// UTF8ASCIIMin on.
+func TestNativeRouting(t *testing.T) {
+	calls := hookCalls(t)
+	ascii := strings.Repeat("json, mostly plain ", 300)
+	cjk := strings.Repeat("世界", 200)
+	cases := []struct {
+		name string
+		text string
+		want []int // lengths handed to the hook
+	}{
+		{"short CJK stays in Go", cjk[:120], nil},
+		{"ASCII below the ASCII threshold", ascii[:4095], nil},
+		{"ASCII at the ASCII threshold", ascii[:4096], []int{4096}},
+		{"CJK at the threshold", cjk[:129], []int{129}},
+		{"ASCII words then CJK", ascii[:203] + cjk[:300], []int{503 - 200}},
+		{"short ASCII run then CJK: whole chunk", ascii[:60] + cjk[:300], []int{360}},
+		{"non-ASCII first word: whole chunk", "é" + ascii[:200], []int{202}},
+		{"ASCII with one accent late", ascii[:1000] + "é" + ascii[:1000], nil},
+		{"short non-ASCII tail stays in Go", ascii[:300] + cjk[:30], nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := []byte(c.text)
+			*calls = nil
+			var v Utf8Validator
+			valid, ends, cur, total := v.Validate(b, true)
+			assert.True(t, valid)
+			assert.True(t, ends)
+			assert.Equal(t, len(b), cur)
+			assert.Equal(t, len(b), total)
+			assert.Equal(t, c.want, *calls, "Validate")
+			*calls = nil
+			assert.True(t, ValidUTF8(b, true))
+			assert.Equal(t, c.want, *calls, "ValidUTF8")
+		})
+	}
+}
+
+// TestNativeSplitIndexes corrupts one byte of mixed text at every position
+// class and checks that the split between the Go prefix and the hook
+// reports the same indexes as Go alone, over random chunkings.
+func TestNativeSplitIndexes(t *testing.T) {
+	calls := hookCalls(t)
+	rng := rand.New(rand.NewPCG(7, 11))
+	for iter := 0; iter < 3000; iter++ {
+		prefix := bytes.Repeat([]byte("abcdefgh"), rng.IntN(40))
+		b := append(prefix, randomText(rng, rng.IntN(600), false)...)
+		if rng.IntN(2) == 0 && len(b) > 0 {
+			b[rng.IntN(len(b))] = byte(0x80 + rng.IntN(0x80))
+		}
+		var got, want Utf8Validator
+		for off := 0; off < len(b); {
+			end := min(len(b), off+1+rng.IntN(700))
+			gv, ge, gc, gt := got.Validate(b[off:end], true)
+			wv, we, wc, wt := want.Validate(b[off:end], false)
+			require.Equal(t, []any{wv, we, wc, wt}, []any{gv, ge, gc, gt}, "iter %d chunk %d:%d", iter, off, end)
+			off = end
+		}
+		require.Equal(t, utf8.Valid(b), ValidUTF8(b, true), "iter %d", iter)
+	}
+	assert.NotEmpty(t, *calls, "the hook must have been exercised")
 }
 
 // randomText mixes ASCII runs with 2- and 3-byte code points.

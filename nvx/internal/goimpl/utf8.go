@@ -180,10 +180,16 @@ func (v *Utf8Validator) Reset() { *v = Utf8Validator{} }
 // prefix of valid UTF-8; totalIndex is that position counted over the whole
 // stream. A code point split across calls, even into 1-byte calls, gives the
 // result one call over the concatenation gives. Once invalid, every call
-// returns (false, false, 0, totalIndex) until Reset. When native is true,
-// ValidateHook (if set) takes the chunks utf8Native picks.
+// returns (false, false, 0, totalIndex) until Reset.
+//
+// When native is true and ValidateHook is set, chunks of UTF8ASCIIMin
+// bytes or more go to C whole, and so do those from UTF8Min bytes whose
+// first word is not all ASCII; otherwise, from UTF8Min bytes, the part
+// after the leading ASCII words goes to C when it does not look like
+// ASCII (nativeRest).
 func (v *Utf8Validator) Validate(b []byte, native bool) (valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	if native && ValidateHook != nil && utf8Native(b) {
+	native = native && ValidateHook != nil && len(b) >= UTF8Min
+	if native && (len(b) >= UTF8ASCIIMin || binary.LittleEndian.Uint64(b)&hiBits != 0) {
 		return ValidateHook(v, b)
 	}
 	st := v.state
@@ -209,6 +215,23 @@ func (v *Utf8Validator) Validate(b []byte, native bool) (valid, endsOnCodepoint 
 			v.total += uint64(len(b))
 			return true, false, len(b), int(v.total)
 		}
+	}
+	start := i // b[start:] begins on a code point
+	i += asciiWords(b[i:])
+	if native && nativeRest(b[i:]) {
+		// b[:i] is valid and ends on a code point: count it, and let C
+		// go on from the same state. A short ASCII run goes to C again
+		// rather than moving C's start off the caller's alignment
+		// (which costs C more than the run).
+		if i-start < splitMin {
+			i = start
+		}
+		v.state, v.pending, v.total = stAccept, 0, v.total+uint64(i)
+		valid, endsOnCodepoint, currentIndex, totalIndex = ValidateHook(v, b[i:])
+		if valid {
+			return true, endsOnCodepoint, len(b), totalIndex
+		}
+		return false, false, i + currentIndex, totalIndex
 	}
 	st, bad, part := bulk(b, i)
 	if bad >= 0 {
@@ -259,11 +282,20 @@ func (v *Utf8Validator) fail(i int) (bool, bool, int, int) {
 	return false, false, i, int(v.total)
 }
 
-// ValidUTF8 reports whether b is complete, valid UTF-8 (as utf8.Valid does).
-// When native is true, ValidHook (if set) takes the inputs utf8Native picks.
+// ValidUTF8 reports whether b is complete, valid UTF-8 (as utf8.Valid does,
+// after a faster pass over its leading ASCII words). When native is true
+// and ValidHook is set, it splits the work as Validate does.
 func ValidUTF8(b []byte, native bool) bool {
-	if native && ValidHook != nil && utf8Native(b) {
+	native = native && ValidHook != nil && len(b) >= UTF8Min
+	if native && (len(b) >= UTF8ASCIIMin || binary.LittleEndian.Uint64(b)&hiBits != 0) {
 		return ValidHook(b)
 	}
-	return utf8.Valid(b)
+	a := asciiWords(b)
+	if native && nativeRest(b[a:]) {
+		if a < splitMin {
+			return ValidHook(b)
+		}
+		return ValidHook(b[a:])
+	}
+	return utf8.Valid(b[a:])
 }
