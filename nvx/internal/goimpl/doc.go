@@ -24,9 +24,12 @@ var ValidHook func(b []byte) bool
 var FusedHook func(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int)
 
 // Size limits for the hooks, set with them by package nvx (see the
-// thresholds documented there): UTF-8 chunks from UTF8Min bytes on go to
-// C, ASCII-looking ones only from UTF8ASCIIMin; the same for the fused
-// call with FusedMin and FusedASCIIMin.
+// thresholds documented there): UTF-8 chunks go to C whole from
+// UTF8ASCIIMin bytes on; from UTF8Min bytes, they go whole when their
+// first word is not all ASCII and otherwise after their leading ASCII
+// words, unless the rest looks ASCII (see nativeRest). The fused call goes
+// to C whole from FusedASCIIMin, and from FusedMin unmasks in Go and
+// validates as Validate chooses.
 var (
 	UTF8Min, UTF8ASCIIMin   int
 	FusedMin, FusedASCIIMin int

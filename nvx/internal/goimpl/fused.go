@@ -17,8 +17,8 @@ func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator, native bo
 			return FusedHook(b, key, pos, v)
 		}
 		// Mid sizes: unmask in Go, then let Validate choose C or Go from
-		// the plain bytes (its ASCII sample is cheaper on them than on
-		// masked ones, and Go's ASCII path wins at these sizes).
+		// the plain bytes (its ASCII checks need unmasked bytes, and
+		// Go's ASCII loop wins at these sizes).
 		pos = XorMask(b, key, pos, false)
 		valid, endsOnCodepoint, currentIndex, totalIndex = v.Validate(b, true)
 		return pos, valid, endsOnCodepoint, currentIndex, totalIndex
