@@ -318,3 +318,40 @@ func TestKernelMatchesCPU(t *testing.T) {
 		assert.Equal(t, "scalar", k)
 	}
 }
+
+// Text that starts with a run of ASCII and goes on in other scripts is
+// split between Go (the ASCII words) and C (the rest) at mid sizes; an
+// invalid byte anywhere must still be reported at its exact index, by
+// Validate and by ValidUTF8, whatever the run's length.
+func TestValidateASCIIRunThenText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	tails := [][]byte{[]byte("Grüße, naïve café — "), []byte("世界のテキスト、"), []byte("emoji 😀 and ascii ")}
+	for _, run := range []int{0, 7, 8, 56, 63, 64, 65, 120, 128, 300, 1000, 4000} {
+		for _, tail := range tails {
+			for _, n := range []int{UTF8Threshold, 200, 1000, UTF8ASCIIThreshold - 1, UTF8ASCIIThreshold + 100} {
+				b := append(bytes.Repeat([]byte("a"), run), bytes.Repeat(tail, n/len(tail)+1)...)
+				b = b[:max(n, run+1)]
+				for len(b) > 0 && !utf8.Valid(b) { // cut on a code point
+					b = b[:len(b)-1]
+				}
+				for _, bad := range []int{-1, run, run + rng.IntN(max(1, len(b)-run)), len(b) - 1} {
+					c := bytes.Clone(b)
+					if bad >= 0 && bad < len(c) {
+						c[bad] = 0xFF
+					}
+					valid, ends, idx := ref.Validate(c)
+					v := NewUtf8Validator()
+					gv, ge, cur, total := v.Validate(c)
+					name := fmt.Sprintf("run=%d n=%d bad=%d", run, len(c), bad)
+					require.Equal(t, []any{valid, ends, idx}, []any{gv, ge, total}, name)
+					if valid {
+						require.Equal(t, len(c), cur, name)
+					} else {
+						require.Equal(t, idx, cur, name)
+					}
+					require.Equal(t, utf8.Valid(c), ValidUTF8(c), name)
+				}
+			}
+		}
+	}
+}
