@@ -54,7 +54,7 @@ const HasNVX = true
 // UTF8Threshold and UTF8ASCIIThreshold, Go first runs that loop over the
 // leading ASCII words (the same code purego runs, so all-ASCII text costs
 // the same on both paths) and hands C the rest unless a sample of it
-// looks like ASCII too (goimpl.nativeRest).
+// looks like ASCII too (goimpl.nativeFrom).
 const (
 	// MaskThreshold is the smallest buffer XorMask sends to C.
 	MaskThreshold = 4 << 10

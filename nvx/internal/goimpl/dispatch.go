@@ -54,20 +54,45 @@ func looksASCII(b []byte) bool {
 	return acc&hiBits == 0
 }
 
-// nativeRest reports whether the rest of a chunk, b, should go to C. b
-// starts on a code point, right after a run of ASCII words Go has already
-// checked, and the whole chunk was at least UTF8Min bytes. It goes to C
-// when it is at least UTF8Min/2 bytes (less is done sooner in Go than a
-// cgo call returns) and does not look like ASCII text past its first word
-// (which holds the non-ASCII byte that stopped the ASCII loop, so it says
-// nothing about the rest). Chunks of UTF8ASCIIMin bytes or more, and
-// those whose first word is not all ASCII (most CJK and accented text),
-// go to C whole before any Go work.
+// nativeWhole reports whether a chunk of at least UTF8Min bytes goes to C
+// whole, before any Go work: from UTF8ASCIIMin bytes, or when its first
+// word is not all ASCII (most CJK and accented text).
+func nativeWhole(b []byte) bool {
+	return len(b) >= UTF8ASCIIMin || binary.LittleEndian.Uint64(b)&hiBits != 0
+}
+
+// nativeFrom returns where C takes over a chunk b of at least UTF8Min
+// bytes whose b[start:i] is a run of ASCII words Go has checked (b[start:]
+// begins on a code point), or -1 when Go does all of it. The rest b[i:]
+// goes to C when it is at least UTF8Min/2 bytes (less is done sooner in
+// Go than a cgo call returns) and does not look like ASCII text past its
+// first word (which holds the non-ASCII byte that stopped the ASCII loop,
+// so it says nothing about the rest). A run shorter than splitMin goes to
+// C again rather than moving C's start off the caller's alignment, which
+// costs C more than the run. Other chunks go to C whole (nativeWhole).
 //
-// So below UTF8ASCIIMin the decision costs pure ASCII nothing: its words
-// are checked once, by the loop that validates them, exactly as package
-// purego does; text that is not all ASCII leaves that loop at its first
-// non-ASCII word and pays one sample of the rest.
-func nativeRest(b []byte) bool {
-	return len(b) >= max(UTF8Min/2, 24) && !looksASCII(b[8:])
+// So below UTF8ASCIIMin the decision costs pure ASCII nothing but one
+// inlined length test: its words are checked once, by the loop that
+// validates them, exactly as package purego does; text that is not all
+// ASCII leaves that loop at its first non-ASCII word and pays one sample
+// of the rest (splitFrom).
+func nativeFrom(b []byte, start, i int) int {
+	if len(b)-i < max(UTF8Min/2, 24) {
+		return -1
+	}
+	return splitFrom(b, start, i)
+}
+
+// splitFrom is nativeFrom past its length test, out of line so that
+// nativeFrom stays within the inlining budget.
+//
+//go:noinline
+func splitFrom(b []byte, start, i int) int {
+	switch {
+	case looksASCII(b[i+8:]):
+		return -1
+	case i-start < splitMin:
+		return start
+	}
+	return i
 }

@@ -27,7 +27,7 @@ var FusedHook func(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, 
 // thresholds documented there): UTF-8 chunks go to C whole from
 // UTF8ASCIIMin bytes on; from UTF8Min bytes, they go whole when their
 // first word is not all ASCII and otherwise after their leading ASCII
-// words, unless the rest looks ASCII (see nativeRest). The fused call goes
+// words, unless the rest looks ASCII (see nativeFrom). The fused call goes
 // to C whole from FusedASCIIMin, and from FusedMin unmasks in Go and
 // validates as Validate chooses.
 var (

@@ -186,10 +186,10 @@ func (v *Utf8Validator) Reset() { *v = Utf8Validator{} }
 // bytes or more go to C whole, and so do those from UTF8Min bytes whose
 // first word is not all ASCII; otherwise, from UTF8Min bytes, the part
 // after the leading ASCII words goes to C when it does not look like
-// ASCII (nativeRest).
+// ASCII (nativeFrom).
 func (v *Utf8Validator) Validate(b []byte, native bool) (valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
 	native = native && ValidateHook != nil && len(b) >= UTF8Min
-	if native && (len(b) >= UTF8ASCIIMin || binary.LittleEndian.Uint64(b)&hiBits != 0) {
+	if native && nativeWhole(b) {
 		return ValidateHook(v, b)
 	}
 	st := v.state
@@ -218,20 +218,17 @@ func (v *Utf8Validator) Validate(b []byte, native bool) (valid, endsOnCodepoint 
 	}
 	start := i // b[start:] begins on a code point
 	i += asciiWords(b[i:])
-	if native && nativeRest(b[i:]) {
-		// b[:i] is valid and ends on a code point: count it, and let C
-		// go on from the same state. A short ASCII run goes to C again
-		// rather than moving C's start off the caller's alignment
-		// (which costs C more than the run).
-		if i-start < splitMin {
-			i = start
+	if native {
+		if from := nativeFrom(b, start, i); from >= 0 {
+			// b[:from] is valid and ends on a code point: count it, and
+			// let C go on from the same state.
+			v.state, v.pending, v.total = stAccept, 0, v.total+uint64(from)
+			valid, endsOnCodepoint, currentIndex, totalIndex = ValidateHook(v, b[from:])
+			if valid {
+				return true, endsOnCodepoint, len(b), totalIndex
+			}
+			return false, false, from + currentIndex, totalIndex
 		}
-		v.state, v.pending, v.total = stAccept, 0, v.total+uint64(i)
-		valid, endsOnCodepoint, currentIndex, totalIndex = ValidateHook(v, b[i:])
-		if valid {
-			return true, endsOnCodepoint, len(b), totalIndex
-		}
-		return false, false, i + currentIndex, totalIndex
 	}
 	st, bad, part := bulk(b, i)
 	if bad >= 0 {
@@ -287,15 +284,14 @@ func (v *Utf8Validator) fail(i int) (bool, bool, int, int) {
 // and ValidHook is set, it splits the work as Validate does.
 func ValidUTF8(b []byte, native bool) bool {
 	native = native && ValidHook != nil && len(b) >= UTF8Min
-	if native && (len(b) >= UTF8ASCIIMin || binary.LittleEndian.Uint64(b)&hiBits != 0) {
+	if native && nativeWhole(b) {
 		return ValidHook(b)
 	}
 	a := asciiWords(b)
-	if native && nativeRest(b[a:]) {
-		if a < splitMin {
-			return ValidHook(b)
+	if native {
+		if from := nativeFrom(b, 0, a); from >= 0 {
+			return ValidHook(b[from:])
 		}
-		return ValidHook(b[a:])
 	}
 	return utf8.Valid(b[a:])
 }
