@@ -151,7 +151,7 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if !validKey(key) {
 		return nil, reject(http.StatusBadRequest, "Sec-WebSocket-Key is not base64 of 16 bytes")
 	}
-	if r.ContentLength > 0 || len(r.TransferEncoding) > 0 {
+	if announcesBody(r) {
 		return nil, reject(http.StatusBadRequest, "WebSocket opening handshake must not have a body")
 	}
 
@@ -210,6 +210,7 @@ type upgrader struct {
 	logger     *slog.Logger
 	srv        *Server        // nil for Accept: no connection tracking
 	newHandler func() Handler // nil: blocking mode
+	ownHTTP    bool           // served by Serve's http.Server (see boundRequest)
 }
 
 // errHandshakeTimeout is OnConnect running past OpenHandshakeTimeout.
@@ -222,6 +223,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 	if u.opts.OpenHandshakeTimeout > 0 {
 		deadline = time.Now().Add(u.opts.OpenHandshakeTimeout)
 	}
+	u.boundRequest(w, r, deadline)
 	hello, rj := checkRequest(r, u.opts)
 	if rj != nil {
 		return nil, u.refuse(w, r, rj)
@@ -371,6 +373,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 
 // refuse answers r with rj and returns the matching error.
 func (u *upgrader) refuse(w http.ResponseWriter, r *http.Request, rj *rejection) error {
+	u.refuseNow(w, r, rj)
 	rj.write(w)
 	if !rj.statusPage {
 		u.logger.Debug("ws: opening handshake refused", "remote", r.RemoteAddr, "status", rj.status, "reason", rj.reason)

@@ -53,7 +53,14 @@ type Options struct {
 	// EchoCloseCodeReason echoes the peer's close code and reason in our
 	// close reply, instead of a plain 1000. Default false.
 	EchoCloseCodeReason bool
-	// OpenHandshakeTimeout bounds the opening handshake. Default 5s.
+	// OpenHandshakeTimeout bounds the opening handshake. Default 5s; 0 is
+	// no bound. A client's Dial has it for the whole handshake. A server
+	// gives each request it for its headers and its body (counted from its
+	// first byte), OnConnect runs within it from the start of the handler,
+	// and the answer of a refusal is written within it; a connection
+	// between requests (after an answer other than 101) idles for at most
+	// this long before it is closed. See Server for what a foreign
+	// http.Server must set itself.
 	OpenHandshakeTimeout time.Duration
 	// CloseHandshakeTimeout bounds the wait for the peer's close reply after
 	// we sent a close. Default 1s.

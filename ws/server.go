@@ -37,6 +37,34 @@ import (
 // (except those the handshake sets itself) and replace the options for
 // that one connection, permessage-deflate included. OnConnect runs within
 // Options.OpenHandshakeTimeout; past it the client gets 503.
+//
+// # Timeouts before the upgrade
+//
+// On the port of Serve or ListenAndServe every request must send its
+// headers and its body within Options.OpenHandshakeTimeout (T) of its
+// first byte (http.Server ReadHeaderTimeout and ReadTimeout); one that
+// does not is answered, if it got as far as the handler, and its
+// connection is closed. net/http reads a body before it answers, so a
+// request whose body never comes (a status-page GET with Content-Length,
+// an endless chunked body, a body trickling in) gets its answer and the
+// close at T. An answer other than 101 is written within T (2T when a
+// body was waited for first). After such an answer the connection is
+// kept alive for another request for at most T (IdleTimeout) and then
+// closed; this holds for a refused upgrade too, as RFC 6455 4.1 lets the
+// client go on with HTTP (authenticate, say). An upgrade request that
+// announces a body (Content-Length above 0, or Transfer-Encoding) is
+// malformed: it gets 400 with Connection: close and its connection is
+// closed at once, the body unread. Connections before the upgrade are not
+// counted against MaxConnections; these bounds are what limits them.
+//
+// Mounted on a foreign http.Server (ServeHTTP), the Server gives a
+// request body the same bound T from the start of the handler (through
+// http.ResponseController), and the write of a refusal too unless that
+// server has a WriteTimeout of its own. The time for the headers and the
+// idle keep-alive time are the foreign server's: set its
+// ReadHeaderTimeout and IdleTimeout (with IdleTimeout and ReadTimeout
+// both 0 an idle connection stays open for ever), and shut it down after
+// Server.Shutdown.
 type Server struct {
 	// Logger receives the server's diagnostics; nil means slog.Default().
 	// Set it before serving.
@@ -78,14 +106,25 @@ func (s *Server) logger() *slog.Logger {
 // the Handler's OnOpen. Failed handshakes are answered with an HTTP status
 // (see Server).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.serve(w, r, false)
+}
+
+// serve runs one request; ownHTTP tells that it came through the
+// http.Server of Serve, whose ReadTimeout already bounds the request body.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, ownHTTP bool) {
 	if s.newHandler == nil {
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		s.logger().Error("ws: Server has no handler factory (use NewServer)")
 		return
 	}
-	u := &upgrader{opts: s.opts, logger: s.logger(), srv: s, newHandler: s.newHandler}
+	u := &upgrader{opts: s.opts, logger: s.logger(), srv: s, newHandler: s.newHandler, ownHTTP: ownHTTP}
 	_, _ = u.upgrade(w, r)
 }
+
+// ownHandler is the Handler of the http.Servers that Serve runs.
+type ownHandler struct{ s *Server }
+
+func (h ownHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.s.serve(w, r, true) }
 
 // reserve takes a connection slot, or reports false when MaxConnections
 // is reached or the server is shutting down.
@@ -146,13 +185,14 @@ func (s *Server) ConnectionCount() int {
 }
 
 // httpServer returns an http.Server serving s with the handshake limits of
-// s's options at the HTTP layer: ReadHeaderTimeout and IdleTimeout from
-// OpenHandshakeTimeout, MaxHeaderBytes from MaxRequestLineSize +
-// MaxHeaderBytes.
+// s's options at the HTTP layer: ReadHeaderTimeout, ReadTimeout (headers
+// and body of each request) and IdleTimeout from OpenHandshakeTimeout,
+// MaxHeaderBytes from MaxRequestLineSize + MaxHeaderBytes.
 func (s *Server) httpServer() *http.Server {
 	hs := &http.Server{
-		Handler:           s,
+		Handler:           ownHandler{s},
 		ReadHeaderTimeout: s.opts.OpenHandshakeTimeout,
+		ReadTimeout:       s.opts.OpenHandshakeTimeout,
 		IdleTimeout:       s.opts.OpenHandshakeTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelDebug),
 	}
