@@ -334,6 +334,11 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		u.logger.Error("ws: cannot hijack the connection", "peer", td.Peer, "err", err)
 		return nil, u.refuse(w, r, reject(http.StatusInternalServerError, "cannot take over the connection"))
 	}
+	if slot != nil {
+		// From here the connection is not net/http's: a Shutdown whose ctx
+		// ends must find it to close it.
+		slot.attach(netConn)
+	}
 	setNoDelay(netConn, connOpts.TCPNoDelay)
 	td.LocalAddr = netConn.LocalAddr().String()
 	cfg := connConfig{
@@ -361,9 +366,6 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 	_ = netConn.SetDeadline(time.Time{})
 
 	handedOver = true
-	if slot != nil {
-		slot.attach(netConn)
-	}
 	c := startConn(cfg)
 	if slot != nil {
 		u.srv.opened(slot, c)

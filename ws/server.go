@@ -229,11 +229,24 @@ func (s *Server) ListenAndServe(addr string) error {
 	return s.Serve(ln)
 }
 
-// Shutdown stops the server gracefully: it stops accepting (listeners of
-// Serve are closed, new handshakes through ServeHTTP get 503), starts the
-// closing handshake with 1001 (going away) on every open connection and
-// waits until they are all closed. When ctx ends first, it drops the
-// remaining connections and returns ctx's error.
+// Shutdown stops the server gracefully. At once it starts the closing
+// handshake with 1001 (going away) on every open WebSocket, each on its
+// own goroutine, and cuts everything still in its HTTP phase: the
+// listeners of Serve are closed, and so is every connection of theirs not
+// yet upgraded (one that never sent a byte, such as a browser's
+// preconnect, a request whose body never comes, one in OnConnect, an idle
+// keep-alive connection); none of them is waited for. New handshakes
+// through ServeHTTP get 503; one already past its checks completes if its
+// connection survives (under Serve, only one already taken over from
+// net/http does) and is then sent its 1001 at once. Shutdown then waits
+// until every WebSocket is closed. When ctx ends first, it drops the
+// remaining connections (TCP closed, a 101 still being written included)
+// and returns ctx's error.
+//
+// Under a foreign http.Server (ServeHTTP) only the WebSockets are the
+// Server's: call Shutdown first, so their 1001s go out at once, then shut
+// down the foreign server (its Shutdown waits for connections that never
+// sent a byte for up to 5 s; its Close does not).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
@@ -247,18 +260,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 
-	var errs []error
-	for _, hs := range hss {
-		if err := hs.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("ws: shutting down HTTP server: %w", err))
-		}
-	}
-	// Each 1001 is sent on its own goroutine: a connection whose writer is
-	// stuck behind a peer that stopped reading must not keep Shutdown from
-	// watching ctx (when ctx ends, every socket is closed, which unblocks
-	// such writers too).
+	// The 1001s go first, each on its own goroutine: a connection whose
+	// writer is stuck behind a peer that stopped reading must neither delay
+	// the others nor keep Shutdown from watching ctx (when ctx ends, every
+	// socket is closed, which unblocks such writers too).
 	for _, c := range conns {
 		go goingAway(c)
+	}
+	// Then the HTTP side is cut rather than waited for: http.Server.Shutdown
+	// would wait for connections still in their HTTP phase (5 s for one that
+	// never sent a byte, for ever for a body that never comes), Close closes
+	// them and the listeners now. Hijacked connections are no longer
+	// net/http's (Close leaves them alone): those handed to the engine got
+	// their 1001 above or get it in opened, one between hijack and engine
+	// is attached to its slot and closed below when ctx ends.
+	var errs []error
+	for _, hs := range hss {
+		if err := hs.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("ws: closing HTTP server: %w", err))
+		}
 	}
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
