@@ -6,8 +6,10 @@
 //	go run ./examples/echo -addr 127.0.0.1:9001
 //
 // It accepts permessage-deflate (any valid offer) unless -deflate=false, and
-// exits cleanly on SIGINT or SIGTERM: the listener closes and open
-// connections get a close handshake.
+// exits cleanly on SIGINT or SIGTERM: the listener closes, open connections
+// get a close handshake with 1001 at once, and connections still in their
+// HTTP phase are cut; the exit status is 0 when every WebSocket closed
+// within -shutdown-timeout, 1 otherwise.
 package main
 
 import (
