@@ -102,6 +102,11 @@ func TestServerRequestBodiesThatNeverCome(t *testing.T) {
 			head: "GET / HTTP/1.1\r\n" + host + "Content-Length: 100000\r\n\r\n"},
 		{name: "slowloris on a chunked body", status: 200, trickle: true,
 			head: "GET / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n100000\r\n"},
+		{name: "Expect: 100-continue, no body", status: 200,
+			head: "GET / HTTP/1.1\r\n" + host + "Expect: 100-continue\r\nContent-Length: 1000\r\n\r\n"},
+		// Cut by ReadHeaderTimeout without an answer (net/http's own).
+		{name: "TCP connection that never sends a byte", head: ""},
+		{name: "half the headers", head: "GET / HTTP/1.1\r\n" + host},
 	}
 	results := make(chan heldResult, len(cases))
 	for _, tc := range cases {
@@ -142,18 +147,23 @@ func TestServerUpgradeWithBodyRefusedAtOnce(t *testing.T) {
 	srv.Logger = discardLogger()
 	addr := startServer(t, srv, "tcp4")
 	foreign := startRecorderLike(t, srv)
-	for _, tc := range []struct{ name, extra string }{
-		{"Content-Length", "Content-Length: 1000"},
-		{"chunked", "Transfer-Encoding: chunked"},
-		{"Content-Length and bad key", "Content-Length: 10\r\nSec-WebSocket-Key: short"},
+	for _, tc := range []struct {
+		name, method, extra string
+		status              int
+	}{
+		{"Content-Length", "GET", "Content-Length: 1000", 400},
+		{"chunked", "GET", "Transfer-Encoding: chunked", 400},
+		{"Content-Length and bad key", "GET", "Content-Length: 10\r\nSec-WebSocket-Key: short", 400},
+		{"Expect: 100-continue", "GET", "Expect: 100-continue\r\nContent-Length: 10", 400},
+		{"POST", "POST", "Content-Length: 10", 405}, // the method is checked first
 	} {
 		for _, at := range []struct{ where, addr string }{{"Serve", addr}, {"ServeHTTP", foreign}} {
 			t.Run(tc.name+"/"+at.where, func(t *testing.T) {
-				req := upgradeRequest("/", strings.Split(tc.extra, "\r\n")...)
+				req := tc.method + strings.TrimPrefix(upgradeRequest("/", strings.Split(tc.extra, "\r\n")...), "GET")
 				r := holdRequest(t, at.addr, tc.name, req, false)
 				t.Logf("status %d, closed after %v", r.status, r.closed)
 				require.False(t, r.timeout, "connection still open")
-				assert.Equal(t, 400, r.status)
+				assert.Equal(t, tc.status, r.status)
 				assert.True(t, r.close, "Connection: close")
 				assert.Less(t, r.closed, time.Second, "closed at once, not after the 5 s handshake timeout")
 			})
