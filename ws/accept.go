@@ -19,9 +19,15 @@ import (
 // *HandshakeError. The subprotocol is the first of opts.Protocols the
 // client offered (none when they share none). opts nil means
 // DefaultOptions(); MaxConnections is not enforced (there is no Server to
-// count connections). The caller must not use w after Accept returns.
+// count connections). Options that fail Options.Validate are answered
+// with 500 and their error returned. The caller must not use w after
+// Accept returns.
 func Accept(w http.ResponseWriter, r *http.Request, opts *Options) (*Conn, error) {
 	u := &upgrader{opts: opts.clone(), logger: slog.Default()}
+	if err := u.opts.Validate(); err != nil {
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return nil, fmt.Errorf("ws: accept: %w", err)
+	}
 	return u.upgrade(w, r)
 }
 
@@ -179,7 +185,14 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if len(origins) == 1 {
 		origin = strings.Trim(origins[0], " \t")
 	}
-	if !originAllowed(origin, len(origins) == 1, o.AllowedOrigins, o.AllowNullOrigin) {
+	// Malformed patterns were reported by Options.Validate; the valid ones
+	// still apply (a bad rule never widens the policy).
+	patterns, _ := parseOriginPatterns(o.AllowedOrigins)
+	allowed, err := originAllowed(origin, len(origins) == 1, patterns, o.AllowNullOrigin)
+	if err != nil {
+		return nil, reject(http.StatusBadRequest, "malformed Origin header "+strconv.Quote(origin))
+	}
+	if !allowed {
 		return nil, reject(http.StatusForbidden, "origin "+strconv.Quote(origin)+" not allowed")
 	}
 	return &clientHello{key: key, protocols: protocols, extensions: exts, origin: origin}, nil
@@ -309,6 +322,10 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 			protocol = acc.Subprotocol
 			extra = acc.Headers
 			if acc.Options != nil {
+				if err := acc.Options.Validate(); err != nil {
+					u.logger.Error("ws: OnConnect accepted with invalid options", "peer", td.Peer, "err", err)
+					return nil, u.refuse(w, r, reject(http.StatusInternalServerError, "internal server error"))
+				}
 				connOpts = acc.Options
 			}
 		}

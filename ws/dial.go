@@ -57,6 +57,9 @@ var reservedRequestHeaders = map[string]bool{
 // connection too and is returned wrapped.
 func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, error) {
 	o := opts.clone()
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("ws: dial: %w", err)
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("ws: dial: bad URL: %w", err)

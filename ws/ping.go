@@ -82,7 +82,7 @@ func (c *Conn) autoPingFire() {
 		p.mu.Unlock()
 		return
 	}
-	size := min(max(c.opts.AutoPingSize, 4), maxControlPayload)
+	size := min(max(c.opts.AutoPingSize, defaultAutoPingSize), maxControlPayload)
 	payload := make([]byte, size)
 	_, _ = crand.Read(payload)
 	p.pending, p.sentAt = payload, now
