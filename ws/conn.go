@@ -74,6 +74,7 @@ type Conn struct {
 	utf8       *nvx.Utf8Validator
 	scratch    []byte
 	inDrain    bool          // after a failure without drop: skip data, wait for close
+	localFail  atomic.Bool   // Fail without drop: skip data, wait for close (any goroutine)
 	gotClose   bool          // the peer's close frame was processed
 	blind      bool          // failed on an unparseable frame: ignore the rest
 	failMsg    string        // why we failed the connection (without drop)
