@@ -341,7 +341,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 			pmd.close()
 		}
 	}
-	resp := buildUpgradeResponse(hello.key, protocol, extResp, extra)
+	resp := buildUpgradeResponse(hello.key, protocol, extResp, responseHeaders(connOpts, extra))
 
 	netConn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -436,6 +436,22 @@ var reservedResponseHeaders = map[string]bool{
 	"Upgrade": true, "Connection": true, "Sec-Websocket-Accept": true,
 	"Sec-Websocket-Protocol": true, "Sec-Websocket-Extensions": true,
 	"Content-Length": true, "Transfer-Encoding": true,
+}
+
+// responseHeaders merges the extra headers of a 101 response: the Server:
+// header and Headers of o (server-wide, or the connection's options), then
+// a ConnectionAccept's headers, each name replacing what came before.
+func responseHeaders(o *Options, perConn http.Header) http.Header {
+	h := http.Header{}
+	if o.Server != "" {
+		h.Set("Server", o.Server)
+	}
+	for _, src := range []http.Header{o.Headers, perConn} {
+		for k, vs := range src {
+			h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+		}
+	}
+	return h
 }
 
 // buildUpgradeResponse renders the 101 Switching Protocols answer.

@@ -119,6 +119,10 @@ type Options struct {
 
 	// Server-only options.
 
+	// Server is the Server: header of the 101 response (Autobahn's
+	// factory server, which sends "AutobahnPython/<version>"); from
+	// DefaultOptions, "" sends none. Default DefaultServer.
+	Server string
 	// AllowedOrigins lists accepted origins as patterns: "*" (any origin
 	// but null) or scheme://host[:port], where '*' in scheme or host
 	// matches any run of characters and the port is a number or "*".
@@ -164,10 +168,16 @@ type Options struct {
 	// ServerConnectionDropTimeout bounds the wait for the server to drop
 	// the TCP connection after the close handshake. Default 1s.
 	ServerConnectionDropTimeout time.Duration
-	// Origin, Protocols, Headers and UserAgent are sent in the opening
+	// Origin, Protocols and UserAgent are sent in the client's opening
 	// handshake.
 	Origin    string
 	Protocols []string
+	// Headers are sent in the opening handshake by both roles (Autobahn's
+	// factory headers): a client adds them to its request, a server to
+	// every 101 response, where a ConnectionAccept's Headers replace
+	// values of the same name (Server: included) for that connection.
+	// Headers the handshake sets itself (Upgrade, Sec-WebSocket-*, ...)
+	// and invalid ones are left out.
 	Headers   http.Header
 	UserAgent string
 	// TLSConfig is used for wss:// URLs (nil: crypto/tls defaults).
@@ -207,9 +217,14 @@ func DefaultOptions() *Options {
 		MaskClientFrames:            true,
 		ServerConnectionDropTimeout: 1 * time.Second,
 		AutoPingSize:                defaultAutoPingSize,
+		Server:                      DefaultServer,
 		complete:                    true,
 	}
 }
+
+// DefaultServer is the default Options.Server: the Server: header of a
+// server's 101 response.
+const DefaultServer = "autobahn-go"
 
 // defaultAutoPingSize is Autobahn's auto-ping payload size: an 8-byte
 // timestamp and a 4-byte sequence number.
@@ -253,6 +268,9 @@ func (o *Options) fillZero() {
 	if o.MaxHeaderBytes == 0 {
 		o.MaxHeaderBytes = d.MaxHeaderBytes
 	}
+	if o.Server == "" {
+		o.Server = d.Server
+	}
 	if o.ServerConnectionDropTimeout == 0 {
 		o.ServerConnectionDropTimeout = d.ServerConnectionDropTimeout
 	}
@@ -273,6 +291,9 @@ func (o *Options) Validate() error {
 	}
 	if c.AutoPingSize < defaultAutoPingSize || c.AutoPingSize > maxControlPayload {
 		errs = append(errs, fmt.Errorf("AutoPingSize %d is outside %d-%d", c.AutoPingSize, defaultAutoPingSize, maxControlPayload))
+	}
+	if !validHeaderValue(c.Server) {
+		errs = append(errs, fmt.Errorf("Server %q is not a valid header value", c.Server))
 	}
 	if c.MaxOutgoingMessagePayloadSize < 0 {
 		errs = append(errs, fmt.Errorf("MaxOutgoingMessagePayloadSize %d is negative", c.MaxOutgoingMessagePayloadSize))

@@ -72,7 +72,9 @@ func (r *ConnectionResponse) String() string {
 
 // ConnectionAccept is what a server's OnConnect returns to accept a
 // connection. If the client offered subprotocols, Subprotocol must be one of
-// them ("" accepts without one). Headers are added to the 101 response.
+// them ("" accepts without one). Headers are added to the 101 response,
+// beside the server-wide Options.Headers and Options.Server: a name given
+// here replaces the server-wide values of that name.
 type ConnectionAccept struct {
 	Subprotocol string
 	Headers     http.Header
