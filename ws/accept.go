@@ -307,6 +307,9 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 				return nil, u.refuse(w, r, reject(http.StatusServiceUnavailable, "client went away"))
 			case errors.Is(err, errHandshakeTimeout):
 				u.logger.Warn("ws: OnConnect exceeded the opening handshake timeout", "peer", td.Peer)
+				if th, ok := h.(OpenHandshakeTimeoutHandler); ok {
+					th.OnOpenHandshakeTimeout(td.Peer)
+				}
 				return nil, u.refuse(w, r, reject(http.StatusServiceUnavailable, "opening handshake timed out"))
 			default:
 				u.logger.Error("ws: OnConnect failed", "peer", td.Peer, "err", err)

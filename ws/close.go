@@ -103,7 +103,7 @@ func (c *Conn) onCloseTimeout() {
 	answered := c.recvClose
 	c.mu.Unlock()
 	if !answered {
-		c.drop(true, "close handshake timeout: the peer did not answer our close in time")
+		c.dropTimeout(timeoutCloseHandshake, "close handshake timeout: the peer did not answer our close in time")
 	}
 }
 
@@ -157,7 +157,7 @@ func (c *Conn) onCloseFrame(p []byte) error {
 	} else {
 		// The client waits for the server to drop TCP.
 		c.afterFunc(c.opts.ServerConnectionDropTimeout, func() {
-			c.drop(true, "closing handshake timeout: the server did not drop the connection in time")
+			c.dropTimeout(timeoutServerDrop, "closing handshake timeout: the server did not drop the connection in time")
 		})
 	}
 	return errCloseReceived

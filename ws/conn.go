@@ -51,6 +51,7 @@ type Conn struct {
 	rules  headerRules
 	fh     FrameHandler    // non-nil when the handler streams frames
 	aph    AutoPingHandler // non-nil when the handler wants auto-ping RTTs
+	apong  AutoPongHandler // non-nil when the handler wants auto-pongs
 	masked bool            // we mask what we send
 
 	// write side
@@ -99,6 +100,7 @@ type Conn struct {
 	unclean       bool
 	uncleanReason string
 	timers        []*time.Timer
+	timedOut      timeoutKind // the protocol timeout that dropped the connection
 	closeErr      *CloseError
 	done          chan struct{}
 	dropSig       chan struct{} // closed when the TCP connection is dropped
@@ -150,6 +152,7 @@ func newConn(cfg connConfig) *Conn {
 	if cfg.handler != nil {
 		c.fh, _ = cfg.handler.(FrameHandler)
 		c.aph, _ = cfg.handler.(AutoPingHandler)
+		c.apong, _ = cfg.handler.(AutoPongHandler)
 	} else {
 		c.events = make(chan readEvent)
 	}
@@ -294,6 +297,7 @@ func (c *Conn) finish() {
 			c.cfg.onDone()
 		}
 	}()
+	c.runTimeoutHook()
 	if h := c.cfg.handler; h != nil {
 		c.inCB.Add(1)
 		h.OnClose(c, ce.WasClean, ce.Code, ce.Reason)
