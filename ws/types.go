@@ -79,7 +79,9 @@ type ConnectionAccept struct {
 	Subprotocol string
 	Headers     http.Header
 	// Options, when non-nil, replaces the server's options for this one
-	// connection.
+	// connection. Like any Options, a literal takes DefaultOptions (not
+	// the server's options) for its zero fields; it must pass
+	// Options.Validate, else the client gets 500.
 	Options *Options
 }
 
