@@ -65,9 +65,11 @@ type Options struct {
 	// Default DefaultMaxMessagePayloadSize.
 	MaxMessagePayloadSize int64
 	// MaxOutgoingMessagePayloadSize limits one sent message's payload
-	// (before compression): a larger SendMessage fails with an error
-	// wrapping ErrMessageTooBig and sends nothing; the connection stays
-	// open. Set it to the peer's receive limit, which WebSocket does not
+	// (before compression): a larger SendMessage, SendMessageWith or
+	// SendOutgoing fails with an error wrapping ErrMessageTooBig and sends
+	// nothing; the connection stays open. Streamed sends (NextWriter,
+	// BeginMessage), whose size is not known when they start, and
+	// prepared messages are not checked. Set it to the peer's receive limit, which WebSocket does not
 	// announce, to fail fast on our side instead of having the peer close
 	// with 1009. Autobahn applies maxMessagePayloadSize to both directions
 	// (counting after compression); here the two limits are separate so

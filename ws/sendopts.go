@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// ErrMessageTooBig is wrapped by the error of a send call whose message is
-// larger than Options.MaxOutgoingMessagePayloadSize (Autobahn's
-// PayloadExceededError). Nothing was sent; the connection stays open.
+// ErrMessageTooBig is wrapped by the error of SendMessage, SendMessageWith
+// or SendOutgoing when the message is larger than
+// Options.MaxOutgoingMessagePayloadSize (Autobahn's PayloadExceededError).
+// Nothing was sent; the connection stays open.
 var ErrMessageTooBig = errors.New("ws: message too big to send")
 
 // SendOptions are per-call settings of SendMessageWith, the extras of
@@ -40,8 +41,8 @@ func (so SendOptions) fragmentSize(auto int) int {
 }
 
 // SendMessageWith sends one message as SendMessage does, with per-call
-// settings: a fragment size of its own and SkipCompress. Like every send
-// call it fails with ErrMessageTooBig (wrapped) when the payload exceeds
+// settings: a fragment size of its own and SkipCompress. Like SendMessage
+// it fails with ErrMessageTooBig (wrapped) when the payload exceeds
 // Options.MaxOutgoingMessagePayloadSize.
 func (c *Conn) SendMessageWith(payload []byte, isBinary bool, so SendOptions) error {
 	return c.sendMessageWith(payload, isBinary, so)
@@ -66,7 +67,9 @@ func (c *Conn) checkOutgoingSize(n int) error {
 // variant: it closes the socket at once, and data not yet sent, or sent
 // but not yet read while unread data is pending, may be lost.
 //
-// Send calls made after FlushAndDrop fail with ErrClosed. The connection
+// Messages sent after FlushAndDrop (SendMessage, SendMessageWith,
+// SendOutgoing) fail with ErrClosed, and once the message in flight is out
+// no further frame is sent. The connection
 // does not close cleanly (OnClose gets wasClean false, 1006). It returns
 // at once; Done is closed when the connection has finished. It returns
 // ErrClosed when the connection was already dropped or finished, and nil
