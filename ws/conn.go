@@ -55,19 +55,20 @@ type Conn struct {
 	masked bool            // we mask what we send
 
 	// write side
-	msgSem    chan struct{} // held for a whole data message (frames never interleave)
-	smu       sync.Mutex    // guards stream (streamed send calls)
-	pmdOnce   sync.Once
-	wmu       sync.Mutex // held for one frame write
-	wbuf      []byte     // frame scratch, under wmu
-	wvArr     [2][]byte  // writev vector backing wv, under wmu
-	wv        net.Buffers
-	rng       *rand.ChaCha8
-	cbuf      []byte // compression scratch, under msgSem
-	stream    streamState
-	closing   atomic.Bool   // a close frame was sent: no more frames
-	flushDrop atomic.Bool   // FlushAndDrop was called: no new messages
-	closeSig  chan struct{} // closed when the close frame is sent
+	msgSem   chan struct{} // held for a whole data message (frames never interleave)
+	smu      sync.Mutex    // guards stream (streamed send calls)
+	pmdOnce  sync.Once
+	wmu      sync.Mutex // held for one frame write
+	wbuf     []byte     // frame scratch, under wmu
+	wvArr    [2][]byte  // writev vector backing wv, under wmu
+	wv       net.Buffers
+	rng      *rand.ChaCha8
+	cbuf     []byte // compression scratch, under msgSem
+	stream   streamState
+	closing  atomic.Bool   // a close frame was sent: no more frames
+	closeSig chan struct{} // closed when the close frame is sent
+
+	flushDrop atomic.Bool // FlushAndDrop was called: no new messages
 
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte
