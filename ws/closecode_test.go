@@ -20,6 +20,7 @@ func TestSendCloseCodeEveryClass(t *testing.T) {
 			// The peer sees our code and reason; we see its reply (1000).
 			assert.Equal(t, closeInfo{true, code, "why"}, ch.waitClose(t))
 			assert.Equal(t, closeInfo{true, CloseNormal, ""}, sh.waitClose(t))
+			<-srv.Done()
 			assert.ErrorIs(t, srv.SendCloseCode(code, ""), ErrClosed)
 		})
 	}
