@@ -98,6 +98,8 @@ type pyEvent struct {
 	Len        int                 `json:"len"`
 	Frames     int                 `json:"frames"`
 	Payload    string              `json:"payload"`
+	PingSent   int64               `json:"ping_sent"` // ping, autopong: Autobahn's decoded send time (Unix ns)
+	PingSeq    uint32              `json:"ping_seq"`  // ping, autopong: Autobahn's decoded sequence number
 	WasClean   bool                `json:"wasClean"`
 	Code       int                 `json:"code"`
 	Reason     string              `json:"reason"`

@@ -19,9 +19,15 @@ import (
 // *HandshakeError. The subprotocol is the first of opts.Protocols the
 // client offered (none when they share none). opts nil means
 // DefaultOptions(); MaxConnections is not enforced (there is no Server to
-// count connections). The caller must not use w after Accept returns.
+// count connections). Options that fail Options.Validate are answered
+// with 500 and their error returned. The caller must not use w after
+// Accept returns.
 func Accept(w http.ResponseWriter, r *http.Request, opts *Options) (*Conn, error) {
 	u := &upgrader{opts: opts.clone(), logger: slog.Default()}
+	if err := u.opts.Validate(); err != nil {
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return nil, fmt.Errorf("ws: accept: %w", err)
+	}
 	return u.upgrade(w, r)
 }
 
@@ -179,7 +185,14 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if len(origins) == 1 {
 		origin = strings.Trim(origins[0], " \t")
 	}
-	if !originAllowed(origin, len(origins) == 1, o.AllowedOrigins, o.AllowNullOrigin) {
+	// Malformed patterns were reported by Options.Validate; the valid ones
+	// still apply (a bad rule never widens the policy).
+	patterns, _ := parseOriginPatterns(o.AllowedOrigins)
+	allowed, err := originAllowed(origin, len(origins) == 1, patterns, o.AllowNullOrigin)
+	if err != nil {
+		return nil, reject(http.StatusBadRequest, "malformed Origin header "+strconv.Quote(origin))
+	}
+	if !allowed {
 		return nil, reject(http.StatusForbidden, "origin "+strconv.Quote(origin)+" not allowed")
 	}
 	return &clientHello{key: key, protocols: protocols, extensions: exts, origin: origin}, nil
@@ -296,6 +309,9 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 				return nil, u.refuse(w, r, reject(http.StatusServiceUnavailable, "client went away"))
 			case errors.Is(err, errHandshakeTimeout):
 				u.logger.Warn("ws: OnConnect exceeded the opening handshake timeout", "peer", td.Peer)
+				if th, ok := h.(OpenHandshakeTimeoutHandler); ok {
+					th.OnOpenHandshakeTimeout(td.Peer)
+				}
 				return nil, u.refuse(w, r, reject(http.StatusServiceUnavailable, "opening handshake timed out"))
 			default:
 				u.logger.Error("ws: OnConnect failed", "peer", td.Peer, "err", err)
@@ -311,6 +327,10 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 			protocol = acc.Subprotocol
 			extra = acc.Headers
 			if acc.Options != nil {
+				if err := acc.Options.Validate(); err != nil {
+					u.logger.Error("ws: OnConnect accepted with invalid options", "peer", td.Peer, "err", err)
+					return nil, u.refuse(w, r, reject(http.StatusInternalServerError, "internal server error"))
+				}
 				connOpts = acc.Options
 			}
 		}
@@ -326,7 +346,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 			pmd.close()
 		}
 	}
-	resp := buildUpgradeResponse(hello.key, protocol, extResp, extra)
+	resp := buildUpgradeResponse(hello.key, protocol, extResp, responseHeaders(connOpts, extra))
 
 	netConn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -424,6 +444,22 @@ var reservedResponseHeaders = map[string]bool{
 	"Upgrade": true, "Connection": true, "Sec-Websocket-Accept": true,
 	"Sec-Websocket-Protocol": true, "Sec-Websocket-Extensions": true,
 	"Content-Length": true, "Transfer-Encoding": true,
+}
+
+// responseHeaders merges the extra headers of a 101 response: the Server:
+// header and Headers of o (server-wide, or the connection's options), then
+// a ConnectionAccept's headers, each name replacing what came before.
+func responseHeaders(o *Options, perConn http.Header) http.Header {
+	h := http.Header{}
+	if o.Server != "" {
+		h.Set("Server", o.Server)
+	}
+	for _, src := range []http.Header{o.Headers, perConn} {
+		for k, vs := range src {
+			h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+		}
+	}
+	return h
 }
 
 // buildUpgradeResponse renders the 101 Switching Protocols answer.

@@ -2,7 +2,9 @@ package ws
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -65,6 +67,15 @@ func rejectCases() []rejectCase {
 			status: 403, bodyHas: "evil.org", recorderOK: true},
 		{name: "origin allowed by wildcard", req: upgradeRequest("/", "Origin: https://app.example.com"),
 			opts: func(o *Options) { o.AllowedOrigins = []string{"https://*.example.com"} }, status: 101},
+		{name: "origin with explicit default port allowed", req: upgradeRequest("/", "Origin: https://app.example.com:443"),
+			opts: func(o *Options) { o.AllowedOrigins = []string{"https://*.example.com"} }, status: 101},
+		{name: "origin on another port refused", req: upgradeRequest("/", "Origin: https://app.example.com:8443"),
+			opts:   func(o *Options) { o.AllowedOrigins = []string{"https://*.example.com"} },
+			status: 403, bodyHas: "8443", recorderOK: true},
+		{name: "malformed origin", req: upgradeRequest("/", "Origin: not-a-url"),
+			status: 400, bodyHas: "malformed Origin", recorderOK: true},
+		{name: "file origin is null", req: upgradeRequest("/", "Origin: file://"),
+			opts: func(o *Options) { o.AllowNullOrigin = false }, status: 403, recorderOK: true},
 		{name: "null origin refused", req: upgradeRequest("/", "Origin: null"),
 			opts: func(o *Options) { o.AllowNullOrigin = false }, status: 403, recorderOK: true},
 		{name: "request line too long", req: upgradeRequest("/" + long),
@@ -210,4 +221,69 @@ func TestBuildUpgradeResponseSkipsReservedAndInvalidHeaders(t *testing.T) {
 	assert.Empty(t, resp.Header.Get("X-Bad"))
 	assert.Empty(t, resp.Header.Get("Injected"))
 	assert.NotContains(t, raw, "Bad Name")
+}
+
+func TestUpgradeResponseServerHeaders(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    func() *Options
+		perConn http.Header
+		want    map[string][]string // header -> values; nil values: absent
+	}{
+		{"default Server header", DefaultOptions, nil,
+			map[string][]string{"Server": {DefaultServer}}},
+		{"literal gets the default Server header", func() *Options { return &Options{} }, nil,
+			map[string][]string{"Server": {DefaultServer}}},
+		{"no Server header", func() *Options { o := DefaultOptions(); o.Server = ""; return o }, nil,
+			map[string][]string{"Server": nil}},
+		{"server-wide headers", func() *Options {
+			o := DefaultOptions()
+			o.Server = "MyApp/1.0"
+			o.Headers = http.Header{"X-Frame": {"a", "b"}, "x-lower": {"c"}, "Sec-Websocket-Accept": {"forged"}}
+			return o
+		}, nil, map[string][]string{"Server": {"MyApp/1.0"}, "X-Frame": {"a", "b"}, "X-Lower": {"c"}}},
+		{"per-connection headers replace same-named ones", func() *Options {
+			o := DefaultOptions()
+			o.Headers = http.Header{"X-Frame": {"server"}, "X-Keep": {"k"}}
+			return o
+		}, http.Header{"X-Frame": {"conn"}, "Server": {"Conn/2"}},
+			map[string][]string{"Server": {"Conn/2"}, "X-Frame": {"conn"}, "X-Keep": {"k"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.opts().clone()
+			raw := string(buildUpgradeResponse(testKey, "", "", responseHeaders(o, tt.perConn)))
+			resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(raw)), nil)
+			require.NoError(t, err)
+			assert.Equal(t, 101, resp.StatusCode)
+			assert.Equal(t, []string{"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, resp.Header.Values("Sec-WebSocket-Accept"))
+			for k, v := range tt.want {
+				assert.Equal(t, v, resp.Header.Values(k), k)
+			}
+		})
+	}
+}
+
+func TestServerHeadersEndToEnd(t *testing.T) {
+	o := DefaultOptions()
+	o.Server = "Test/3"
+	o.Headers = http.Header{"X-Server-Wide": {"yes"}}
+	s := NewServer(func() Handler { return &BaseHandler{} }, o)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = s.Serve(ln) }()
+	defer func() { _ = s.Shutdown(context.Background()) }()
+	co := DefaultOptions()
+	co.Headers = http.Header{"X-Client": {"1"}}
+	c, err := Dial(context.Background(), "ws://"+ln.Addr().String()+"/", nil, co)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	assert.Equal(t, "Test/3", c.Response().Headers.Get("Server"))
+	assert.Equal(t, "yes", c.Response().Headers.Get("X-Server-Wide"))
+}
+
+func TestOptionsValidateServerHeader(t *testing.T) {
+	o := DefaultOptions()
+	o.Server = "x\r\nInjected: 1"
+	require.Error(t, o.Validate())
 }

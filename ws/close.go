@@ -36,12 +36,14 @@ func validReceivedCloseCode(code int) bool {
 // down) or 3000-4999 (application codes), and reason at most 123 bytes of
 // UTF-8. The connection is dropped when the peer does not answer within
 // CloseHandshakeTimeout. Calling it again while closing does nothing.
+// SendCloseCode sends any other code an endpoint may send (1008, 1011,
+// ...); Fail fails the connection as on a protocol error.
 func (c *Conn) SendClose(code int, reason string) error {
 	if code == 0 && reason != "" {
 		return errors.New("ws: close reason given without a close code")
 	}
 	if code != 0 && code != CloseNormal && code != CloseGoingAway && (code < 3000 || code > 4999) {
-		return fmt.Errorf("ws: close code %d may not be sent (use 1000, 1001 or 3000-4999)", code)
+		return fmt.Errorf("ws: close code %d may not be sent by SendClose (use 1000, 1001 or 3000-4999, or SendCloseCode for 1002-1003 and 1007-1014)", code)
 	}
 	if len(reason) > maxCloseReason {
 		return fmt.Errorf("ws: close reason of %d bytes is longer than %d", len(reason), maxCloseReason)
@@ -101,7 +103,7 @@ func (c *Conn) onCloseTimeout() {
 	answered := c.recvClose
 	c.mu.Unlock()
 	if !answered {
-		c.drop(true, "close handshake timeout: the peer did not answer our close in time")
+		c.dropTimeout(timeoutCloseHandshake, "close handshake timeout: the peer did not answer our close in time")
 	}
 }
 
@@ -155,7 +157,7 @@ func (c *Conn) onCloseFrame(p []byte) error {
 	} else {
 		// The client waits for the server to drop TCP.
 		c.afterFunc(c.opts.ServerConnectionDropTimeout, func() {
-			c.drop(true, "closing handshake timeout: the server did not drop the connection in time")
+			c.dropTimeout(timeoutServerDrop, "closing handshake timeout: the server did not drop the connection in time")
 		})
 	}
 	return errCloseReceived

@@ -1198,19 +1198,21 @@ func autoPingCases() []confCase {
 		// No pong: we drop after AutoPingTimeout, no close frame (Autobahn's
 		// onAutoPingTimeout), not clean.
 		{name: "14-autoping/unanswered-dropped", opts: unanswered,
-			steps: []step{expectPing4(), expectDropSkippingPings()},
+			steps: []step{expectAutoPing(), expectDropSkippingPings()},
 			want:  wantUnclean()},
 	}
 }
 
-// expectPing4 expects an automatic ping with the default 4-byte payload.
-func expectPing4() step {
+// expectAutoPing expects the first automatic ping with the default
+// 12-byte payload in Autobahn's format (8-byte time, 4-byte sequence 1).
+func expectAutoPing() step {
 	return func(e *confEnv) {
 		e.t.Helper()
 		w, err := e.p.readFrame()
 		require.NoError(e.t, err)
 		require.Equal(e.t, rawOpPing, w.Opcode, "got %v", w)
-		require.Len(e.t, w.Payload, 4)
+		require.Len(e.t, w.Payload, 12)
+		require.Equal(e.t, []byte{0, 0, 0, 1}, w.Payload[8:12], "sequence number")
 	}
 }
 

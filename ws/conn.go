@@ -51,6 +51,7 @@ type Conn struct {
 	rules  headerRules
 	fh     FrameHandler    // non-nil when the handler streams frames
 	aph    AutoPingHandler // non-nil when the handler wants auto-ping RTTs
+	apong  AutoPongHandler // non-nil when the handler wants auto-pongs
 	masked bool            // we mask what we send
 
 	// write side
@@ -67,6 +68,8 @@ type Conn struct {
 	closing  atomic.Bool   // a close frame was sent: no more frames
 	closeSig chan struct{} // closed when the close frame is sent
 
+	flushDrop atomic.Bool // FlushAndDrop was called: no new messages
+
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte
 	cbufRead   [maxControlPayload]byte
@@ -74,6 +77,7 @@ type Conn struct {
 	utf8       *nvx.Utf8Validator
 	scratch    []byte
 	inDrain    bool          // after a failure without drop: skip data, wait for close
+	localFail  atomic.Bool   // Fail without drop: skip data, wait for close (any goroutine)
 	gotClose   bool          // the peer's close frame was processed
 	blind      bool          // failed on an unparseable frame: ignore the rest
 	failMsg    string        // why we failed the connection (without drop)
@@ -97,6 +101,7 @@ type Conn struct {
 	unclean       bool
 	uncleanReason string
 	timers        []*time.Timer
+	timedOut      timeoutKind // the protocol timeout that dropped the connection
 	closeErr      *CloseError
 	done          chan struct{}
 	dropSig       chan struct{} // closed when the TCP connection is dropped
@@ -148,6 +153,7 @@ func newConn(cfg connConfig) *Conn {
 	if cfg.handler != nil {
 		c.fh, _ = cfg.handler.(FrameHandler)
 		c.aph, _ = cfg.handler.(AutoPingHandler)
+		c.apong, _ = cfg.handler.(AutoPongHandler)
 	} else {
 		c.events = make(chan readEvent)
 	}
@@ -292,6 +298,7 @@ func (c *Conn) finish() {
 			c.cfg.onDone()
 		}
 	}()
+	c.runTimeoutHook()
 	if h := c.cfg.handler; h != nil {
 		c.inCB.Add(1)
 		h.OnClose(c, ce.WasClean, ce.Code, ce.Reason)

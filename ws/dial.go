@@ -57,6 +57,9 @@ var reservedRequestHeaders = map[string]bool{
 // connection too and is returned wrapped.
 func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, error) {
 	o := opts.clone()
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("ws: dial: %w", err)
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("ws: dial: bad URL: %w", err)
@@ -85,7 +88,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 
 	if o.OpenHandshakeTimeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.OpenHandshakeTimeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, o.OpenHandshakeTimeout, errOpenHandshakeTimeout)
 		defer cancel()
 	}
 
@@ -98,6 +101,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", dialAddr)
 	if err != nil {
+		openTimeoutHook(ctx, h, "tcp:"+dialAddr)
 		return nil, fmt.Errorf("ws: dial %s: %w", dialAddr, err)
 	}
 	// From here on, ctx ending (deadline or cancel) unblocks any I/O; by
@@ -106,6 +110,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	fail := func(err error) (*Conn, error) {
 		stop()
 		_ = conn.Close()
+		openTimeoutHook(ctx, h, peerFromAddr(conn.RemoteAddr()))
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			err = fmt.Errorf("%w (%w)", err, ctx.Err())
 		}

@@ -9,6 +9,44 @@
 // The same engine also offers a blocking API (ReadMessage, NextReader,
 // NextWriter) for code that prefers to pull messages.
 //
+// # Options
+//
+// Options carry Autobahn's protocol options and defaults (DefaultOptions).
+// An Options literal is safe: its zero fields take the defaults, so
+// &ws.Options{MaxMessagePayloadSize: 1 << 20} keeps every protocol check;
+// turning a check off, or a limit to 0 ("none"), starts from
+// DefaultOptions. Options.Validate reports malformed settings, and
+// NewServer (Server.Err, Serve, ServeHTTP), Accept and Dial apply it.
+// AllowedOrigins patterns are matched as Autobahn matches them, against the
+// origin normalised to scheme://host:port (default ports filled in);
+// file:// origins count as null. A server sends Options.Server and
+// Options.Headers on every 101 response, beside a ConnectionAccept's
+// headers.
+//
+// # Sending and closing
+//
+// SendMessage sends a message; SendMessageWith adds Autobahn's per-call
+// fragment size and doNotCompress, and Options.MaxOutgoingMessagePayloadSize
+// bounds what may be sent (ErrMessageTooBig). SendClose starts the closing
+// handshake with the codes Autobahn lets an application send (1000, 3000-
+// 4999); SendCloseCode with any code an endpoint may send (1008, 1011,
+// ...); Close does it with 1000 and waits. Fail fails the connection as a
+// protocol error does (drop, or close frame and drain, per FailByDrop).
+// CloseNow drops TCP at once; FlushAndDrop lets what is being sent go out
+// first (Autobahn's dropConnection with abort false). State reports where
+// a connection is: connecting, open, closing, closed.
+//
+// # Optional hooks
+//
+// A Handler may implement more of Autobahn's callbacks as optional
+// interfaces: ServerConnectHandler, ClientConnectHandler and
+// ConnectingHandler (the opening handshake), FrameHandler (streamed
+// messages), AutoPongHandler and AutoPingHandler (automatic pings, whose
+// payloads have Autobahn's layout: send time, sequence number, random
+// fill), and AutoPingTimeoutHandler, CloseHandshakeTimeoutHandler,
+// ServerConnectionDropTimeoutHandler and OpenHandshakeTimeoutHandler (a
+// protocol timeout ended the connection).
+//
 // The per-byte work (unmasking, UTF-8 validation) goes through package nvx,
 // which uses the native SIMD core when built with cgo unless
 // AUTOBAHN_USE_NVX=0.

@@ -72,7 +72,10 @@ type FrameHandler interface {
 }
 
 // AutoPingHandler is implemented by handlers that want the round-trip time
-// of each automatic ping (see Options.AutoPingInterval).
+// of each automatic ping (see Options.AutoPingInterval). AutoPongHandler
+// gives the same RTT with the ping's send time, sequence number and
+// payload, as Autobahn's onAutoPong; a handler may implement both (then
+// OnAutoPong runs first).
 type AutoPingHandler interface {
 	OnAutoPingRTT(c *Conn, rtt time.Duration)
 }

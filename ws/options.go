@@ -2,6 +2,8 @@ package ws
 
 import (
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -23,7 +25,25 @@ const DefaultWriteTimeout = 30 * time.Second
 // server or per Dial, and per connection through ConnectionAccept.Options
 // (server) or the Options passed to Dial (client).
 //
-// Sizes of 0 mean "no limit" / "off". Durations of 0 mean "no timeout".
+// # Zero values are safe
+//
+// An Options that did not come from DefaultOptions (a literal such as
+// &ws.Options{MaxMessagePayloadSize: 1 << 20}, or new(ws.Options)) has
+// every zero field filled in from DefaultOptions when it is used: a
+// literal can only add to or tighten the defaults, never silently turn a
+// protocol check off. So a literal cannot set a default-on bool
+// (UTF8ValidateIncoming, RequireMaskedClientFrames, WebStatus, ...) to
+// false, a size or timeout with a default to 0, or AllowedOrigins to nil.
+// To do that, start from DefaultOptions() (or a copy of one, or
+// Conn.Options()) and change the field: in an Options from DefaultOptions
+// every field means what it says, and sizes of 0 mean "no limit" / "off",
+// durations of 0 "no timeout".
+//
+//	o := ws.DefaultOptions()
+//	o.MaxMessagePayloadSize = 0 // Autobahn's unlimited messages
+//
+// Options.Validate reports malformed settings (an AllowedOrigins pattern,
+// an AutoPingSize out of range); NewServer, Accept and Dial apply it.
 type Options struct {
 	// UTF8ValidateIncoming checks text messages and close reasons for valid
 	// UTF-8 as they arrive; failure closes with 1007. Default true.
@@ -44,6 +64,18 @@ type Options struct {
 	// inflation; larger fails with 1009 as soon as the limit is crossed.
 	// Default DefaultMaxMessagePayloadSize.
 	MaxMessagePayloadSize int64
+	// MaxOutgoingMessagePayloadSize limits one sent message's payload
+	// (before compression): a larger SendMessage, SendMessageWith or
+	// SendOutgoing fails with an error wrapping ErrMessageTooBig and sends
+	// nothing; the connection stays open. Streamed sends (NextWriter,
+	// BeginMessage), whose size is not known when they start, and
+	// prepared messages are not checked. Set it to the peer's receive limit, which WebSocket does not
+	// announce, to fail fast on our side instead of having the peer close
+	// with 1009. Autobahn applies maxMessagePayloadSize to both directions
+	// (counting after compression); here the two limits are separate so
+	// that a server's receive limit does not cap what it may send.
+	// Default 0 (no limit).
+	MaxOutgoingMessagePayloadSize int64
 	// AutoFragmentSize splits sent messages into frames of at most this
 	// payload size. Default 0 (one frame per message).
 	AutoFragmentSize int
@@ -85,8 +117,10 @@ type Options struct {
 	// AutoPingTimeout fails the connection when the pong to an automatic
 	// ping does not come within this time. Default 0 (off).
 	AutoPingTimeout time.Duration
-	// AutoPingSize is the size of an automatic ping's payload (4 to 125).
-	// Default 4.
+	// AutoPingSize is the size of an automatic ping's payload, 12 to 125:
+	// Autobahn's format, an 8-byte big-endian send time (Unix
+	// nanoseconds), a 4-byte big-endian sequence number and random bytes
+	// (see AutoPongHandler). Default 12.
 	AutoPingSize int
 	// AutoPingRestartOnAnyTraffic restarts the ping interval timer on any
 	// received traffic. Default true.
@@ -94,10 +128,24 @@ type Options struct {
 
 	// Server-only options.
 
-	// AllowedOrigins lists accepted Origin values; "*" matches any run of
-	// characters ("https://*.example.com"). Default ["*"].
+	// Server is the Server: header of the 101 response (Autobahn's
+	// factory server, which sends "AutobahnPython/<version>"); from
+	// DefaultOptions, "" sends none. Default DefaultServer.
+	Server string
+	// AllowedOrigins lists accepted origins as patterns: "*" (any origin
+	// but null) or scheme://host[:port], where '*' in scheme or host
+	// matches any run of characters and the port is a number or "*".
+	// Origins and patterns are matched as Autobahn does, normalised to
+	// scheme://host:port with the default port filled in for http and
+	// https, so "https://example.com" and "https://example.com:443" are the
+	// same rule and "https://*.example.com" matches
+	// "https://app.example.com" (and not "https://app.example.com:8443").
+	// A host pattern ending in '*' matches any port. A malformed pattern
+	// is an error (see Validate). A request without Origin (not a browser)
+	// is always allowed. Default ["*"].
 	AllowedOrigins []string
-	// AllowNullOrigin accepts "Origin: null". Default true.
+	// AllowNullOrigin accepts the null origin: "Origin: null" and file://
+	// origins (as Autobahn). Default true.
 	AllowNullOrigin bool
 	// TrustXForwardedFor is how many X-Forwarded-For hops are trusted when
 	// deriving the peer address. Default 0.
@@ -129,10 +177,16 @@ type Options struct {
 	// ServerConnectionDropTimeout bounds the wait for the server to drop
 	// the TCP connection after the close handshake. Default 1s.
 	ServerConnectionDropTimeout time.Duration
-	// Origin, Protocols, Headers and UserAgent are sent in the opening
+	// Origin, Protocols and UserAgent are sent in the client's opening
 	// handshake.
 	Origin    string
 	Protocols []string
+	// Headers are sent in the opening handshake by both roles (Autobahn's
+	// factory headers): a client adds them to its request, a server to
+	// every 101 response, where a ConnectionAccept's Headers replace
+	// values of the same name (Server: included) for that connection.
+	// Headers the handshake sets itself (Upgrade, Sec-WebSocket-*, ...)
+	// and invalid ones are left out.
 	Headers   http.Header
 	UserAgent string
 	// TLSConfig is used for wss:// URLs (nil: crypto/tls defaults).
@@ -143,6 +197,10 @@ type Options struct {
 	// PerMessageDeflate configures permessage-deflate (RFC 7692); nil
 	// leaves it off (offers are declined, none are made).
 	PerMessageDeflate *DeflateOptions
+
+	// complete is set by DefaultOptions (and kept by copies): every field
+	// means what it says. Without it zero fields take the defaults.
+	complete bool
 }
 
 // DefaultOptions returns Autobahn's defaults (with a finite
@@ -158,7 +216,6 @@ func DefaultOptions() *Options {
 		CloseHandshakeTimeout:       1 * time.Second,
 		WriteTimeout:                DefaultWriteTimeout,
 		TCPNoDelay:                  true,
-		AutoPingSize:                4,
 		AutoPingRestartOnAnyTraffic: true,
 		AllowedOrigins:              []string{"*"},
 		AllowNullOrigin:             true,
@@ -168,16 +225,105 @@ func DefaultOptions() *Options {
 		MaxHeaderBytes:              64 << 10,
 		MaskClientFrames:            true,
 		ServerConnectionDropTimeout: 1 * time.Second,
+		AutoPingSize:                defaultAutoPingSize,
+		Server:                      DefaultServer,
+		complete:                    true,
 	}
 }
 
-// clone returns a deep-enough copy of o (nil gives the defaults).
+// DefaultServer is the default Options.Server: the Server: header of a
+// server's 101 response.
+const DefaultServer = "autobahn-go"
+
+// defaultAutoPingSize is Autobahn's auto-ping payload size: an 8-byte
+// timestamp and a 4-byte sequence number.
+const defaultAutoPingSize = 12
+
+// fillZero sets every zero field of o that has a non-zero default to the
+// default (for an Options literal; see Options).
+func (o *Options) fillZero() {
+	d := DefaultOptions()
+	setBool := func(f *bool, v bool) { *f = *f || v }
+	setBool(&o.UTF8ValidateIncoming, d.UTF8ValidateIncoming)
+	setBool(&o.ApplyMask, d.ApplyMask)
+	setBool(&o.FailByDrop, d.FailByDrop)
+	setBool(&o.TCPNoDelay, d.TCPNoDelay)
+	setBool(&o.AutoPingRestartOnAnyTraffic, d.AutoPingRestartOnAnyTraffic)
+	setBool(&o.AllowNullOrigin, d.AllowNullOrigin)
+	setBool(&o.RequireMaskedClientFrames, d.RequireMaskedClientFrames)
+	setBool(&o.WebStatus, d.WebStatus)
+	setBool(&o.MaskClientFrames, d.MaskClientFrames)
+	if o.MaxMessagePayloadSize == 0 {
+		o.MaxMessagePayloadSize = d.MaxMessagePayloadSize
+	}
+	if o.OpenHandshakeTimeout == 0 {
+		o.OpenHandshakeTimeout = d.OpenHandshakeTimeout
+	}
+	if o.CloseHandshakeTimeout == 0 {
+		o.CloseHandshakeTimeout = d.CloseHandshakeTimeout
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = d.WriteTimeout
+	}
+	if o.AutoPingSize == 0 {
+		o.AutoPingSize = d.AutoPingSize
+	}
+	if o.AllowedOrigins == nil {
+		o.AllowedOrigins = d.AllowedOrigins
+	}
+	if o.MaxRequestLineSize == 0 {
+		o.MaxRequestLineSize = d.MaxRequestLineSize
+	}
+	if o.MaxHeaderBytes == 0 {
+		o.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if o.Server == "" {
+		o.Server = d.Server
+	}
+	if o.ServerConnectionDropTimeout == 0 {
+		o.ServerConnectionDropTimeout = d.ServerConnectionDropTimeout
+	}
+	o.complete = true
+}
+
+// Validate reports settings that cannot work: a malformed AllowedOrigins
+// pattern (see AllowedOrigins) or an AutoPingSize outside 12-125. It
+// checks o as it will be used (zero fields of a literal filled in).
+// NewServer keeps its error and reports it from Serve, ListenAndServe and
+// ServeHTTP (500); Accept and Dial return it. Call it to fail early, for
+// example at start-up.
+func (o *Options) Validate() error {
+	c := o.clone()
+	var errs []error
+	if _, err := parseOriginPatterns(c.AllowedOrigins); err != nil {
+		errs = append(errs, fmt.Errorf("AllowedOrigins: %w", err))
+	}
+	if c.AutoPingSize < defaultAutoPingSize || c.AutoPingSize > maxControlPayload {
+		errs = append(errs, fmt.Errorf("AutoPingSize %d is outside %d-%d", c.AutoPingSize, defaultAutoPingSize, maxControlPayload))
+	}
+	if !validHeaderValue(c.Server) {
+		errs = append(errs, fmt.Errorf("Server %q is not a valid header value", c.Server))
+	}
+	if c.MaxOutgoingMessagePayloadSize < 0 {
+		errs = append(errs, fmt.Errorf("MaxOutgoingMessagePayloadSize %d is negative", c.MaxOutgoingMessagePayloadSize))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("ws: invalid options: %w", err)
+	}
+	return nil
+}
+
+// clone returns a deep-enough copy of o (nil gives the defaults), with the
+// zero fields of a literal filled in (see Options).
 func (o *Options) clone() *Options {
 	if o == nil {
 		return DefaultOptions()
 	}
 	c := *o
-	c.AllowedOrigins = append([]string(nil), o.AllowedOrigins...)
+	if !c.complete {
+		c.fillZero()
+	}
+	c.AllowedOrigins = append([]string(nil), c.AllowedOrigins...)
 	c.Protocols = append([]string(nil), o.Protocols...)
 	if o.Headers != nil {
 		c.Headers = o.Headers.Clone()

@@ -3,6 +3,7 @@ package ws
 import (
 	"bytes"
 	crand "crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -11,14 +12,16 @@ import (
 
 // autoPing is the state of automatic pings (Options.AutoPingInterval).
 type autoPing struct {
-	mu      sync.Mutex
-	enabled bool
-	stopped bool
-	timer   *time.Timer // next ping
-	timeout *time.Timer // pong deadline of the pending ping
-	pending []byte      // payload of the ping awaiting its pong
-	sentAt  time.Duration
-	lastRx  atomic.Int64 // time of the last received frame, since c.epoch
+	mu       sync.Mutex
+	enabled  bool
+	stopped  bool
+	timer    *time.Timer // next ping
+	timeout  *time.Timer // pong deadline of the pending ping
+	pending  []byte      // payload of the ping awaiting its pong
+	sentAt   time.Duration
+	sentWall time.Time    // wall-clock send time of the pending ping
+	seq      uint32       // sequence number of the last ping sent
+	lastRx   atomic.Int64 // time of the last received frame, since c.epoch
 }
 
 // now is the connection's monotonic clock.
@@ -82,10 +85,11 @@ func (c *Conn) autoPingFire() {
 		p.mu.Unlock()
 		return
 	}
-	size := min(max(c.opts.AutoPingSize, 4), maxControlPayload)
-	payload := make([]byte, size)
-	_, _ = crand.Read(payload)
-	p.pending, p.sentAt = payload, now
+	size := min(max(c.opts.AutoPingSize, defaultAutoPingSize), maxControlPayload)
+	wall := time.Now()
+	p.seq++
+	payload := autoPingPayload(size, wall, p.seq)
+	p.pending, p.sentAt, p.sentWall = payload, now, wall
 	if t := c.opts.AutoPingTimeout; t > 0 {
 		if p.timeout != nil {
 			p.timeout.Stop()
@@ -118,7 +122,7 @@ func (c *Conn) autoPingTimedOut() {
 	}
 	p.mu.Unlock()
 	c.log.Debug("ws: auto-ping timeout", "timeout", c.opts.AutoPingTimeout)
-	c.drop(true, fmt.Sprintf("auto-ping timeout: no pong within %v", c.opts.AutoPingTimeout))
+	c.dropTimeout(timeoutAutoPing, fmt.Sprintf("auto-ping timeout: no pong within %v", c.opts.AutoPingTimeout))
 }
 
 // gotPong matches a pong against the pending automatic ping and reports
@@ -134,6 +138,7 @@ func (c *Conn) gotPong(payload []byte) {
 		return
 	}
 	rtt := c.now() - p.sentAt
+	pong := AutoPong{PingSent: p.sentWall, Seq: p.seq, PongReceived: time.Now(), RTT: rtt, Payload: p.pending}
 	p.pending = nil
 	if p.timeout != nil {
 		p.timeout.Stop()
@@ -142,9 +147,25 @@ func (c *Conn) gotPong(payload []byte) {
 		p.timer.Reset(c.opts.AutoPingInterval)
 	}
 	p.mu.Unlock()
+	if c.apong != nil {
+		c.inCB.Add(1)
+		c.apong.OnAutoPong(c, pong)
+		c.inCB.Add(-1)
+	}
 	if c.aph != nil {
 		c.inCB.Add(1)
 		c.aph.OnAutoPingRTT(c, rtt)
 		c.inCB.Add(-1)
 	}
+}
+
+// autoPingPayload builds an automatic ping's payload in Autobahn's format:
+// the send time as 8 bytes big-endian Unix nanoseconds, the sequence
+// number as 4 bytes big-endian, then random bytes up to size (at least 12).
+func autoPingPayload(size int, sent time.Time, seq uint32) []byte {
+	payload := make([]byte, size)
+	binary.BigEndian.PutUint64(payload, uint64(sent.UnixNano()))
+	binary.BigEndian.PutUint32(payload[8:], seq)
+	_, _ = crand.Read(payload[12:])
+	return payload
 }

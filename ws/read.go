@@ -57,7 +57,7 @@ func (c *Conn) readNext() error {
 	if err != nil {
 		return err
 	}
-	if c.inDrain {
+	if c.inDrain || c.localFail.Load() {
 		return c.skipPayload()
 	}
 	if h.opcode == OpContinuation {

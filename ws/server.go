@@ -72,6 +72,7 @@ type Server struct {
 
 	newHandler func() Handler
 	opts       *Options
+	optsErr    error // opts failed Options.Validate
 
 	mu       sync.Mutex
 	slots    map[*connSlot]struct{}
@@ -90,9 +91,20 @@ type connSlot struct {
 
 // NewServer returns a Server that calls newHandler once per connection for
 // its Handler, with options opts (nil: DefaultOptions()). opts is copied.
+//
+// Options that fail Options.Validate (a malformed AllowedOrigins pattern,
+// say) make a Server that serves nothing: Err returns the error, Serve and
+// ListenAndServe return it at once, and ServeHTTP answers every request
+// with 500 and logs it. Check Err (or call Options.Validate) at start-up
+// when the Server is mounted on a mux of your own.
 func NewServer(newHandler func() Handler, opts *Options) *Server {
-	return &Server{newHandler: newHandler, opts: opts.clone(), slots: map[*connSlot]struct{}{}}
+	o := opts.clone()
+	return &Server{newHandler: newHandler, opts: o, optsErr: o.Validate(), slots: map[*connSlot]struct{}{}}
 }
+
+// Err reports why the Server cannot serve: the error of Options.Validate
+// for the options given to NewServer, or nil.
+func (s *Server) Err() error { return s.optsErr }
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger != nil {
@@ -115,6 +127,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ownHTTP bool) {
 	if s.newHandler == nil {
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		s.logger().Error("ws: Server has no handler factory (use NewServer)")
+		return
+	}
+	if s.optsErr != nil {
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		s.logger().Error("ws: Server cannot serve: bad options", "err", s.optsErr)
 		return
 	}
 	u := &upgrader{opts: s.opts, logger: s.logger(), srv: s, newHandler: s.newHandler, ownHTTP: ownHTTP}
@@ -208,6 +225,10 @@ func (s *Server) httpServer() *http.Server {
 // handshake then reports TransportDetails.IsSecure). Serve may be called
 // for several listeners.
 func (s *Server) Serve(ln net.Listener) error {
+	if s.optsErr != nil {
+		_ = ln.Close()
+		return fmt.Errorf("ws: serve: %w", s.optsErr)
+	}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -222,6 +243,9 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // ListenAndServe listens on the TCP address addr and calls Serve.
 func (s *Server) ListenAndServe(addr string) error {
+	if s.optsErr != nil {
+		return fmt.Errorf("ws: serve: %w", s.optsErr)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("ws: listen on %s: %w", addr, err)

@@ -72,12 +72,16 @@ func (r *ConnectionResponse) String() string {
 
 // ConnectionAccept is what a server's OnConnect returns to accept a
 // connection. If the client offered subprotocols, Subprotocol must be one of
-// them ("" accepts without one). Headers are added to the 101 response.
+// them ("" accepts without one). Headers are added to the 101 response,
+// beside the server-wide Options.Headers and Options.Server: a name given
+// here replaces the server-wide values of that name.
 type ConnectionAccept struct {
 	Subprotocol string
 	Headers     http.Header
 	// Options, when non-nil, replaces the server's options for this one
-	// connection.
+	// connection. Like any Options, a literal takes DefaultOptions (not
+	// the server's options) for its zero fields; it must pass
+	// Options.Validate, else the client gets 500.
 	Options *Options
 }
 

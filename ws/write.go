@@ -159,6 +159,15 @@ func (c *Conn) SendOutgoing(m *OutgoingMessage) error {
 }
 
 func (c *Conn) sendMessage(payload []byte, isBinary, skipCompress bool) error {
+	return c.sendMessageWith(payload, isBinary, SendOptions{SkipCompress: skipCompress})
+}
+
+// sendMessageWith is sendMessage with per-call settings (SendMessageWith).
+func (c *Conn) sendMessageWith(payload []byte, isBinary bool, so SendOptions) error {
+	skipCompress := so.SkipCompress
+	if err := c.checkOutgoingSize(len(payload)); err != nil {
+		return err
+	}
 	opcode := OpText
 	if isBinary {
 		opcode = OpBinary
@@ -167,7 +176,7 @@ func (c *Conn) sendMessage(payload []byte, isBinary, skipCompress bool) error {
 		return err
 	}
 	defer c.releaseMsg()
-	if c.closing.Load() {
+	if c.closing.Load() || c.flushDrop.Load() {
 		return ErrClosed
 	}
 	var rsv byte
@@ -183,7 +192,7 @@ func (c *Conn) sendMessage(payload []byte, isBinary, skipCompress bool) error {
 		}
 		wire, rsv = out, rsv1
 	}
-	frag := c.opts.AutoFragmentSize
+	frag := so.fragmentSize(c.opts.AutoFragmentSize)
 	if frag <= 0 || len(wire) <= frag {
 		if err := c.writeFrame(opcode, true, rsv, wire); err != nil {
 			return err

@@ -378,12 +378,12 @@ func TestAutoPing(t *testing.T) {
 		o := testOpts()
 		o.AutoPingInterval = 20 * time.Millisecond
 		o.AutoPingTimeout = 50 * time.Millisecond
-		o.AutoPingSize = 9
+		o.AutoPingSize = 13
 		c, h, p := serverWithPeer(t, o, nil)
 		_ = c
 		f := p.mustRead()
 		assert.Equal(t, OpPing, f.op)
-		assert.Len(t, f.payload, 9)
+		assert.Len(t, f.payload, 13)
 		// No pong: the connection is dropped.
 		ci := h.waitClose(t)
 		assert.False(t, ci.wasClean)

@@ -2,7 +2,7 @@
 """Autobahn|Python (Twisted) echo server for the autobahn-go interop tests.
 
 Usage: server.py PORT [--deflate] [--no-context-takeover] [--max-window-bits N]
-                      [--protocols bar,foo]
+                      [--protocols bar,foo] [--autoping SECONDS]
 
 PORT 0 picks a free port. The first line on stdout is the port; every line
 after it is one JSON event ("connect", "open", "message", "ping", "pong",
@@ -18,6 +18,9 @@ Behaviour:
   * every message is echoed with its type, except text commands:
       "@@close CODE REASON"  -> sendClose(CODE, REASON)
       "@@ping PAYLOAD"       -> sendPing(PAYLOAD)
+  * a ping's event carries ping_sent and ping_seq, decoded from its first
+    12 bytes as Autobahn decodes its auto-ping payload; with --autoping the
+    server sends automatic pings and reports each onAutoPong;
   * a close from the client is answered with the same code and reason
     (echoCloseCodeReason);
   * with --deflate, a permessage-deflate offer is accepted; with
@@ -28,6 +31,7 @@ Behaviour:
 """
 import argparse
 import json
+import struct
 import sys
 
 from twisted.internet import reactor
@@ -82,8 +86,16 @@ class EchoServerProtocol(WebSocketServerProtocol):
         self.sendMessage(payload, isBinary)
 
     def onPing(self, payload):
-        emit(event="ping", payload=payload.decode("latin1"))
+        ev = dict(event="ping", payload=payload.decode("latin1"))
+        if len(payload) >= 12:
+            # Autobahn's auto-ping layout, decoded as Autobahn decodes it
+            ev["ping_sent"] = struct.unpack(">Q", payload[:8])[0]
+            ev["ping_seq"] = struct.unpack(">L", payload[8:12])[0]
+        emit(**ev)
         self.sendPong(payload)
+
+    def onAutoPong(self, ping_sent, ping_seq, pong_received, pong_rtt, payload):
+        emit(event="autopong", ping_sent=ping_sent, ping_seq=ping_seq, len=len(payload))
 
     def onPong(self, payload):
         emit(event="pong", payload=payload.decode("latin1"))
@@ -101,6 +113,8 @@ def main():
     ap.add_argument("--no-context-takeover", action="store_true")
     ap.add_argument("--max-window-bits", type=int, default=0)
     ap.add_argument("--protocols", default="bar,foo")
+    ap.add_argument("--autoping", type=float, default=0,
+                    help="send automatic pings every this many seconds (onAutoPong events)")
     args = ap.parse_args()
 
     factory = WebSocketServerFactory()
@@ -129,6 +143,8 @@ def main():
                 maxFramePayloadSize=64 << 20, openHandshakeTimeout=10, closeHandshakeTimeout=5)
     if args.deflate:
         opts["perMessageCompressionAccept"] = accept
+    if args.autoping:
+        opts.update(autoPingInterval=args.autoping, autoPingTimeout=10)
     factory.setProtocolOptions(**opts)
 
     port = reactor.listenTCP(args.port, factory, interface="127.0.0.1")
