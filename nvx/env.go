@@ -78,3 +78,15 @@ func Kernel() string {
 	}
 	return kernelName()
 }
+
+// MaskKernel names the kernel that XorMask runs above MaskThreshold:
+// Kernel(), except that with "avx512" it is "avx2" on CPUs where AVX-512's
+// 64-byte stores measured no faster (all but the Intel cores the C core
+// lists in csrc/dispatch.c, such as Sapphire and Emerald Rapids), and
+// "purego" when the native core is not used.
+func MaskKernel() string {
+	if !useNVX {
+		return "purego"
+	}
+	return maskKernelName()
+}

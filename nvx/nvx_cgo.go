@@ -10,6 +10,10 @@ package nvx
 #cgo nocallback nvx_selected
 #cgo noescape nvx_kernel_name
 #cgo nocallback nvx_kernel_name
+#cgo noescape nvx_mask_kernel
+#cgo nocallback nvx_mask_kernel
+#cgo noescape nvx_select_mask
+#cgo nocallback nvx_select_mask
 #cgo noescape nvx_xor_mask
 #cgo nocallback nvx_xor_mask
 #cgo noescape nvx_utf8_validate
@@ -107,6 +111,22 @@ func selectKernel() string {
 }
 
 func kernelName() string { return kernel }
+
+// maskKernelName is the C core's name of the kernel whose masking code
+// runs: the selected one, or AVX2 for the AVX-512 family on CPUs where
+// 64-byte stores do not pay (the C core's per-CPU table, csrc/dispatch.c).
+func maskKernelName() string { return C.GoString(C.nvx_kernel_name(C.nvx_mask_kernel())) }
+
+// forceMaskKernel routes masking to the named kernel's own code, whatever
+// the per-CPU table says (for tests); false when the CPU cannot run it.
+func forceMaskKernel(name string) bool {
+	for k := C.nvx_kernel(0); k < C.NVX_KERNEL_COUNT; k++ {
+		if C.GoString(C.nvx_kernel_name(k)) == name {
+			return C.nvx_select_mask(k) == 0
+		}
+	}
+	return false
+}
 
 // bytesPtr points at b's first byte for C (b is not empty).
 func bytesPtr(b []byte) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b))) }

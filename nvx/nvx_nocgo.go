@@ -23,6 +23,10 @@ const kernel = "purego"
 
 func kernelName() string { return kernel }
 
+func maskKernelName() string { return kernel }
+
+func forceMaskKernel(string) bool { return false }
+
 func nativeXorMask(b []byte, key [4]byte, pos int) int { return goimpl.XorMask(b, key, pos, false) }
 
 func nativeValidUTF8(b []byte) bool { return goimpl.ValidUTF8(b, false) }
