@@ -47,6 +47,8 @@ const HasNVX = true
 // threshold:
 //
 //	XorMask                     1 KiB 0.66x, 2 KiB 0.93-0.98x   4 KiB 1.27-1.31x
+//	                            (AMD; now measured at start per CPU, see
+//	                            MaskThresholdInUse)
 //	Validate, latin text        64 B 0.60x                      128 B 2.1x
 //	Validate, CJK text          64 B 0.88-1.13x                 128 B 2.2x
 //	Validate, ASCII text        2 KiB 0.90x                     4 KiB 1.34x
@@ -60,7 +62,9 @@ const HasNVX = true
 // the same on both paths) and hands C the rest unless a sample of it
 // looks like ASCII too (goimpl.nativeFrom).
 const (
-	// MaskThreshold is the smallest buffer XorMask sends to C.
+	// MaskThreshold is the default smallest buffer XorMask sends to C:
+	// the one in use when the measurement at start is inconclusive. The
+	// one in use is MaskThresholdInUse.
 	MaskThreshold = 4 << 10
 	// UTF8Threshold is the smallest chunk Utf8Validator.Validate and
 	// ValidUTF8 send to C.
@@ -174,11 +178,25 @@ func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validat
 	return int(next), r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
 }
 
+// maskThreshold is the XorMask threshold in use (see calibrate.go).
+var maskThreshold = MaskThreshold
+
+// calibrateMask measures where the C core starts beating the pure-Go loop
+// on this CPU (calibrate.go), with the masking kernel already chosen.
+func calibrateMask() int {
+	buf := make([]byte, calibrationSizes[len(calibrationSizes)-1])
+	goNs, cNs := measureBest(calibrationSizes, buf,
+		func(b []byte) { goimpl.XorMask(b, [4]byte{1, 2, 3, 4}, 1, false) },
+		func(b []byte) { nativeXorMask(b, [4]byte{1, 2, 3, 4}, 1) })
+	return pickThreshold(calibrationSizes, goNs, cNs, MaskThreshold)
+}
+
 // init hands large buffers of the shared pure-Go kernels to the C core,
 // only when the native core is in use.
 func init() {
 	if useNVX {
-		goimpl.MaskMin = MaskThreshold
+		maskThreshold = calibrateMask()
+		goimpl.MaskMin = maskThreshold
 		goimpl.MaskHook = nativeXorMask
 		goimpl.UTF8Min, goimpl.UTF8ASCIIMin = UTF8Threshold, UTF8ASCIIThreshold
 		goimpl.FusedMin, goimpl.FusedASCIIMin = FusedThreshold, FusedASCIIThreshold
