@@ -16,12 +16,13 @@ func TestPickThreshold(t *testing.T) {
 		goNs, cNs []float64
 		want      int
 	}{
-		{"C wins from 2 KiB", []float64{30, 60, 120, 240}, []float64{50, 55, 70, 100}, 2048},
+		{"C wins from 2 KiB", []float64{30, 60, 120, 240}, []float64{50, 50, 70, 100}, 2048},
 		{"C wins everywhere", []float64{60, 120, 240, 480}, []float64{50, 55, 70, 100}, 1024},
 		{"C never wins", []float64{10, 20, 40, 80}, []float64{50, 60, 80, 120}, def},
 		{"a win below a loss does not count", []float64{60, 50, 240, 480}, []float64{50, 55, 70, 100}, 4096},
 		{"C loses at the largest size", []float64{60, 120, 240, 80}, []float64{50, 55, 70, 100}, def},
 		{"a tie is not a win", []float64{30, 60, 70, 240}, []float64{50, 55, 70, 100}, 8192},
+		{"a near-tie (within the margin) is not a win", []float64{30, 60, 75, 240}, []float64{50, 55, 70, 100}, 8192},
 		{"missing time", []float64{30, 60, 0, 240}, []float64{50, 55, 70, 100}, def},
 		{"wrong length", []float64{30, 60}, []float64{50, 55, 70, 100}, def},
 	}
