@@ -40,15 +40,16 @@ const HasNVX = true
 
 // Size thresholds: inputs shorter than these go to package purego's code
 // even when the native core is used, because there a cgo call (about
-// 30 ns with Go 1.26 on the project's loaded 2-core AVX-512 machine) costs
-// more than the vector code saves. Measured with `make bench` and with
+// 30 ns with Go 1.26 on the project's loaded 2-core AMD machine, 40-50 ns
+// on the Intel Xeon of a later session) costs more than the vector code
+// saves. Measured with `make bench` and with
 // benchstat over 10 interleaved runs (native against purego; earlier runs
 // agreed within the noise), native/purego speed below and at each
 // threshold:
 //
-//	XorMask                     1 KiB 0.66x, 2 KiB 0.93-0.98x   4 KiB 1.27-1.31x
-//	                            (AMD; now measured at start per CPU, see
-//	                            MaskThresholdInUse)
+//	XorMask (AMD, default)      1 KiB 0.66x, 2 KiB 0.93-0.98x   4 KiB 1.27-1.31x
+//	XorMask (Intel, measured    2 KiB 0.8x                      3 KiB 1.2x
+//	  at start: 3 KiB there)
 //	Validate, latin text        64 B 0.60x                      128 B 2.1x
 //	Validate, CJK text          64 B 0.88-1.13x                 128 B 2.2x
 //	Validate, ASCII text        2 KiB 0.90x                     4 KiB 1.34x

@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -83,6 +84,7 @@ type config struct {
 	serverCPU, clientCPU string
 	warmup, duration     time.Duration
 	count                int
+	cpuProfile           string
 }
 
 func main() {
@@ -100,11 +102,12 @@ func main() {
 	flag.DurationVar(&c.warmup, "warmup", 500*time.Millisecond, "load before measuring")
 	flag.DurationVar(&c.duration, "duration", 2*time.Second, "measured time per run")
 	flag.IntVar(&c.count, "count", 1, "rounds over all cases")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write each server's CPU profile to `prefix`-IMPL-KIND-SIZE.prof (server: to this file)")
 	flag.Parse()
 	var err error
 	switch {
 	case *serveName != "":
-		err = serve(*serveName, os.Stdout)
+		err = serve(*serveName, c.cpuProfile, os.Stdout)
 	case *loadURL != "":
 		err = load(*loadURL, *kind, *size, *conns, c.warmup, c.duration, os.Stdout)
 	default:
@@ -175,7 +178,11 @@ func pinned(pin bool, cpus string, args ...string) *exec.Cmd {
 // runOne starts server im, runs the client against it and measures the
 // server's CPU time between the client's WARM and DONE lines.
 func runOne(self, im string, tc testCase, c config, pin bool) (result, error) {
-	srv := pinned(pin, c.serverCPU, self, "-serve", im)
+	args := []string{self, "-serve", im}
+	if c.cpuProfile != "" {
+		args = append(args, "-cpuprofile", fmt.Sprintf("%s-%s-%s-%s.prof", c.cpuProfile, im, tc.kind, sizeName(tc.size)))
+	}
+	srv := pinned(pin, c.serverCPU, args...)
 	srv.Env = append(os.Environ(), "GOMAXPROCS=1")
 	sout, err := srv.StdoutPipe()
 	if err != nil {
@@ -184,7 +191,7 @@ func runOne(self, im string, tc testCase, c config, pin bool) (result, error) {
 	if err := srv.Start(); err != nil {
 		return result{}, err
 	}
-	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	defer stopServer(srv)
 	sr := bufio.NewScanner(sout)
 	if !sr.Scan() || !strings.HasPrefix(sr.Text(), "LISTEN ") {
 		return result{}, errors.New("server did not report its address")
@@ -240,4 +247,18 @@ func cpuModel() string {
 		}
 	}
 	return "unknown"
+}
+
+// stopServer asks the server to stop (SIGTERM: it writes its profile and
+// exits), and kills it when it has not within a few seconds.
+func stopServer(srv *exec.Cmd) {
+	_ = srv.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = srv.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = srv.Process.Kill()
+		<-done
+	}
 }

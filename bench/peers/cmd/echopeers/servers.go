@@ -6,6 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
 
 	"github.com/coder/websocket"
 	gorilla "github.com/gorilla/websocket"
@@ -111,12 +115,29 @@ func serveCoder(ln net.Listener) error {
 }
 
 // serve runs server name on a loopback port, printing "LISTEN addr" for
-// the parent, until the process is killed.
-func serve(name string, out io.Writer) error {
+// the parent, until SIGTERM or SIGINT; with a profile file, it profiles the
+// CPU until then.
+func serve(name, cpuProfile string, out io.Writer) error {
 	fn, ok := servers[name]
 	if !ok {
 		return fmt.Errorf("echopeers: unknown server %q", name)
 	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("echopeers: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("echopeers: %w", err)
+		}
+	}
+	go func() {
+		<-sigs
+		pprof.StopCPUProfile()
+		os.Exit(0)
+	}()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("echopeers: listen: %w", err)
