@@ -46,8 +46,10 @@ func TestMaskThresholdInUse(t *testing.T) {
 	assert.LessOrEqual(t, got, 16<<10)
 }
 
-// The measurement at start is short: its target is well under a
-// millisecond (the bound is generous for a loaded 2-core machine).
+// The measurement at start is short: its target is about a millisecond
+// (the bound is generous for a loaded 2-core machine). Under the race
+// detector the instrumented Go loop takes far longer, so only the result
+// is checked there.
 func TestCalibrationIsShort(t *testing.T) {
 	if !UsesNVX() {
 		t.Skip("native core not in use")
@@ -57,7 +59,9 @@ func TestCalibrationIsShort(t *testing.T) {
 	d := time.Since(start)
 	t.Logf("calibrateMask: %v, threshold %d", d, th)
 	require.True(t, th == MaskThreshold || containsInt(calibrationSizes, th))
-	assert.Less(t, d, 50*time.Millisecond)
+	if !raceEnabled {
+		assert.Less(t, d, 50*time.Millisecond)
+	}
 }
 
 func containsInt(s []int, v int) bool {
