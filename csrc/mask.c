@@ -1,6 +1,7 @@
 /*
  * mask.c - public nvx_xor_mask: routes to the selected family's kernel
- * through one atomic function pointer that nvx__mask_use sets.
+ * through one atomic function pointer that nvx__mask_use sets (after the
+ * per-CPU routing of mask_route) or nvx__mask_force sets (no routing).
  */
 #include "mask_kernels.h"
 
@@ -14,6 +15,8 @@ static size_t mask_first_call(uint8_t *buf, size_t len, const uint8_t key[4], si
 
 /* Starts at a trampoline that runs nvx_init, which stores the real kernel. */
 static _Atomic(nvx__mask_fn) mask_impl = mask_first_call;
+/* The kernel family of mask_impl's code (for nvx_mask_kernel). */
+static atomic_int mask_family = NVX_KERNEL_SCALAR;
 
 static size_t mask_first_call(uint8_t *buf, size_t len, const uint8_t key[4], size_t pos)
 {
@@ -24,27 +27,39 @@ static size_t mask_first_call(uint8_t *buf, size_t len, const uint8_t key[4], si
     return fn(buf, len, key, pos);
 }
 
-nvx__mask_fn nvx__mask_kernel_for(nvx_kernel k)
+/* The family whose masking code serves kernel k's family. */
+static nvx_kernel mask_route(nvx_kernel k)
 {
     switch (k) {
 #if NVX_X86
     case NVX_KERNEL_AVX512:
-        /* Routed to the AVX2 kernel: on this machine (2-core VM shared
-         * with other jobs, AVX-512 F/BW/VL/VBMI, gcc 12 -O2) bench_mask
-         * measured AVX-512 no faster than AVX2 from 16 KiB to 1 MiB. Best
-         * of runs at low load, GB/s (both kernels align their stores for
-         * buffers >= 4 KiB):
-         *                     16 KiB  64 KiB  256 KiB  1 MiB
-         *   aligned    avx2     107     110      111     91
-         *              avx512   105     113      115     90
-         *   +1 byte    avx2     102     113      115     93
-         *              avx512   102     112      115     93
-         * Equal within noise: the loop is load/store bound, not ALU bound,
-         * so 64-byte vectors buy nothing here, and on some CPUs they lower
-         * the clock for the code around them. nvx__mask_avx512 stays built
-         * and tested; re-run bench_mask on new hardware and route it here
-         * if it wins. */
-        return nvx__mask_avx2;
+        /* 64-byte stores only where they measured faster (dispatch.c's
+         * table: Intel Sapphire/Emerald Rapids, 1.4x at 4-16 KiB). On
+         * AMD Zen 4 bench_mask measured them no faster than AVX2 from
+         * 16 KiB to 1 MiB (load/store bound: avx2 107, avx512 105 GB/s at
+         * 16 KiB), and on some CPUs they lower the clock for the code
+         * around them, so every CPU not measured keeps AVX2. */
+        return nvx__cpu_wide_mask() ? NVX_KERNEL_AVX512 : NVX_KERNEL_AVX2;
+    case NVX_KERNEL_AVX2:
+    case NVX_KERNEL_SSE2:
+        return k;
+#endif
+#if NVX_ARM_NEON
+    case NVX_KERNEL_NEON:
+        return k;
+#endif
+    default:
+        return NVX_KERNEL_SCALAR;
+    }
+}
+
+/* Kernel k's own masking code (no routing). */
+static nvx__mask_fn mask_code(nvx_kernel k)
+{
+    switch (k) {
+#if NVX_X86
+    case NVX_KERNEL_AVX512:
+        return nvx__mask_avx512;
     case NVX_KERNEL_AVX2:
         return nvx__mask_avx2;
     case NVX_KERNEL_SSE2:
@@ -59,9 +74,26 @@ nvx__mask_fn nvx__mask_kernel_for(nvx_kernel k)
     }
 }
 
+nvx__mask_fn nvx__mask_kernel_for(nvx_kernel k)
+{
+    return mask_code(mask_route(k));
+}
+
+void nvx__mask_force(nvx_kernel k)
+{
+    nvx_kernel f = mask_code(k) == nvx__mask_scalar ? NVX_KERNEL_SCALAR : k;
+    atomic_store_explicit(&mask_family, (int)f, memory_order_relaxed);
+    atomic_store_explicit(&mask_impl, mask_code(f), memory_order_release);
+}
+
 void nvx__mask_use(nvx_kernel k)
 {
-    atomic_store_explicit(&mask_impl, nvx__mask_kernel_for(k), memory_order_release);
+    nvx__mask_force(mask_route(k));
+}
+
+nvx_kernel nvx__mask_current(void)
+{
+    return (nvx_kernel)atomic_load_explicit(&mask_family, memory_order_relaxed);
 }
 
 size_t nvx_xor_mask(uint8_t *buf, size_t len, const uint8_t key[4], size_t pos)

@@ -7,8 +7,11 @@
 //
 // With cgo the C core in ../csrc is compiled into the package (HasNVX is
 // true) and the best kernel for the CPU is chosen once at start, using
-// github.com/klauspost/cpuid/v2; Kernel names it. Without cgo every call
-// runs package purego, the pure-Go twin of this package.
+// github.com/klauspost/cpuid/v2; Kernel names it. Within a kernel family
+// the C core picks the masking code per CPU from a table by vendor, family
+// and model (AVX-512 masks with 64-byte stores only on the Intel cores where
+// they measured faster, AVX2 elsewhere); MaskKernel names it. Without cgo
+// every call runs package purego, the pure-Go twin of this package.
 //
 // AUTOBAHN_USE_NVX is read once at start, trimmed and lower-cased, as
 // Autobahn|Python does: "0", "no", "false" switch the native core off (all
@@ -20,9 +23,12 @@
 //
 // A cgo call costs tens of nanoseconds, more than pure Go takes for a short
 // buffer. So even with the native core on, inputs shorter than
-// MaskThreshold, UTF8Threshold and FusedThreshold go to purego: the
-// thresholds are where the benchmarks in ../bench measured the native path
-// start to win, so the native path is never slower than pure Go at any size.
+// MaskThresholdInUse(), UTF8Threshold and FusedThreshold go to purego: the
+// thresholds are where the native path starts to win, so it is never slower
+// than pure Go at any size. The masking threshold is measured at start on
+// the CPU at hand (under a millisecond; see MaskThresholdInUse), since the
+// cgo call, the C kernel and the pure-Go loop all differ between CPUs; the
+// UTF-8 thresholds are constants the benchmarks in ../bench measured.
 // The validator state has one representation for both sides, so one stream
 // may have its short chunks validated in Go and its long ones in C.
 // See the constants for the measured figures.

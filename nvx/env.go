@@ -78,3 +78,28 @@ func Kernel() string {
 	}
 	return kernelName()
 }
+
+// MaskKernel names the kernel that XorMask runs above MaskThreshold:
+// Kernel(), except that with "avx512" it is "avx2" on CPUs where AVX-512's
+// 64-byte stores measured no faster (all but the Intel cores the C core
+// lists in csrc/dispatch.c, such as Sapphire and Emerald Rapids), and
+// "purego" when the native core is not used.
+func MaskKernel() string {
+	if !useNVX {
+		return "purego"
+	}
+	return maskKernelName()
+}
+
+// MaskThresholdInUse is the smallest buffer XorMask sends to the native
+// core in this process. It is measured at start, because where a cgo call
+// plus the C kernel overtakes the pure-Go loop differs from CPU to CPU:
+// under a millisecond, best of 31 interleaved rounds at 1-16 KiB, and C
+// must be at least 10% faster from there on. It is MaskThreshold when the
+// measurement is inconclusive, and 0 when the native core is not used.
+func MaskThresholdInUse() int {
+	if !useNVX {
+		return 0
+	}
+	return maskThreshold
+}

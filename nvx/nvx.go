@@ -4,7 +4,8 @@ import "github.com/autobahn-go/autobahn/nvx/internal/goimpl"
 
 // XorMask XORs b in place with key, starting at key offset pos (0..3, taken
 // modulo 4), and returns the offset for the next byte: (pos+len(b)) % 4.
-// It uses the native core for buffers of at least MaskThreshold bytes.
+// It uses the native core for buffers of at least MaskThresholdInUse()
+// bytes.
 //
 // It is a one-call wrapper the compiler inlines: the size decision is taken
 // inside the pure-Go kernel, which calls the C core through a hook that is

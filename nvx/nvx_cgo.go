@@ -10,6 +10,10 @@ package nvx
 #cgo nocallback nvx_selected
 #cgo noescape nvx_kernel_name
 #cgo nocallback nvx_kernel_name
+#cgo noescape nvx_mask_kernel
+#cgo nocallback nvx_mask_kernel
+#cgo noescape nvx_select_mask
+#cgo nocallback nvx_select_mask
 #cgo noescape nvx_xor_mask
 #cgo nocallback nvx_xor_mask
 #cgo noescape nvx_utf8_validate
@@ -36,13 +40,16 @@ const HasNVX = true
 
 // Size thresholds: inputs shorter than these go to package purego's code
 // even when the native core is used, because there a cgo call (about
-// 30 ns with Go 1.26 on the project's loaded 2-core AVX-512 machine) costs
-// more than the vector code saves. Measured with `make bench` and with
+// 30 ns with Go 1.26 on the project's loaded 2-core AMD machine, 40-50 ns
+// on the Intel Xeon of a later session) costs more than the vector code
+// saves. Measured with `make bench` and with
 // benchstat over 10 interleaved runs (native against purego; earlier runs
 // agreed within the noise), native/purego speed below and at each
 // threshold:
 //
-//	XorMask                     1 KiB 0.66x, 2 KiB 0.93-0.98x   4 KiB 1.27-1.31x
+//	XorMask (AMD, default)      1 KiB 0.66x, 2 KiB 0.93-0.98x   4 KiB 1.27-1.31x
+//	XorMask (Intel, measured    2 KiB 0.8x                      3 KiB 1.2x
+//	  at start: 3 KiB there)
 //	Validate, latin text        64 B 0.60x                      128 B 2.1x
 //	Validate, CJK text          64 B 0.88-1.13x                 128 B 2.2x
 //	Validate, ASCII text        2 KiB 0.90x                     4 KiB 1.34x
@@ -56,7 +63,9 @@ const HasNVX = true
 // the same on both paths) and hands C the rest unless a sample of it
 // looks like ASCII too (goimpl.nativeFrom).
 const (
-	// MaskThreshold is the smallest buffer XorMask sends to C.
+	// MaskThreshold is the default smallest buffer XorMask sends to C:
+	// the one in use when the measurement at start is inconclusive. The
+	// one in use is MaskThresholdInUse.
 	MaskThreshold = 4 << 10
 	// UTF8Threshold is the smallest chunk Utf8Validator.Validate and
 	// ValidUTF8 send to C.
@@ -108,6 +117,22 @@ func selectKernel() string {
 
 func kernelName() string { return kernel }
 
+// maskKernelName is the C core's name of the kernel whose masking code
+// runs: the selected one, or AVX2 for the AVX-512 family on CPUs where
+// 64-byte stores do not pay (the C core's per-CPU table, csrc/dispatch.c).
+func maskKernelName() string { return C.GoString(C.nvx_kernel_name(C.nvx_mask_kernel())) }
+
+// forceMaskKernel routes masking to the named kernel's own code, whatever
+// the per-CPU table says (for tests); false when the CPU cannot run it.
+func forceMaskKernel(name string) bool {
+	for k := C.nvx_kernel(0); k < C.NVX_KERNEL_COUNT; k++ {
+		if C.GoString(C.nvx_kernel_name(k)) == name {
+			return C.nvx_select_mask(k) == 0
+		}
+	}
+	return false
+}
+
 // bytesPtr points at b's first byte for C (b is not empty).
 func bytesPtr(b []byte) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b))) }
 
@@ -154,11 +179,25 @@ func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validat
 	return int(next), r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
 }
 
+// maskThreshold is the XorMask threshold in use (see calibrate.go).
+var maskThreshold = MaskThreshold
+
+// calibrateMask measures where the C core starts beating the pure-Go loop
+// on this CPU (calibrate.go), with the masking kernel already chosen.
+func calibrateMask() int {
+	buf := make([]byte, calibrationSizes[len(calibrationSizes)-1])
+	goNs, cNs := measureBest(calibrationSizes, buf,
+		func(b []byte) { goimpl.XorMask(b, [4]byte{1, 2, 3, 4}, 1, false) },
+		func(b []byte) { nativeXorMask(b, [4]byte{1, 2, 3, 4}, 1) })
+	return pickThreshold(calibrationSizes, goNs, cNs, MaskThreshold)
+}
+
 // init hands large buffers of the shared pure-Go kernels to the C core,
 // only when the native core is in use.
 func init() {
 	if useNVX {
-		goimpl.MaskMin = MaskThreshold
+		maskThreshold = calibrateMask()
+		goimpl.MaskMin = maskThreshold
 		goimpl.MaskHook = nativeXorMask
 		goimpl.UTF8Min, goimpl.UTF8ASCIIMin = UTF8Threshold, UTF8ASCIIThreshold
 		goimpl.FusedMin, goimpl.FusedASCIIMin = FusedThreshold, FusedASCIIThreshold

@@ -18,10 +18,17 @@ const (
 	FusedASCIIThreshold = 0 // the same, for text that looks ASCII
 )
 
+// maskThreshold is the XorMask threshold in use: none without the core.
+const maskThreshold = 0
+
 // kernel names the native kernel; there is none.
 const kernel = "purego"
 
 func kernelName() string { return kernel }
+
+func maskKernelName() string { return kernel }
+
+func forceMaskKernel(string) bool { return false }
 
 func nativeXorMask(b []byte, key [4]byte, pos int) int { return goimpl.XorMask(b, key, pos, false) }
 
@@ -34,3 +41,5 @@ func nativeValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
 func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validator) (int, bool, bool, int, int) {
 	return goimpl.XorMaskValidate(b, key, pos, v, false)
 }
+
+func calibrateMask() int { return MaskThreshold }

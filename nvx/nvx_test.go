@@ -355,3 +355,56 @@ func TestValidateASCIIRunThenText(t *testing.T) {
 		}
 	}
 }
+
+// Masking runs the selected kernel's code, except that AVX-512 masks with
+// AVX2 unless the CPU is one the C core's table lists (the Intel cores
+// with family 6 model 0x8F or 0xCF): checked here against cpuid's own
+// reading of the CPU.
+func TestMaskKernelMatchesCPU(t *testing.T) {
+	if !UsesNVX() {
+		assert.Equal(t, "purego", MaskKernel())
+		return
+	}
+	want := Kernel()
+	if want == "avx512" {
+		wide := cpuid.CPU.VendorID == cpuid.Intel && cpuid.CPU.Family == 6 &&
+			(cpuid.CPU.Model == 0x8F || cpuid.CPU.Model == 0xCF)
+		if !wide {
+			want = "avx2"
+		}
+	}
+	assert.Equal(t, want, MaskKernel())
+}
+
+// Every masking kernel the CPU has, forced in turn, masks exactly as the
+// reference through the public API at sizes around and above
+// MaskThreshold (where the native core is used).
+func TestXorMaskEveryKernel(t *testing.T) {
+	if !UsesNVX() {
+		t.Skip("native core not in use")
+	}
+	routed := MaskKernel()
+	defer func() { require.True(t, forceMaskKernel(routed)) }()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, name := range []string{"scalar", "sse2", "avx2", "avx512", "neon"} {
+		if !forceMaskKernel(name) {
+			continue
+		}
+		require.Equal(t, name, MaskKernel())
+		for _, n := range []int{1, 15, 16, 63, 64, 65, 1000, MaskThreshold - 1, MaskThreshold, MaskThreshold + 77, 64<<10 + 3} {
+			for _, align := range []int{0, 1, 7, 33} {
+				buf := make([]byte, align+n+16)
+				for i := range buf {
+					buf[i] = byte(rng.Uint32())
+				}
+				want := bytes.Clone(buf)
+				wn := ref.XorMask(want[align:align+n], testKey, 3)
+				require.Equal(t, wn, XorMask(buf[align:align+n], testKey, 3), "%s n=%d", name, n)
+				require.Equal(t, want, buf, "%s n=%d align=%d", name, n, align)
+				wn = ref.XorMask(want[align:align+n], testKey, 2)
+				require.Equal(t, wn, NativeXorMask(buf[align:align+n], testKey, 2), "%s native n=%d", name, n)
+				require.Equal(t, want, buf, "%s native n=%d align=%d", name, n, align)
+			}
+		}
+	}
+}

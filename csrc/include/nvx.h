@@ -54,6 +54,17 @@ int nvx_select(nvx_kernel k);
 /* Kernel currently selected. */
 nvx_kernel nvx_selected(void);
 
+/* Kernel whose masking code nvx_xor_mask runs. It is the selected one,
+ * except that the AVX-512 family masks with AVX2 code on CPUs where 64-byte
+ * stores are not faster (all but those measured faster; see dispatch.c). */
+nvx_kernel nvx_mask_kernel(void);
+
+/* Route masking alone to kernel k's own code, whatever the per-CPU routing
+ * says (for benchmarks, tests, and users who measured their CPU). Returns 0,
+ * or -1 when the CPU cannot run k (nothing changes). The next nvx_select
+ * restores the routing. */
+int nvx_select_mask(nvx_kernel k);
+
 /* Short lower-case name: "scalar", "sse2", "avx2", "avx512", "neon". */
 const char *nvx_kernel_name(nvx_kernel k);
 

@@ -167,7 +167,8 @@ int main(int argc, char **argv)
     /* 64-byte aligned base, then the requested misalignment. */
     uint8_t *buf = raw + (64 - (uintptr_t)raw % 64) % 64 + misalign;
     nvx_init();
-    printf("selected kernel: %s, buffer misalignment %zu\n%-14s", nvx_kernel_name(nvx_selected()),
+    printf("selected kernel: %s (masking with %s), buffer misalignment %zu\n%-14s",
+           nvx_kernel_name(nvx_selected()), nvx_kernel_name(nvx_mask_kernel()),
            misalign, "GB/s");
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         printf(" %9zu", sizes[s]);

@@ -106,6 +106,57 @@ int main(void)
               "bytes");
         CHECK(nvx_utf8_valid((const uint8_t *)"h\xc3\xa9llo", 6) == 1, "valid UTF-8");
         CHECK(nvx_utf8_valid((const uint8_t *)"h\xc3llo", 5) == 0, "invalid UTF-8");
+        /* Masking follows the family, except AVX-512 where the per-CPU
+         * table says AVX2 is as fast. */
+        nvx_kernel want = (nvx_kernel)k;
+        if (k == NVX_KERNEL_AVX512 && !nvx__cpu_wide_mask())
+            want = NVX_KERNEL_AVX2;
+        CHECK(nvx_mask_kernel() == want, "%s masks with %s, want %s", nvx_kernel_name((nvx_kernel)k),
+              nvx_kernel_name(nvx_mask_kernel()), nvx_kernel_name(want));
     }
+
+    /* The per-CPU masking table: only the measured Intel cores take
+     * AVX-512 masking; other models, and other vendors with the same
+     * numbers, keep AVX2. */
+    struct {
+        int intel;
+        unsigned family, model;
+        int wide;
+    } table[] = {
+        {1, 6, 0xcf, 1}, /* Emerald Rapids */
+        {1, 6, 0x8f, 1}, /* Sapphire Rapids */
+        {1, 6, 0x55, 0}, /* Skylake-SP / Cascade Lake: 512-bit frequency licence */
+        {1, 6, 0x6a, 0}, /* Ice Lake-SP: not measured */
+        {0, 0x19, 0x11, 0}, /* AMD Zen 4: measured equal */
+        {0, 0x1a, 0x02, 0}, /* AMD Zen 5: not measured */
+        {0, 6, 0xcf, 0}, /* not Intel */
+        {1, 0xf, 0xcf, 0}, /* not family 6 */
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        CHECK(nvx__wide_mask_for(table[i].intel, table[i].family, table[i].model) == table[i].wide,
+              "wide mask for intel=%d family %#x model %#x", table[i].intel, table[i].family,
+              table[i].model);
+    if (!nvx_kernel_supported(NVX_KERNEL_AVX512))
+        CHECK(!nvx__cpu_wide_mask(), "wide masking without AVX-512");
+
+    /* nvx_select_mask forces one masking kernel; nvx_select restores the
+     * routing. */
+    nvx_kernel family = nvx_selected();
+    nvx_kernel routed = nvx_mask_kernel();
+    for (int k = 0; k < NVX_KERNEL_COUNT; k++) {
+        if (!nvx_kernel_supported((nvx_kernel)k)) {
+            CHECK(nvx_select_mask((nvx_kernel)k) == -1, "forced unsupported %s",
+                  nvx_kernel_name((nvx_kernel)k));
+            continue;
+        }
+        CHECK(nvx_select_mask((nvx_kernel)k) == 0, "force %s", nvx_kernel_name((nvx_kernel)k));
+        CHECK(nvx_mask_kernel() == (nvx_kernel)k, "forced %s, masks with %s",
+              nvx_kernel_name((nvx_kernel)k), nvx_kernel_name(nvx_mask_kernel()));
+        CHECK(nvx_selected() == family, "forcing masking changed the family");
+        CHECK(nvx_select_mask(NVX_KERNEL_COUNT) == -1, "forced COUNT");
+        CHECK(nvx_mask_kernel() == (nvx_kernel)k, "failed force changed masking");
+    }
+    CHECK(nvx_select(family) == 0, "reselect");
+    CHECK(nvx_mask_kernel() == routed, "nvx_select did not restore the routing");
     return nvx_test_done("test_dispatch");
 }

@@ -144,5 +144,20 @@ int main(void)
         exhaustive(&pub, MID_LO, MID_HI, quick ? 13 : 3);
         large(&pub, quick);
     }
+
+    /* The public entry point with each masking kernel forced, whatever
+     * the per-CPU routing (nvx_select_mask). */
+    for (int k = 0; k < NVX_KERNEL_COUNT; k++) {
+        if (!nvx_kernel_supported((nvx_kernel)k))
+            continue;
+        CHECK(nvx_select_mask((nvx_kernel)k) == 0, "force %s", nvx_kernel_name((nvx_kernel)k));
+        CHECK(nvx_mask_kernel() == (nvx_kernel)k, "forced %s", nvx_kernel_name((nvx_kernel)k));
+        char name[64];
+        snprintf(name, sizeof name, "nvx_xor_mask[forced %s]", nvx_kernel_name((nvx_kernel)k));
+        kernel_case pub = {name, NULL, (nvx_kernel)k};
+        printf("public API, masking forced to %s\n", nvx_kernel_name((nvx_kernel)k));
+        exhaustive(&pub, 0, MAX_LEN, quick ? 7 : 1);
+        large(&pub, quick);
+    }
     return nvx_test_done("test_mask");
 }
