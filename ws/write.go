@@ -159,16 +159,22 @@ func (c *Conn) SendOutgoing(m *OutgoingMessage) error {
 }
 
 func (c *Conn) sendMessage(payload []byte, isBinary, skipCompress bool) error {
-	opcode := OpText
-	if isBinary {
-		opcode = OpBinary
-	}
 	if err := c.acquireMsg(); err != nil {
 		return err
 	}
 	defer c.releaseMsg()
+	return c.writeMessageLocked(payload, isBinary, skipCompress)
+}
+
+// writeMessageLocked compresses, frames and writes one message. Call with
+// msgSem held (blocking sends and the send queue's writer share it).
+func (c *Conn) writeMessageLocked(payload []byte, isBinary, skipCompress bool) error {
 	if c.closing.Load() {
 		return ErrClosed
+	}
+	opcode := OpText
+	if isBinary {
+		opcode = OpBinary
 	}
 	var rsv byte
 	wire := payload
