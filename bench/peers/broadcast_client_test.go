@@ -23,7 +23,8 @@ import (
 //
 // Protocol with the parent: the child dials BCAST_CHILD_N connections,
 // every BCAST_CHILD_STALLED_EVERY-th of which (0: none) never reads (with a
-// small receive buffer), writes 'R' on fd 3 when all handshakes are done,
+// small receive buffer) and says so with a text message "stalled", writes
+// 'R' on fd 3 when all handshakes are done,
 // then writes 'M' on fd 3 each time every reading client has received one
 // more whole message. It exits when its stdin closes.
 
@@ -75,6 +76,15 @@ func runClients(addr string, n, every int, deflate bool, ctl io.Writer) error {
 	wg.Wait()
 	if err, _ := firstErr.Load().(error); err != nil {
 		return err
+	}
+	// A stalled client says so (one masked text frame, key 0), so that the
+	// server can fill its queue before the timing starts.
+	for i := range n {
+		if isStalled(i, every) {
+			if _, err := conns[i].Write([]byte{0x81, 0x80 | 7, 0, 0, 0, 0, 's', 't', 'a', 'l', 'l', 'e', 'd'}); err != nil {
+				return err
+			}
+		}
 	}
 	healthy := 0
 	for i := range n {

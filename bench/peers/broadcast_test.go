@@ -26,7 +26,8 @@ import (
 // negotiates permessage-deflate without context takeover; there
 // lib=autobahn-percon sends with SendMessageAsync per connection
 // (compression paid per connection) against Broadcast's one compression.
-// allocs/op and B/op are the server process's; mem-MiB is its heap and
+// Stalled clients' queues are filled before the timing starts, so every
+// broadcast meets them full. allocs/op and B/op are the server process's; mem-MiB is its heap and
 // stacks in use after the run; queued-KiB (autobahn) is what its send
 // queues hold then (bounded by Options.SendQueueLimit per connection).
 func BenchmarkBroadcast(b *testing.B) {
@@ -48,6 +49,7 @@ func BenchmarkBroadcast(b *testing.B) {
 					every = 100 / stalledPct
 				}
 				f := newFixture(b, lib, n, every, mode == "deflate")
+				f.prefill(payload)
 				b.Run(name, func(b *testing.B) { f.run(b, payload) })
 				f.close()
 			}
@@ -64,13 +66,16 @@ type fixture struct {
 	stdin io.WriteCloser
 	ctl   *os.File
 
-	mu      sync.Mutex
-	ours    []*ws.Conn
-	theirs  []*gws.Conn
-	opened  chan struct{}
-	want    int
-	srv     *ws.Server
-	httpSrv *http.Server
+	mu     sync.Mutex
+	ours   []*ws.Conn
+	theirs []*gws.Conn
+
+	ourStalled   []*ws.Conn
+	theirStalled []*gws.Conn
+	opened       chan struct{}
+	want         int
+	srv          *ws.Server
+	httpSrv      *http.Server
 }
 
 type ourHandler struct {
@@ -80,12 +85,61 @@ type ourHandler struct {
 
 func (h ourHandler) OnOpen(c *ws.Conn) { h.f.add(c, nil) }
 
+func (h ourHandler) OnMessage(c *ws.Conn, p []byte, _ bool) {
+	if string(p) == "stalled" {
+		h.f.stall(c, nil)
+	}
+}
+
 type theirHandler struct {
 	gws.BuiltinEventHandler
 	f *fixture
 }
 
 func (h theirHandler) OnOpen(c *gws.Conn) { h.f.add(nil, c) }
+
+func (h theirHandler) OnMessage(c *gws.Conn, m *gws.Message) {
+	if m.Data.String() == "stalled" {
+		h.f.stall(nil, c)
+	}
+	m.Close()
+}
+
+func (f *fixture) stall(o *ws.Conn, t *gws.Conn) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if o != nil {
+		f.ourStalled = append(f.ourStalled, o)
+	} else {
+		f.theirStalled = append(f.theirStalled, t)
+	}
+}
+
+// stalledCount is how many connections said they are stalled.
+func (f *fixture) stalledCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.ourStalled) + len(f.theirStalled)
+}
+
+// prefill fills the stalled connections' send queues before the timing:
+// ours up to Options.SendQueueLimit (the queue then refuses), gws's with
+// as many messages (its queue has no bound).
+func (f *fixture) prefill(payload []byte) {
+	for _, c := range f.ourStalled {
+		for range 4096 {
+			if c.SendMessageAsync(payload, false) != nil {
+				break
+			}
+		}
+	}
+	per := ws.DefaultSendQueueLimit / (len(payload) + 4)
+	for _, c := range f.theirStalled {
+		for range per {
+			c.WriteAsync(gws.OpcodeText, payload, nil)
+		}
+	}
+}
 
 func (f *fixture) add(o *ws.Conn, t *gws.Conn) {
 	f.mu.Lock()
@@ -106,6 +160,7 @@ func newFixture(b *testing.B, lib string, n, every int, deflate bool) *fixture {
 	if err != nil {
 		b.Fatal(err)
 	}
+	ln = smallSendBuffers{ln}
 	f := &fixture{lib: lib, ln: ln, opened: make(chan struct{}), want: n}
 	switch lib {
 	case "gws":
@@ -160,6 +215,14 @@ func newFixture(b *testing.B, lib string, n, every int, deflate bool) *fixture {
 	case <-time.After(60 * time.Second):
 		f.close()
 		b.Fatalf("%s: server saw fewer than %d connections", lib, n)
+	}
+	if every > 0 {
+		for t0 := time.Now(); f.stalledCount() < n/every; time.Sleep(10 * time.Millisecond) {
+			if time.Since(t0) > 60*time.Second {
+				f.close()
+				b.Fatalf("%s: only %d stalled clients said so", lib, f.stalledCount())
+			}
+		}
 	}
 	return f
 }
@@ -240,4 +303,17 @@ func (f *fixture) close() {
 		}
 	}
 	runtime.GC()
+}
+
+// smallSendBuffers gives every accepted connection a 32 KiB socket send
+// buffer (for both libraries alike), so that a stalled reader's data piles
+// up in the library's queue rather than in megabytes of kernel buffers.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(32 << 10)
+	}
+	return c, err
 }
