@@ -74,7 +74,7 @@ var ErrSendQueueFull = errors.New("ws: send queue full")
 // the mark, OnSendResume on the connection's queue writer goroutine (or on
 // a blocking sender that wrote the queue out); neither is the read
 // goroutine, so they may run beside the other Handler callbacks. Both may
-// call send methods; keep them short: OnSendResume holds up the queue.
+// call any send method; keep them short: OnSendResume holds up the queue.
 // Neither runs once the connection is closing.
 type BackpressureHandler interface {
 	OnSendPause(c *Conn)
@@ -215,7 +215,7 @@ func (c *Conn) queueErr(o queueOutcome) error {
 			return nil
 		}
 		limit, _, _ := c.opts.queueLimits()
-		return fmt.Errorf("ws: queue message: %w (limit %d bytes, Options.SendQueueLimit)", ErrSendQueueFull, limit)
+		return fmt.Errorf("ws: queue message: over the limit of %d bytes (Options.SendQueueLimit): %w", limit, ErrSendQueueFull)
 	case queueFullClose:
 		return fmt.Errorf("ws: queue message: %w: closing the connection with 1008 (slow consumer)", ErrSendQueueFull)
 	}
@@ -274,6 +274,8 @@ func (q *sendQueue) discardLocked() {
 }
 
 // runQueue is the writer goroutine: it writes the queue out, then ends.
+// It tells a BackpressureHandler to resume without holding msgSem, so that
+// OnSendResume may send, blocking or not.
 func (c *Conn) runQueue(q *sendQueue) {
 	for {
 		if err := c.acquireMsgSem(); err != nil {
@@ -283,8 +285,11 @@ func (c *Conn) runQueue(q *sendQueue) {
 			q.mu.Unlock()
 			return
 		}
-		_ = c.writeQueueLocked(q, -1)
+		_, resumed, _ := c.writeQueueLocked(q, -1)
 		c.releaseMsg()
+		if resumed {
+			c.tellBackpressure(q)
+		}
 		q.mu.Lock()
 		if q.head == len(q.items) || q.discarded {
 			q.running = false
@@ -305,16 +310,28 @@ func (c *Conn) flushQueueLocked() error {
 	q.mu.Lock()
 	n := len(q.items) - q.head
 	q.mu.Unlock()
-	if n == 0 {
-		return nil
+	for n > 0 {
+		w, resumed, err := c.writeQueueLocked(q, n)
+		if resumed {
+			// msgSem stays held for the caller's own message: tell from
+			// elsewhere, so that OnSendResume may send.
+			go c.tellBackpressure(q)
+		}
+		if err != nil || w == 0 {
+			return err
+		}
+		n -= w
 	}
-	return c.writeQueueLocked(q, n)
+	return nil
 }
 
 // writeQueueLocked writes up to max queued items (all, max < 0), each
-// through the engine's message path. A write error throws the rest away
-// (the connection is dropped). Call with msgSem held.
-func (c *Conn) writeQueueLocked(q *sendQueue, max int) error {
+// through the engine's message path, and reports how many it wrote. It
+// returns early, with resumed set, when the queue drained to the low-water
+// mark of a paused BackpressureHandler (the caller tells it once msgSem is
+// released). A write error throws the rest away (the connection is
+// dropped). Call with msgSem held.
+func (c *Conn) writeQueueLocked(q *sendQueue, max int) (written int, resumed bool, err error) {
 	_, _, low := c.opts.queueLimits()
 	for ; max != 0; max-- {
 		q.mu.Lock()
@@ -327,12 +344,11 @@ func (c *Conn) writeQueueLocked(q *sendQueue, max int) error {
 			}
 			q.head = 0
 			q.mu.Unlock()
-			return nil
+			return written, false, nil
 		}
 		it := q.items[q.head]
 		q.mu.Unlock()
 
-		var err error
 		if it.pm != nil {
 			err = c.writePreparedLocked(it.pm)
 		} else {
@@ -342,11 +358,12 @@ func (c *Conn) writeQueueLocked(q *sendQueue, max int) error {
 		q.mu.Lock()
 		if q.discarded {
 			q.mu.Unlock()
-			return ErrClosed
+			return written, false, ErrClosed
 		}
 		q.items[q.head] = sendItem{}
 		q.head++
 		q.bytes -= it.size
+		written++
 		resume := q.paused && q.bytes <= low
 		if resume {
 			q.paused = false
@@ -356,13 +373,13 @@ func (c *Conn) writeQueueLocked(q *sendQueue, max int) error {
 		}
 		q.mu.Unlock()
 		if err != nil {
-			return err
+			return written, false, err
 		}
 		if resume {
-			c.tellBackpressure(q)
+			return written, true, nil
 		}
 	}
-	return nil
+	return written, false, nil
 }
 
 // flushQueueForClose writes what is queued before the close frame and
@@ -383,7 +400,12 @@ func (c *Conn) flushQueueForClose() {
 	if c.acquireMsgSem() != nil {
 		return
 	}
-	_ = c.writeQueueLocked(q, -1)
+	for {
+		// (A resume is not told: the connection is closing.)
+		if w, _, err := c.writeQueueLocked(q, -1); err != nil || w == 0 {
+			break
+		}
+	}
 	c.releaseMsg()
 }
 

@@ -207,8 +207,12 @@ type bpHandler struct {
 	events chan string
 }
 
-func (h bpHandler) OnSendPause(c *Conn)  { h.events <- "pause:" + strconv.Itoa(c.BufferedAmount()) }
-func (h bpHandler) OnSendResume(c *Conn) { h.events <- "resume:" + strconv.Itoa(c.BufferedAmount()) }
+func (h bpHandler) OnSendPause(c *Conn) { h.events <- "pause:" + strconv.Itoa(c.BufferedAmount()) }
+func (h bpHandler) OnSendResume(c *Conn) {
+	h.events <- "resume:" + strconv.Itoa(c.BufferedAmount())
+	// A blocking send from the callback: it goes after what is queued.
+	_ = c.SendMessage([]byte("resumed"), false)
+}
 
 // TestQueueBackpressureEvents: pause when the high-water mark is crossed,
 // resume at the low one, alternating, with the amounts they promise.
@@ -238,9 +242,10 @@ func TestQueueBackpressureEvents(t *testing.T) {
 		}
 	}
 	require.True(t, paused, "no OnSendPause")
-	// The peer reads everything: one resume, at or below the low mark.
-	got := readMessages(t, p, sent)
-	require.Len(t, got, sent)
+	// The peer reads everything: one resume, at or below the low mark,
+	// whose own message comes last.
+	got := readMessages(t, p, sent+1)
+	require.Equal(t, "resumed", got[sent])
 	select {
 	case e := <-h.events:
 		require.True(t, strings.HasPrefix(e, "resume:"), e)
