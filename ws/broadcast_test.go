@@ -70,7 +70,7 @@ func readN(p *rawPeer, n int, want func(i int) []byte) error {
 // in order; the stalled ones hold at most their queue bound and drop the
 // rest; the counts add up exactly.
 func TestBroadcastStalledReaders(t *testing.T) {
-	n, msgs := 2000, 30
+	n, msgs := broadcastTestConns, 30
 	if testing.Short() {
 		n = 300
 	}
