@@ -66,6 +66,9 @@ func (c *Conn) closeWith(code int, reason string) error {
 	if !c.closing.Load() {
 		// Armed before writing: the write itself may block.
 		c.afterFunc(c.opts.CloseHandshakeTimeout, c.onCloseTimeout)
+		// What SendMessageAsync queued goes out before the close frame
+		// (bounded by WriteTimeout and the timeout just armed).
+		c.flushQueueForClose()
 	}
 	c.writeClose(code, reason)
 	return nil

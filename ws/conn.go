@@ -110,6 +110,7 @@ type Conn struct {
 	started       atomic.Bool
 
 	ping  autoPing
+	sq    atomic.Pointer[sendQueue] // SendMessageAsync's queue, allocated on first use (queue.go)
 	stats statCounters
 	epoch time.Time
 }
@@ -317,8 +318,22 @@ func (c *Conn) closeError() error {
 }
 
 // acquireMsg takes the right to send a data message; it gives up when the
-// connection is dropped.
+// connection is dropped. Messages queued by SendMessageAsync before it was
+// called are written first, so a blocking send never overtakes them.
 func (c *Conn) acquireMsg() error {
+	if err := c.acquireMsgSem(); err != nil {
+		return err
+	}
+	if err := c.flushQueueLocked(); err != nil {
+		c.releaseMsg()
+		return err
+	}
+	return nil
+}
+
+// acquireMsgSem takes the right to send a data message without flushing
+// the send queue; it gives up when the connection is dropped.
+func (c *Conn) acquireMsgSem() error {
 	select {
 	case c.msgSem <- struct{}{}:
 		return nil

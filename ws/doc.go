@@ -47,6 +47,16 @@
 // ServerConnectionDropTimeoutHandler and OpenHandshakeTimeoutHandler (a
 // protocol timeout ended the connection).
 //
+// Sends block until written (bounded by Options.WriteTimeout), except the
+// queued sends: SendMessageAsync and SendPreparedAsync return at once and
+// a per-connection writer writes the queue out, in one order with the
+// blocking sends, bounded by Options.SendQueueLimit with the overflow
+// policy of Options.SendQueueOverflow; BufferedAmount and a
+// BackpressureHandler show how full the queue is. Broadcast and Group send
+// one PreparedMessage (framed once, compressed once where the connections'
+// permessage-deflate parameters allow) to many connections, so that a slow
+// or dead reader delays no other.
+//
 // The per-byte work (unmasking, UTF-8 validation) goes through package nvx,
 // which uses the native SIMD core when built with cgo unless
 // AUTOBAHN_USE_NVX=0.

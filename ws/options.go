@@ -198,6 +198,28 @@ type Options struct {
 	// leaves it off (offers are declined, none are made).
 	PerMessageDeflate *DeflateOptions
 
+	// Send queue (SendMessageAsync, SendPreparedAsync, Broadcast, Group;
+	// see queue.go). Blocking sends do not use it.
+
+	// SendQueueLimit bounds the bytes one connection may have queued and
+	// not yet written (BufferedAmount), so a peer that stops reading costs
+	// at most this much memory; a send that would pass it gets
+	// SendQueueOverflow. 0 means DefaultSendQueueLimit (1 MiB).
+	SendQueueLimit int
+	// SendQueueHighWater is the BufferedAmount above which a
+	// BackpressureHandler is told to pause (OnSendPause). 0 (or more than
+	// the limit) means half of SendQueueLimit.
+	SendQueueHighWater int
+	// SendQueueLowWater is the BufferedAmount at or below which a paused
+	// BackpressureHandler is told to resume (OnSendResume). 0 (or more
+	// than the high-water mark) means a quarter of SendQueueHighWater.
+	SendQueueLowWater int
+	// SendQueueOverflow is what a queued send does when SendQueueLimit
+	// would be passed: refuse with an error (OverflowError, the default),
+	// drop the message (OverflowDrop) or close the connection with 1008
+	// as a slow consumer (OverflowClose).
+	SendQueueOverflow OverflowPolicy
+
 	// complete is set by DefaultOptions (and kept by copies): every field
 	// means what it says. Without it zero fields take the defaults.
 	complete bool

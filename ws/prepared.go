@@ -1,18 +1,47 @@
 package ws
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
 
 // PreparedMessage is a message framed once and sent to many connections
-// (a broadcast) with SendPrepared. The unmasked frame (what a server
-// sends) is encoded once; a masking side (a client) frames it afresh with
-// a new key per send, since reusing a masking key would defeat masking.
-// Prepared messages are always sent uncompressed, as one frame: with
-// context takeover a compressed form depends on each connection's state,
-// so it cannot be shared.
+// (a broadcast) with SendPrepared, SendPreparedAsync, Broadcast or a Group.
+// The unmasked frame (what a server sends) is encoded once; a masking side
+// (a client) frames it afresh with a new key per send, since reusing a
+// masking key would defeat masking.
+//
+// Compression: on a permessage-deflate connection where our side
+// compresses each message on its own (server_no_context_takeover for a
+// server, client_no_context_takeover for a client) and the message is at
+// least the codec's Threshold, the message is sent compressed, and the
+// compressed frame is shared too: it is made on first need, once per
+// negotiated window size and level (all connections of one server usually
+// share one), and reused by every such connection, so a broadcast pays the
+// compression once. A connection that keeps context takeover through
+// DeflateOptions.TakeoverHistory shares the copy as well (a message
+// compressed on its own is valid in any context; the connection's history
+// is updated as if it had compressed it). Other connections with context
+// takeover get the uncompressed frame: a shared compressed form cannot
+// follow each connection's own compressor, and compressing per connection
+// would cost a broadcast one compression (and one kept compressor) per
+// connection; send with SendMessage where that is wanted.
 type PreparedMessage struct {
 	payload  []byte
 	isBinary bool
 	frame    []byte // unmasked frame: header + payload
+
+	mu       sync.Mutex                  // serialises making compressed variants
+	variants atomic.Pointer[[]pmVariant] // compressed frames made so far (immutable slices)
+}
+
+// pmVariant is one compressed form of a prepared message.
+type pmVariant struct {
+	level, bits int
+	frame       []byte // unmasked frame: header (RSV1) + compressed payload
+	hdr         int    // header length in frame
 }
 
 // PrepareMessage frames payload once for SendPrepared. The payload is
@@ -36,7 +65,53 @@ func (pm *PreparedMessage) Payload() []byte { return pm.payload }
 // IsBinary reports whether the prepared message is binary.
 func (pm *PreparedMessage) IsBinary() bool { return pm.isBinary }
 
-// SendPrepared sends a prepared message on this connection.
+// opcode is the message's data opcode.
+func (pm *PreparedMessage) opcode() byte {
+	if pm.isBinary {
+		return OpBinary
+	}
+	return OpText
+}
+
+// compressed returns the frame compressed at level with a window of bits,
+// making it on first use.
+func (pm *PreparedMessage) compressed(level, bits int) (*pmVariant, error) {
+	find := func() *pmVariant {
+		if vs := pm.variants.Load(); vs != nil {
+			for i := range *vs {
+				if v := &(*vs)[i]; v.level == level && v.bits == bits {
+					return v
+				}
+			}
+		}
+		return nil
+	}
+	if v := find(); v != nil {
+		return v, nil
+	}
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	if v := find(); v != nil {
+		return v, nil
+	}
+	body, err := deflateStandalone(level, bits, pm.payload)
+	if err != nil {
+		return nil, err
+	}
+	frame := appendFrameHeader(make([]byte, 0, maxHeaderSize+len(body)), pm.opcode(), true, rsv1, false, [4]byte{}, len(body))
+	hdr := len(frame)
+	frame = append(frame, body...)
+	var vs []pmVariant
+	if old := pm.variants.Load(); old != nil {
+		vs = append(vs, *old...)
+	}
+	vs = append(vs, pmVariant{level: level, bits: bits, frame: frame, hdr: hdr})
+	pm.variants.Store(&vs)
+	return &vs[len(vs)-1], nil
+}
+
+// SendPrepared sends a prepared message on this connection (after what
+// SendMessageAsync queued before it).
 func (c *Conn) SendPrepared(pm *PreparedMessage) error {
 	if pm == nil {
 		return errors.New("ws: nil PreparedMessage")
@@ -45,28 +120,50 @@ func (c *Conn) SendPrepared(pm *PreparedMessage) error {
 		return err
 	}
 	defer c.releaseMsg()
+	return c.writePreparedLocked(pm)
+}
+
+// writePreparedLocked writes a prepared message, compressed where the
+// connection can share its compressed form (see PreparedMessage). Call
+// with msgSem held.
+func (c *Conn) writePreparedLocked(pm *PreparedMessage) error {
+	if c.closing.Load() {
+		return ErrClosed
+	}
+	if dc, ok := c.pmd.(*deflateCodec); ok && dc.shouldCompress(len(pm.payload)) && dc.sharesCompressed() {
+		v, err := pm.compressed(dc.p.level, dc.p.sendWindowBits)
+		if err != nil {
+			return fmt.Errorf("ws: compress prepared message: %w", err)
+		}
+		if err := c.writeSharedFrame(pm.opcode(), rsv1, v.frame, v.hdr); err != nil {
+			return err
+		}
+		dc.sentShared(pm.payload)
+	} else if err := c.writeSharedFrame(pm.opcode(), 0, pm.frame, len(pm.frame)-len(pm.payload)); err != nil {
+		return err
+	}
+	c.stats.msgsOut.Add(1)
+	c.stats.appOut.Add(uint64(len(pm.payload)))
+	return nil
+}
+
+// writeSharedFrame writes a frame encoded once for many connections
+// (header of hdr bytes, then the payload): as it is when this side does
+// not mask, framed afresh with a new key when it does.
+func (c *Conn) writeSharedFrame(op, rsv byte, frame []byte, hdr int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.closing.Load() {
 		return ErrClosed
 	}
 	if c.masked {
-		op := OpText
-		if pm.isBinary {
-			op = OpBinary
-		}
-		if err := c.writeFrameLocked(op, true, 0, pm.payload); err != nil {
-			return err
-		}
-	} else {
-		if err := c.sockWrite(nil, pm.frame); err != nil {
-			return c.writeFailed("write prepared message", err)
-		}
-		c.stats.framesOut.Add(1)
-		c.stats.wireOut.Add(uint64(len(pm.frame)))
-		c.stats.wsOut.Add(uint64(len(pm.payload)))
+		return c.writeFrameLocked(op, true, rsv, frame[hdr:])
 	}
-	c.stats.msgsOut.Add(1)
-	c.stats.appOut.Add(uint64(len(pm.payload)))
+	if err := c.sockWrite(nil, frame); err != nil {
+		return c.writeFailed("write prepared message", err)
+	}
+	c.stats.framesOut.Add(1)
+	c.stats.wireOut.Add(uint64(len(frame)))
+	c.stats.wsOut.Add(uint64(len(frame) - hdr))
 	return nil
 }

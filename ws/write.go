@@ -164,20 +164,26 @@ func (c *Conn) sendMessage(payload []byte, isBinary, skipCompress bool) error {
 
 // sendMessageWith is sendMessage with per-call settings (SendMessageWith).
 func (c *Conn) sendMessageWith(payload []byte, isBinary bool, so SendOptions) error {
-	skipCompress := so.SkipCompress
 	if err := c.checkOutgoingSize(len(payload)); err != nil {
 		return err
-	}
-	opcode := OpText
-	if isBinary {
-		opcode = OpBinary
 	}
 	if err := c.acquireMsg(); err != nil {
 		return err
 	}
 	defer c.releaseMsg()
+	return c.writeMessageLocked(payload, isBinary, so)
+}
+
+// writeMessageLocked compresses, frames and writes one message. Call with
+// msgSem held (blocking sends and the send queue's writer share it).
+func (c *Conn) writeMessageLocked(payload []byte, isBinary bool, so SendOptions) error {
 	if c.closing.Load() || c.flushDrop.Load() {
 		return ErrClosed
+	}
+	skipCompress := so.SkipCompress
+	opcode := OpText
+	if isBinary {
+		opcode = OpBinary
 	}
 	var rsv byte
 	wire := payload
