@@ -159,12 +159,8 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if err != nil {
 		return nil, reject(http.StatusBadRequest, "malformed Sec-WebSocket-Protocol header: "+err.Error())
 	}
-	for i, p := range protocols {
-		for _, q := range protocols[:i] {
-			if p == q {
-				return nil, reject(http.StatusBadRequest, "duplicate subprotocol "+strconv.Quote(p)+" in Sec-WebSocket-Protocol")
-			}
-		}
+	if p, dup := firstDuplicate(protocols); dup {
+		return nil, reject(http.StatusBadRequest, "duplicate subprotocol "+quoteClip(p)+" in Sec-WebSocket-Protocol")
 	}
 	exts, err := parseExtensions(r.Header.Values("Sec-WebSocket-Extensions"))
 	if err != nil {
@@ -180,19 +176,39 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 		origin = strings.Trim(origins[0], " \t")
 	}
 	if !originAllowed(origin, len(origins) == 1, o.AllowedOrigins, o.AllowNullOrigin) {
-		return nil, reject(http.StatusForbidden, "origin "+strconv.Quote(origin)+" not allowed")
+		return nil, reject(http.StatusForbidden, "origin "+quoteClip(origin)+" not allowed")
 	}
 	return &clientHello{key: key, protocols: protocols, extensions: exts, origin: origin}, nil
 }
 
-// selectProtocol returns the first of ours that the client offered.
+// selectProtocol returns the first of ours that the client offered, in
+// time linear in both lists: a nested loop when one is short, else one
+// pass over the offers against a tokenSet of ours.
 func selectProtocol(ours, offered []string) string {
-	for _, p := range ours {
-		if contains(offered, p) {
-			return p
+	if len(ours) <= 4 || len(offered) <= 16 {
+		for _, p := range ours {
+			if contains(offered, p) {
+				return p
+			}
+		}
+		return ""
+	}
+	set := newTokenSet(ours)
+	for i := range ours {
+		set.insert(i) // a repeat in ours keeps its first index
+	}
+	best := -1
+	for _, p := range offered {
+		if i := set.index(p); i >= 0 && (best < 0 || i < best) {
+			if best = i; best == 0 {
+				break
+			}
 		}
 	}
-	return ""
+	if best < 0 {
+		return ""
+	}
+	return ours[best]
 }
 
 func contains(list []string, s string) bool {
