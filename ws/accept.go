@@ -29,6 +29,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *Options) (*Conn, error
 type clientHello struct {
 	key        string
 	protocols  []string
+	protoSet   *tokenSet // set of protocols when the list is long (see indexTokens)
 	extensions []ExtensionOffer
 	origin     string
 }
@@ -159,7 +160,8 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if err != nil {
 		return nil, reject(http.StatusBadRequest, "malformed Sec-WebSocket-Protocol header: "+err.Error())
 	}
-	if p, dup := firstDuplicate(protocols); dup {
+	protoSet, p, dup := indexTokens(protocols)
+	if dup {
 		return nil, reject(http.StatusBadRequest, "duplicate subprotocol "+quoteClip(p)+" in Sec-WebSocket-Protocol")
 	}
 	exts, err := parseExtensions(r.Header.Values("Sec-WebSocket-Extensions"))
@@ -178,7 +180,7 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if !originAllowed(origin, len(origins) == 1, o.AllowedOrigins, o.AllowNullOrigin) {
 		return nil, reject(http.StatusForbidden, "origin "+quoteClip(origin)+" not allowed")
 	}
-	return &clientHello{key: key, protocols: protocols, extensions: exts, origin: origin}, nil
+	return &clientHello{key: key, protocols: protocols, protoSet: protoSet, extensions: exts, origin: origin}, nil
 }
 
 // selectProtocol returns the first of ours that the client offered, in
@@ -209,6 +211,21 @@ func selectProtocol(ours, offered []string) string {
 		return ""
 	}
 	return ours[best]
+}
+
+// chooseProtocol returns the first of ours that the client offered, like
+// selectProtocol, through the set of the offers checkRequest built for a
+// long list: O(len(ours)) then.
+func (h *clientHello) chooseProtocol(ours []string) string {
+	if h.protoSet == nil {
+		return selectProtocol(ours, h.protocols)
+	}
+	for _, p := range ours {
+		if h.protoSet.index(p) >= 0 {
+			return p
+		}
+	}
+	return ""
 }
 
 func contains(list []string, s string) bool {
@@ -291,7 +308,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 			return nil, u.refuse(w, r, reject(http.StatusInternalServerError, "internal server error"))
 		}
 	}
-	protocol := selectProtocol(u.opts.Protocols, hello.protocols)
+	protocol := hello.chooseProtocol(u.opts.Protocols)
 	connOpts := u.opts
 	var extra http.Header
 	if sch, ok := h.(ServerConnectHandler); ok {

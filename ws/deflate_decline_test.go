@@ -173,3 +173,50 @@ func TestDeflateDeclineOverTheWire(t *testing.T) {
 		})
 	}
 }
+
+// FuzzServerNegotiateOffers: whatever offers a parsable header holds, the
+// server never fails the handshake over them (valid options, default
+// AcceptOffer), and what it answers is a response a client can parse.
+func FuzzServerNegotiateOffers(f *testing.F) {
+	for _, s := range []string{
+		"permessage-deflate",
+		"permessage-deflate; server_max_window_bits=99, permessage-deflate; client_max_window_bits",
+		"permessage-deflate; x, permessage-deflate; server_no_context_takeover=1",
+		"permessage-deflate; client_max_window_bits; client_max_window_bits",
+		`permessage-deflate; server_max_window_bits="9"; client_no_context_takeover`,
+		"foo, permessage-deflate; SERVER_NO_CONTEXT_TAKEOVER",
+	} {
+		f.Add(s, false, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, header string, noTakeover bool, bits uint8) {
+		exts, err := parseExtensions([]string{header})
+		if err != nil {
+			return
+		}
+		o := DefaultOptions()
+		o.PerMessageDeflate = &DeflateOptions{NoContextTakeover: noTakeover}
+		if b := int(bits % 9); b > 0 {
+			o.PerMessageDeflate.MaxWindowBits = b + 7
+		}
+		resp, codec, err := serverNegotiateExtensions(o, exts)
+		if err != nil {
+			t.Fatalf("offers %q failed the handshake: %v", header, err)
+		}
+		if codec != nil {
+			defer codec.close()
+		}
+		if (resp == "") != (codec == nil) {
+			t.Fatalf("offers %q: response %q but codec %v", header, resp, codec)
+		}
+		if resp == "" {
+			return
+		}
+		back, err := parseExtensions([]string{resp})
+		if err != nil || len(back) != 1 {
+			t.Fatalf("response %q does not parse: %v", resp, err)
+		}
+		if _, err := parseDeflateResponse(back[0]); err != nil {
+			t.Fatalf("response %q is not a valid permessage-deflate response: %v", resp, err)
+		}
+	})
+}

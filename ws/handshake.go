@@ -142,26 +142,34 @@ func parseTokenList(values []string) ([]string, error) {
 }
 
 // firstDuplicate returns the first token of list that repeats an earlier
-// one ("" and false when all differ), in time linear in the list: a
-// nested loop for short lists, a tokenSet beyond.
+// one ("" and false when all differ), in time linear in the list.
 func firstDuplicate(list []string) (string, bool) {
+	_, dup, found := indexTokens(list)
+	return dup, found
+}
+
+// indexTokens reports the first token of list that repeats an earlier one
+// and, for a list long enough to need it (more than 16), returns the
+// tokenSet of the list (nil otherwise; a nested loop is as fast there).
+// The set then answers "did the client offer x" in O(1).
+func indexTokens(list []string) (set *tokenSet, dup string, found bool) {
 	if len(list) <= 16 {
 		for i, p := range list {
 			for _, q := range list[:i] {
 				if p == q {
-					return p, true
+					return nil, p, true
 				}
 			}
 		}
-		return "", false
+		return nil, "", false
 	}
-	set := newTokenSet(list)
+	set = newTokenSet(list)
 	for i := range list {
 		if set.insert(i) >= 0 {
-			return list[i], true
+			return set, list[i], true
 		}
 	}
-	return "", false
+	return set, "", false
 }
 
 // tokenSet is a set of the strings of a list, held as list indexes in an

@@ -106,6 +106,20 @@ func TestSelectProtocolMatchesReference(t *testing.T) {
 			assert.Equal(t, selectProtocolRef(ours, offered), selectProtocol(ours, offered), "%d ours, %d offered", sizes[0], sizes[1])
 		}
 	}
+	// chooseProtocol, with the set checkRequest builds for a list without
+	// duplicates, agrees too.
+	for _, sizes := range [][2]int{{0, 0}, {3, 10}, {10, 17}, {64, 2000}, {1, 3000}} {
+		for range 20 {
+			ours := pick(sizes[0])
+			offered := append([]string{}, pool...)
+			rng.Shuffle(len(offered), func(i, j int) { offered[i], offered[j] = offered[j], offered[i] })
+			offered = offered[:sizes[1]]
+			set, _, dup := indexTokens(offered)
+			require.False(t, dup)
+			hello := &clientHello{protocols: offered, protoSet: set}
+			assert.Equal(t, selectProtocolRef(ours, offered), hello.chooseProtocol(ours), "%d ours, %d offered", sizes[0], sizes[1])
+		}
+	}
 	// The first of ours wins, wherever the client lists it.
 	offered := append(append([]string{}, pool...), "late")
 	ours := []string{"nope1", "nope2", "nope3", "nope4", "nope5", "late", pool[0]}

@@ -182,7 +182,7 @@ func serverHandshakeWork(r *http.Request, o *Options) int {
 		return rj.status
 	}
 	_ = forwardedPeer(peerFromHostPort(r.RemoteAddr), r.Header.Values("X-Forwarded-For"), o.TrustXForwardedFor)
-	_ = selectProtocol(o.Protocols, hello.protocols)
+	_ = hello.chooseProtocol(o.Protocols)
 	_, pmd, err := serverNegotiateExtensions(o, hello.extensions)
 	if err != nil {
 		return http.StatusBadRequest
