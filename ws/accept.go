@@ -35,6 +35,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *Options) (*Conn, error
 type clientHello struct {
 	key        string
 	protocols  []string
+	protoSet   *tokenSet // set of protocols when the list is long (see indexTokens)
 	extensions []ExtensionOffer
 	origin     string
 }
@@ -165,12 +166,9 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if err != nil {
 		return nil, reject(http.StatusBadRequest, "malformed Sec-WebSocket-Protocol header: "+err.Error())
 	}
-	for i, p := range protocols {
-		for _, q := range protocols[:i] {
-			if p == q {
-				return nil, reject(http.StatusBadRequest, "duplicate subprotocol "+strconv.Quote(p)+" in Sec-WebSocket-Protocol")
-			}
-		}
+	protoSet, p, dup := indexTokens(protocols)
+	if dup {
+		return nil, reject(http.StatusBadRequest, "duplicate subprotocol "+quoteClip(p)+" in Sec-WebSocket-Protocol")
 	}
 	exts, err := parseExtensions(r.Header.Values("Sec-WebSocket-Extensions"))
 	if err != nil {
@@ -190,18 +188,53 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	patterns, _ := parseOriginPatterns(o.AllowedOrigins)
 	allowed, err := originAllowed(origin, len(origins) == 1, patterns, o.AllowNullOrigin)
 	if err != nil {
-		return nil, reject(http.StatusBadRequest, "malformed Origin header "+strconv.Quote(origin))
+		return nil, reject(http.StatusBadRequest, "malformed Origin header "+quoteClip(origin))
 	}
 	if !allowed {
-		return nil, reject(http.StatusForbidden, "origin "+strconv.Quote(origin)+" not allowed")
+		return nil, reject(http.StatusForbidden, "origin "+quoteClip(origin)+" not allowed")
 	}
-	return &clientHello{key: key, protocols: protocols, extensions: exts, origin: origin}, nil
+	return &clientHello{key: key, protocols: protocols, protoSet: protoSet, extensions: exts, origin: origin}, nil
 }
 
-// selectProtocol returns the first of ours that the client offered.
+// selectProtocol returns the first of ours that the client offered, in
+// time linear in both lists: a nested loop when one is short, else one
+// pass over the offers against a tokenSet of ours.
 func selectProtocol(ours, offered []string) string {
+	if len(ours) <= 4 || len(offered) <= 16 {
+		for _, p := range ours {
+			if contains(offered, p) {
+				return p
+			}
+		}
+		return ""
+	}
+	set := newTokenSet(ours)
+	for i := range ours {
+		set.insert(i) // a repeat in ours keeps its first index
+	}
+	best := -1
+	for _, p := range offered {
+		if i := set.index(p); i >= 0 && (best < 0 || i < best) {
+			if best = i; best == 0 {
+				break
+			}
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return ours[best]
+}
+
+// chooseProtocol returns the first of ours that the client offered, like
+// selectProtocol, through the set of the offers checkRequest built for a
+// long list: O(len(ours)) then.
+func (h *clientHello) chooseProtocol(ours []string) string {
+	if h.protoSet == nil {
+		return selectProtocol(ours, h.protocols)
+	}
 	for _, p := range ours {
-		if contains(offered, p) {
+		if h.protoSet.index(p) >= 0 {
 			return p
 		}
 	}
@@ -290,7 +323,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 			return nil, u.refuse(w, r, reject(http.StatusInternalServerError, "internal server error"))
 		}
 	}
-	protocol := selectProtocol(u.opts.Protocols, hello.protocols)
+	protocol := hello.chooseProtocol(u.opts.Protocols)
 	connOpts := u.opts
 	var extra http.Header
 	if sch, ok := h.(ServerConnectHandler); ok {

@@ -111,7 +111,13 @@ func (c *Conn) onCloseTimeout() {
 }
 
 // onCloseFrame handles the peer's close frame (on the read goroutine).
+// A close frame ends the peer's side of the closing handshake whether it is
+// valid or not: nothing the peer sends after it counts (gotClose), and an
+// invalid one (a 1-byte payload, a code a peer may not send, a reason that
+// is not UTF-8) is answered with 1002 or 1007 by fail, which then ends TCP
+// at once (failPeerClose) instead of waiting for a reply that cannot come.
 func (c *Conn) onCloseFrame(p []byte) error {
+	c.gotClose = true
 	code, reason := CloseNoStatus, ""
 	switch {
 	case len(p) == 1:
@@ -126,7 +132,6 @@ func (c *Conn) onCloseFrame(p []byte) error {
 		}
 		reason = string(p[2:])
 	}
-	c.gotClose = true
 	c.mu.Lock()
 	c.recvClose = true
 	c.remoteCode, c.remoteReason = code, reason
@@ -145,25 +150,61 @@ func (c *Conn) onCloseFrame(p []byte) error {
 		}
 	}
 	if !c.closing.Load() {
-		var replied atomic.Bool
-		c.afterFunc(c.opts.CloseHandshakeTimeout, func() {
-			if !replied.Load() {
-				c.drop(true, "close handshake timeout: could not send the close reply")
-			}
-		})
-		c.writeClose(replyCode, replyReason)
-		replied.Store(true)
+		c.replyClose(replyCode, replyReason)
 	}
-	if c.cfg.isServer {
-		// The server drops TCP once the close handshake is done.
-		c.drop(false, "")
-	} else {
-		// The client waits for the server to drop TCP.
-		c.afterFunc(c.opts.ServerConnectionDropTimeout, func() {
-			c.dropTimeout(timeoutServerDrop, "closing handshake timeout: the server did not drop the connection in time")
-		})
-	}
+	c.endAfterPeerClose()
 	return errCloseReceived
+}
+
+// replyClose answers the peer's close frame with ours. The write is
+// bounded by CloseHandshakeTimeout: a peer that stopped reading is dropped.
+func (c *Conn) replyClose(code int, reason string) {
+	var replied atomic.Bool
+	c.afterFunc(c.opts.CloseHandshakeTimeout, func() {
+		if !replied.Load() {
+			c.drop(true, "close handshake timeout: could not send the close reply")
+		}
+	})
+	c.writeClose(code, reason)
+	replied.Store(true)
+}
+
+// endAfterPeerClose ends the TCP connection once both close frames have
+// been exchanged (RFC 6455 7.1.1): the server drops it at once; the client
+// gives the server ServerConnectionDropTimeout to drop it first, then drops
+// it itself.
+func (c *Conn) endAfterPeerClose() {
+	if c.cfg.isServer {
+		c.drop(false, "")
+		return
+	}
+	c.afterFunc(c.opts.ServerConnectionDropTimeout, func() {
+		c.dropTimeout(timeoutServerDrop, "closing handshake timeout: the server did not drop the connection in time")
+	})
+}
+
+// failPeerClose fails the connection on a close frame from the peer that
+// breaks the rules (from fail: FailByDrop off, no close sent yet). As the
+// peer has closed its side, no reply is waited for: we send our close with
+// code (1002 or 1007) and the reason, then end TCP as after a valid close
+// (endAfterPeerClose: the server at once, the client when the server has
+// dropped or after ServerConnectionDropTimeout). The connection is not
+// clean: OnClose gets wasClean false, code 1006 and a reason naming the
+// fault. It reports whether reading goes on (until the drop).
+func (c *Conn) failPeerClose(code int, msg string) bool {
+	c.failMsg = msg
+	c.mu.Lock()
+	if !c.unclean {
+		c.unclean = true
+		c.uncleanReason = fmt.Sprintf("failed the connection on the peer's invalid close frame (%s): answered with close %d", msg, code)
+	}
+	c.mu.Unlock()
+	if len(msg) > maxCloseReason {
+		msg = msg[:maxCloseReason]
+	}
+	c.replyClose(code, msg)
+	c.endAfterPeerClose()
+	return true
 }
 
 // Close sends a normal close (1000) and waits until the connection is

@@ -349,65 +349,140 @@ func (a *DeflateAccept) params(o *DeflateOptions) deflateParams {
 	return p
 }
 
-// parseDeflateOffer reads one permessage-deflate offer from a client.
-func parseDeflateOffer(ext ExtensionOffer) (DeflateOffer, error) {
+// deflateParam identifies an RFC 7692 §7 parameter (names compare
+// case-insensitively); each is also its bit in a set of seen parameters.
+type deflateParam uint8
+
+const (
+	dpUnknown                 deflateParam = 0
+	dpServerNoContextTakeover deflateParam = 1 << iota
+	dpClientNoContextTakeover
+	dpServerMaxWindowBits
+	dpClientMaxWindowBits
+)
+
+// lookupDeflateParam returns the parameter called name, or dpUnknown.
+func lookupDeflateParam(name string) deflateParam {
+	switch {
+	case strings.EqualFold(name, paramServerNoContextTakeover):
+		return dpServerNoContextTakeover
+	case strings.EqualFold(name, paramClientNoContextTakeover):
+		return dpClientNoContextTakeover
+	case strings.EqualFold(name, paramServerMaxWindowBits):
+		return dpServerMaxWindowBits
+	case strings.EqualFold(name, paramClientMaxWindowBits):
+		return dpClientMaxWindowBits
+	}
+	return dpUnknown
+}
+
+// offerFault is why a client's offer cannot be accepted as it is (RFC 7692
+// §5.1: the server declines it).
+type offerFault uint8
+
+const (
+	offerOK           offerFault = iota
+	offerUnknown                 // a parameter not defined for an offer
+	offerRepeated                // a parameter given twice
+	offerNeedsValue              // server_max_window_bits without a value
+	offerTakesNoValue            // *_no_context_takeover with a value
+	offerBadValue                // window bits that are not 8..15
+)
+
+// scanDeflateOffer reads one permessage-deflate offer from a client and
+// reports the first fault in it with the parameter at fault. It allocates
+// nothing: the server calls it for every offer, and a request may carry
+// thousands.
+func scanDeflateOffer(ext ExtensionOffer) (DeflateOffer, offerFault, ExtensionParam) {
 	var off DeflateOffer
-	seen := map[string]bool{}
+	var seen deflateParam
 	for _, p := range ext.Params {
-		name := strings.ToLower(p.Name)
-		if seen[name] {
-			return off, negotiationError("offer repeats parameter %s", p.Name)
+		dp := lookupDeflateParam(p.Name)
+		if dp == dpUnknown {
+			return off, offerUnknown, p
 		}
-		seen[name] = true
-		var err error
-		switch name {
-		case paramServerNoContextTakeover:
-			err = noValue(p)
-			off.RequestNoContextTakeover = true
-		case paramClientNoContextTakeover:
-			err = noValue(p)
-			off.AcceptNoContextTakeover = true
-		case paramServerMaxWindowBits:
-			off.RequestMaxWindowBits, err = windowBitsValue(p)
-		case paramClientMaxWindowBits:
+		if seen&dp != 0 {
+			return off, offerRepeated, p
+		}
+		seen |= dp
+		switch dp {
+		case dpServerNoContextTakeover, dpClientNoContextTakeover:
+			if p.HasValue {
+				return off, offerTakesNoValue, p
+			}
+			if dp == dpServerNoContextTakeover {
+				off.RequestNoContextTakeover = true
+			} else {
+				off.AcceptNoContextTakeover = true
+			}
+		case dpServerMaxWindowBits:
+			if !p.HasValue {
+				return off, offerNeedsValue, p
+			}
+			n, ok := parseWindowBits(p.Value)
+			if !ok {
+				return off, offerBadValue, p
+			}
+			off.RequestMaxWindowBits = n
+		case dpClientMaxWindowBits:
 			off.AcceptMaxWindowBits = true
 			if p.HasValue {
-				off.ClientMaxWindowBits, err = windowBitsValue(p)
+				n, ok := parseWindowBits(p.Value)
+				if !ok {
+					return off, offerBadValue, p
+				}
+				off.ClientMaxWindowBits = n
 			}
-		default:
-			return off, fmt.Errorf("%w: offer has %w %q", ErrDeflateNegotiation, errUnknownDeflateParam, p.Name)
-		}
-		if err != nil {
-			return off, err
 		}
 	}
-	return off, nil
+	return off, offerOK, ExtensionParam{}
+}
+
+// parseDeflateOffer reads one permessage-deflate offer from a client; the
+// error says what makes a server decline it.
+func parseDeflateOffer(ext ExtensionOffer) (DeflateOffer, error) {
+	off, fault, p := scanDeflateOffer(ext)
+	switch fault {
+	case offerOK:
+		return off, nil
+	case offerUnknown:
+		return off, fmt.Errorf("%w: offer has %w %q", ErrDeflateNegotiation, errUnknownDeflateParam, p.Name)
+	case offerRepeated:
+		return off, negotiationError("offer repeats parameter %s", p.Name)
+	case offerNeedsValue:
+		return off, negotiationError("parameter %s needs a value", p.Name)
+	case offerTakesNoValue:
+		return off, noValue(p)
+	default:
+		return off, negotiationError("parameter %s has invalid value %q (want 8..15)", p.Name, p.Value)
+	}
 }
 
 // parseDeflateResponse reads a server's permessage-deflate response.
 func parseDeflateResponse(ext ExtensionOffer) (DeflateResponse, error) {
 	var r DeflateResponse
-	seen := map[string]bool{}
+	var seen deflateParam
 	for _, p := range ext.Params {
-		name := strings.ToLower(p.Name)
-		if seen[name] {
+		dp := lookupDeflateParam(p.Name)
+		if dp == dpUnknown {
+			return r, negotiationError("response has unknown parameter %q", p.Name)
+		}
+		if seen&dp != 0 {
 			return r, negotiationError("response repeats parameter %s", p.Name)
 		}
-		seen[name] = true
+		seen |= dp
 		var err error
-		switch name {
-		case paramServerNoContextTakeover:
+		switch dp {
+		case dpServerNoContextTakeover:
 			err = noValue(p)
 			r.ServerNoContextTakeover = true
-		case paramClientNoContextTakeover:
+		case dpClientNoContextTakeover:
 			err = noValue(p)
 			r.ClientNoContextTakeover = true
-		case paramServerMaxWindowBits:
+		case dpServerMaxWindowBits:
 			r.ServerMaxWindowBits, err = windowBitsValue(p)
-		case paramClientMaxWindowBits:
+		case dpClientMaxWindowBits:
 			r.ClientMaxWindowBits, err = windowBitsValue(p)
-		default:
-			return r, negotiationError("response has unknown parameter %q", p.Name)
 		}
 		if err != nil {
 			return r, err
@@ -470,26 +545,31 @@ func noValue(p ExtensionParam) error {
 	return nil
 }
 
-// windowBitsValue parses a window bits value: 1*DIGIT without leading
-// zeros, 8..15 (RFC 7692 §7.1.2).
+// windowBitsValue parses a window bits parameter's value (see
+// parseWindowBits).
 func windowBitsValue(p ExtensionParam) (int, error) {
 	if !p.HasValue {
 		return 0, negotiationError("parameter %s needs a value", p.Name)
 	}
-	v := p.Value
+	n, ok := parseWindowBits(p.Value)
+	if !ok {
+		return 0, negotiationError("parameter %s has invalid value %q (want 8..15)", p.Name, p.Value)
+	}
+	return n, nil
+}
+
+// parseWindowBits parses a window bits value: 1*DIGIT without leading
+// zeros, 8..15 (RFC 7692 §7.1.2).
+func parseWindowBits(v string) (int, bool) {
 	ok := v != "" && v[0] != '0' && len(v) <= 2
 	for i := 0; ok && i < len(v); i++ {
 		ok = v[i] >= '0' && v[i] <= '9'
 	}
-	n := 0
-	if ok {
-		n, _ = strconv.Atoi(v)
-		ok = validWindowBits(n)
-	}
 	if !ok {
-		return 0, negotiationError("parameter %s has invalid value %q (want 8..15)", p.Name, v)
+		return 0, false
 	}
-	return n, nil
+	n, _ := strconv.Atoi(v)
+	return n, validWindowBits(n)
 }
 
 func validWindowBits(n int) bool { return n >= MinDeflateWindowBits && n <= MaxDeflateWindowBits }

@@ -29,8 +29,11 @@ func TestDeflateServerHandshake(t *testing.T) {
 			resp:   "permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9",
 			params: &deflateParams{sendNoTakeover: true, recvNoTakeover: true, sendWindowBits: 9, recvWindowBits: 9}},
 		{name: "unknown parameter declined", opts: &DeflateOptions{}, offer: "permessage-deflate; x=1", status: 101},
-		{name: "malformed value fails", opts: &DeflateOptions{}, offer: "permessage-deflate; server_max_window_bits=99", status: 400},
-		{name: "repeated parameter fails", opts: &DeflateOptions{}, offer: "permessage-deflate; client_max_window_bits; client_max_window_bits", status: 400},
+		// RFC 7692 §5.1: a bad offer is declined, the next may be accepted.
+		{name: "malformed value declined", opts: &DeflateOptions{}, offer: "permessage-deflate; server_max_window_bits=99", status: 101},
+		{name: "repeated parameter declined", opts: &DeflateOptions{}, offer: "permessage-deflate; client_max_window_bits; client_max_window_bits", status: 101},
+		{name: "bad offer then good one", opts: &DeflateOptions{}, offer: "permessage-deflate; server_max_window_bits=99, permessage-deflate; client_max_window_bits",
+			status: 101, resp: "permessage-deflate", params: &deflateParams{sendWindowBits: 15, recvWindowBits: 15}},
 		{name: "malformed header fails", opts: &DeflateOptions{}, offer: "permessage-deflate; ;", status: 400},
 	}
 	for _, tt := range tests {

@@ -43,9 +43,15 @@ type pmdCodec interface {
 // ("" for none) and the codec (nil for none). An error denies the handshake
 // with 400.
 //
-// Offers with a parameter RFC 7692 does not define are declined (§7:
-// "MUST decline"); an offer with a malformed or repeated parameter fails the
-// handshake, as Autobahn does.
+// Offers are judged one by one (RFC 7692 §5.1): one with a parameter RFC
+// 7692 does not define for an offer, a parameter given twice, or a value
+// that is not valid (window bits outside 8..15, a value on a
+// *_no_context_takeover, none on server_max_window_bits) is declined, and
+// the next offer may still be accepted; with none left the connection
+// goes on without compression. Only a Sec-WebSocket-Extensions header that
+// does not parse at all (checkRequest: 400), invalid DeflateOptions or an
+// AcceptOffer error fail the handshake. The work is linear in the number
+// of offers and allocates nothing per declined offer.
 func serverNegotiateExtensions(o *Options, offers []ExtensionOffer) (string, pmdCodec, error) {
 	if o == nil || o.PerMessageDeflate == nil {
 		return "", nil, nil
@@ -59,14 +65,9 @@ func serverNegotiateExtensions(o *Options, offers []ExtensionOffer) (string, pmd
 		if !strings.EqualFold(ext.Name, deflateExtensionName) {
 			continue
 		}
-		off, err := parseDeflateOffer(ext)
-		if errors.Is(err, errUnknownDeflateParam) {
-			continue
+		if off, fault, _ := scanDeflateOffer(ext); fault == offerOK {
+			valid = append(valid, off)
 		}
-		if err != nil {
-			return "", nil, err
-		}
-		valid = append(valid, off)
 	}
 	if len(valid) == 0 {
 		return "", nil, nil
@@ -157,9 +158,34 @@ var errBadExtensionHeader = errors.New("malformed Sec-WebSocket-Extensions heade
 
 // parseExtensions parses Sec-WebSocket-Extensions header values (RFC 6455
 // 9.1 grammar: comma-separated extensions, each a token followed by
-// ;-separated token[=token|quoted-string] parameters).
+// ;-separated token[=token|quoted-string] parameters). Names and values
+// are substrings of the header (a quoted value with escapes excepted).
+// A first pass checks the syntax and counts, a second fills two arrays of
+// exactly that size (the offers, and the parameters of all offers), so a
+// header with thousands of offers or parameters costs two allocations and
+// a malformed one none.
 func parseExtensions(values []string) ([]ExtensionOffer, error) {
-	var out []ExtensionOffer
+	nExt, nParam, err := walkExtensions(values, nil, nil)
+	if err != nil || nExt == 0 {
+		return nil, err
+	}
+	out := make([]ExtensionOffer, 0, nExt)
+	var params []ExtensionParam
+	if nParam > 0 {
+		params = make([]ExtensionParam, 0, nParam)
+	}
+	if _, _, err := walkExtensions(values, &out, &params); err != nil {
+		return nil, err // not reached: the first pass accepted the same input
+	}
+	return out, nil
+}
+
+// walkExtensions parses values for parseExtensions and returns the number
+// of extensions and parameters. With out and params nil it only checks
+// and counts; otherwise it appends to them, and every ext.Params is a
+// capped window of *params (appending to one offer's Params cannot
+// overwrite the next offer's).
+func walkExtensions(values []string, out *[]ExtensionOffer, params *[]ExtensionParam) (nExt, nParam int, err error) {
 	for _, v := range values {
 		p := extParser{s: v}
 		for {
@@ -173,22 +199,22 @@ func parseExtensions(values []string) ([]ExtensionOffer, error) {
 			}
 			name, err := p.token()
 			if err != nil {
-				return nil, err
+				return 0, 0, err
 			}
-			ext := ExtensionOffer{Name: name}
+			first := nParam
 			for {
 				p.skipSpace()
 				if p.done() || p.peek() == ',' {
 					break
 				}
 				if p.peek() != ';' {
-					return nil, fmt.Errorf("ws: %w: unexpected %q in %q", errBadExtensionHeader, p.peek(), v)
+					return 0, 0, fmt.Errorf("ws: %w: unexpected %q at offset %d of %s", errBadExtensionHeader, p.peek(), p.i, quoteClip(v))
 				}
 				p.i++
 				p.skipSpace()
 				pn, err := p.token()
 				if err != nil {
-					return nil, err
+					return 0, 0, err
 				}
 				param := ExtensionParam{Name: pn}
 				p.skipSpace()
@@ -197,19 +223,29 @@ func parseExtensions(values []string) ([]ExtensionOffer, error) {
 					p.skipSpace()
 					val, err := p.value()
 					if err != nil {
-						return nil, err
+						return 0, 0, err
 					}
 					param.Value, param.HasValue = val, true
 				}
-				ext.Params = append(ext.Params, param)
+				nParam++
+				if params != nil {
+					*params = append(*params, param)
+				}
 			}
-			out = append(out, ext)
+			nExt++
+			if out != nil {
+				ext := ExtensionOffer{Name: name}
+				if nParam > first {
+					ext.Params = (*params)[first:nParam:nParam]
+				}
+				*out = append(*out, ext)
+			}
 			if !p.done() {
 				p.i++ // ','
 			}
 		}
 	}
-	return out, nil
+	return nExt, nParam, nil
 }
 
 type extParser struct {
@@ -231,7 +267,7 @@ func (p *extParser) token() (string, error) {
 		p.i++
 	}
 	if p.i == start {
-		return "", fmt.Errorf("ws: %w: expected a token at offset %d of %q", errBadExtensionHeader, start, p.s)
+		return "", fmt.Errorf("ws: %w: expected a token at offset %d of %s", errBadExtensionHeader, start, quoteClip(p.s))
 	}
 	return p.s[start:p.i], nil
 }
@@ -241,21 +277,22 @@ func (p *extParser) value() (string, error) {
 		return p.token()
 	}
 	p.i++
+	// Without escapes the value is a substring of the header.
+	if end := strings.IndexAny(p.s[p.i:], `"\\`); end >= 0 && p.s[p.i+end] == '"' {
+		v := p.s[p.i : p.i+end]
+		p.i += end + 1
+		return checkQuotedToken(v)
+	}
 	var b strings.Builder
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		p.i++
 		switch c {
 		case '"':
-			// RFC 6455 9.1: a quoted value must itself be a token.
-			v := b.String()
-			if v == "" || strings.IndexFunc(v, func(r rune) bool { return r > 127 || !isTokenChar(byte(r)) }) >= 0 {
-				return "", fmt.Errorf("ws: %w: quoted value %q is not a token", errBadExtensionHeader, v)
-			}
-			return v, nil
+			return checkQuotedToken(b.String())
 		case '\\':
 			if p.i >= len(p.s) {
-				return "", fmt.Errorf("ws: %w: unterminated escape in %q", errBadExtensionHeader, p.s)
+				return "", fmt.Errorf("ws: %w: unterminated escape in %s", errBadExtensionHeader, quoteClip(p.s))
 			}
 			b.WriteByte(p.s[p.i])
 			p.i++
@@ -263,13 +300,26 @@ func (p *extParser) value() (string, error) {
 			b.WriteByte(c)
 		}
 	}
-	return "", fmt.Errorf("ws: %w: unterminated quoted string in %q", errBadExtensionHeader, p.s)
+	return "", fmt.Errorf("ws: %w: unterminated quoted string in %s", errBadExtensionHeader, quoteClip(p.s))
+}
+
+// checkQuotedToken returns v, the content of a quoted parameter value,
+// when it is a token, as RFC 6455 9.1 requires.
+func checkQuotedToken(v string) (string, error) {
+	if !isToken(v) {
+		return "", fmt.Errorf("ws: %w: quoted value %s is not a token", errBadExtensionHeader, quoteClip(v))
+	}
+	return v, nil
 }
 
 // isTokenChar reports whether c may appear in an RFC 7230 token.
-func isTokenChar(c byte) bool {
-	if c <= ' ' || c >= 0x7f {
-		return false
+func isTokenChar(c byte) bool { return tokenChars[c] }
+
+// tokenChars[c] is whether byte c may appear in an RFC 7230 token: a
+// visible ASCII character other than the separators.
+var tokenChars = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = !strings.ContainsRune(`()<>@,;:\"/[]?={}`, c)
 	}
-	return !strings.ContainsRune("()<>@,;:\\\"/[]?={}", rune(c))
-}
+	return t
+}()

@@ -22,7 +22,11 @@ type Handler interface {
 	OnPong(c *Conn, payload []byte)
 	// OnClose runs exactly once per connection when it is closed, cleanly
 	// (close handshake done) or not. code and reason are what the peer sent
-	// (1005 when it sent no code, 1006 when the connection was lost).
+	// (1005 when it sent no code, 1006 when the connection was lost or
+	// failed). A close frame the peer may not send (a 1-byte payload, a
+	// reserved code, a reason that is not UTF-8) is answered with 1002 or
+	// 1007 and the TCP connection ends at once; OnClose then gets wasClean
+	// false, 1006 and a reason naming the fault.
 	OnClose(c *Conn, wasClean bool, code int, reason string)
 }
 

@@ -244,29 +244,37 @@ func originAllowed(value string, present bool, patterns []originPattern, allowNu
 }
 
 // matchWildcard reports whether s matches pattern, where '*' matches any
-// run of bytes (including none) and every other byte matches itself. It
-// runs in O(len(pattern)*len(s)) at worst, never exponentially.
+// run of bytes (including none) and every other byte matches itself. The
+// literal runs between stars are matched leftmost-first, which is exact
+// for a pattern whose only metacharacter is '*': the text before the first
+// star must be a prefix of s, the text after the last star a suffix, and
+// each run in between is found with strings.Index after the previous one.
+// That costs O(len(pattern)+len(s)) in practice (strings.Index falls back
+// to Rabin-Karp on adversarial input), where backtracking would cost
+// O(len(pattern)*len(s)).
 func matchWildcard(pattern, s string) bool {
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case p < len(pattern) && pattern[p] == s[i]:
-			p++
-			i++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
+	first := strings.IndexByte(pattern, '*')
+	if first < 0 {
+		return pattern == s
+	}
+	last := strings.LastIndexByte(pattern, '*')
+	prefix, suffix := pattern[:first], pattern[last+1:]
+	if len(s) < len(prefix)+len(suffix) || !strings.HasPrefix(s, prefix) || !strings.HasSuffix(s, suffix) {
+		return false
+	}
+	s = s[len(prefix) : len(s)-len(suffix)]
+	middle := pattern[first+1 : max(first+1, last)]
+	for middle != "" {
+		var run string
+		run, middle, _ = strings.Cut(middle, "*")
+		if run == "" {
+			continue
+		}
+		i := strings.Index(s, run)
+		if i < 0 {
 			return false
 		}
+		s = s[i+len(run):]
 	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
+	return true
 }

@@ -55,18 +55,32 @@ func forwardedPeer(socketPeer string, xff []string, hops int) string {
 	if hops <= 0 || len(xff) == 0 {
 		return socketPeer
 	}
-	var addrs []string
-	for _, v := range xff {
-		for _, a := range strings.Split(v, ",") {
-			addrs = append(addrs, strings.TrimSpace(a))
+	// Walk the elements from the right, without splitting the whole
+	// header: the cost is that of the elements skipped, nothing is
+	// allocated.
+	chosen := ""
+	found := false
+	for j := len(xff) - 1; j >= 0 && !found; j-- {
+		v := xff[j]
+		for {
+			i := strings.LastIndexByte(v, ',')
+			hops--
+			if hops == 0 {
+				chosen, found = v[i+1:], true
+				break
+			}
+			if i < 0 {
+				break
+			}
+			v = v[:i]
 		}
 	}
-	i := len(addrs) - hops
-	if i < 0 {
-		i = 0
+	if !found {
+		// Fewer elements than hops: the leftmost.
+		chosen, _, _ = strings.Cut(xff[0], ",")
 	}
-	if addrs[i] == "" {
+	if chosen = strings.TrimSpace(chosen); chosen == "" {
 		return socketPeer
 	}
-	return addrs[i]
+	return chosen
 }

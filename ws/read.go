@@ -92,18 +92,23 @@ func (c *Conn) handleReadError(err error) bool {
 // fail fails the WebSocket connection with a close code (RFC 6455 7.1.7),
 // as Autobahn's _fail_connection does. With FailByDrop, or when a close was
 // already sent, it drops the TCP connection at once (the connection is not
-// clean). Otherwise it sends a close frame with the code and goes on
-// reading, skipping data, until the peer's close (the closing handshake
-// then completes as usual and may well be clean) or the close handshake
+// clean). When the fault is in the peer's close frame, the peer has closed
+// its side already: failPeerClose answers it and ends TCP without waiting.
+// Otherwise it sends a close frame with the code and goes on reading,
+// skipping data, until the peer's close (the closing handshake then
+// completes as usual and may well be clean) or the close handshake
 // timeout. It reports whether reading goes on.
 func (c *Conn) fail(code int, msg string) bool {
 	c.log.Debug("ws: failing connection", "server", c.cfg.isServer, "code", code, "error", msg)
 	c.mu.Lock()
 	sent := c.sentClose
 	c.mu.Unlock()
-	if c.opts.FailByDrop || sent || c.inDrain || c.gotClose {
+	if c.opts.FailByDrop || sent || c.inDrain {
 		c.drop(true, "failed the connection by dropping it: "+msg)
 		return false
+	}
+	if c.gotClose {
+		return c.failPeerClose(code, msg)
 	}
 	c.inDrain = true
 	c.failMsg = msg
@@ -146,6 +151,12 @@ func (c *Conn) nextFrame() (frameHeader, error) {
 		h, err := readFrameHeader(c.br, &c.rules, &c.hbuf)
 		c.skipLeft = h.length
 		if err != nil {
+			var pe *protocolError
+			if h.opcode == OpClose && errors.As(err, &pe) {
+				// A broken close frame (too long, fragmented, bad bits)
+				// still closes the peer's side: fail answers it and ends.
+				c.gotClose = true
+			}
 			return h, err
 		}
 		c.stats.framesIn.Add(1)

@@ -88,6 +88,11 @@ func TestFramingErrors(t *testing.T) {
 		pmd    bool
 		opts   func(*Options)
 		blind  bool // the stream cannot be parsed past the error
+		// peerClosed: the fault is in the peer's close frame, which ends
+		// its side of the closing handshake: after our close the server
+		// drops TCP at once, no reply is waited for, and the close is not
+		// clean.
+		peerClosed bool
 	}{
 		{name: "rsv1 without extension", steps: []step{{OpText, true, 4, []byte("a")}}, code: 1002},
 		{name: "rsv2", steps: []step{{OpText, true, 2, []byte("a")}}, code: 1002},
@@ -113,17 +118,17 @@ func TestFramingErrors(t *testing.T) {
 		{name: "surrogate", steps: []step{{OpText, true, 0, []byte{0xed, 0xa0, 0x80}}}, code: 1007},
 		{name: "frame too big", opts: func(o *Options) { o.MaxFramePayloadSize = 10 }, steps: []step{{OpBinary, true, 0, make([]byte, 11)}}, code: 1009},
 		{name: "message too big", opts: func(o *Options) { o.MaxMessagePayloadSize = 10 }, steps: []step{{OpBinary, false, 0, make([]byte, 6)}, {OpContinuation, true, 0, make([]byte, 5)}}, code: 1009},
-		{name: "close 1-byte payload", steps: []step{{OpClose, true, 0, []byte{3}}}, code: 1002},
-		{name: "close code 999", steps: []step{{OpClose, true, 0, closePayload(999, "")}}, code: 1002},
-		{name: "close code 1004", steps: []step{{OpClose, true, 0, closePayload(1004, "")}}, code: 1002},
-		{name: "close code 1005", steps: []step{{OpClose, true, 0, closePayload(1005, "")}}, code: 1002},
-		{name: "close code 1006", steps: []step{{OpClose, true, 0, closePayload(1006, "")}}, code: 1002},
-		{name: "close code 1015", steps: []step{{OpClose, true, 0, closePayload(1015, "")}}, code: 1002},
-		{name: "close code 1016", steps: []step{{OpClose, true, 0, closePayload(1016, "")}}, code: 1002},
-		{name: "close code 2999", steps: []step{{OpClose, true, 0, closePayload(2999, "")}}, code: 1002},
-		{name: "close code 5000", steps: []step{{OpClose, true, 0, closePayload(5000, "")}}, code: 1002},
-		{name: "close code 65535", steps: []step{{OpClose, true, 0, closePayload(65535, "")}}, code: 1002},
-		{name: "close reason bad utf8", steps: []step{{OpClose, true, 0, append(closePayload(1000, ""), 0xc0, 0x80)}}, code: 1007},
+		{name: "close 1-byte payload", steps: []step{{OpClose, true, 0, []byte{3}}}, code: 1002, peerClosed: true},
+		{name: "close code 999", steps: []step{{OpClose, true, 0, closePayload(999, "")}}, code: 1002, peerClosed: true},
+		{name: "close code 1004", steps: []step{{OpClose, true, 0, closePayload(1004, "")}}, code: 1002, peerClosed: true},
+		{name: "close code 1005", steps: []step{{OpClose, true, 0, closePayload(1005, "")}}, code: 1002, peerClosed: true},
+		{name: "close code 1006", steps: []step{{OpClose, true, 0, closePayload(1006, "")}}, code: 1002, peerClosed: true},
+		{name: "close code 1015", steps: []step{{OpClose, true, 0, closePayload(1015, "")}}, code: 1002, peerClosed: true},
+		{name: "close code 1016", steps: []step{{OpClose, true, 0, closePayload(1016, "")}}, code: 1002, peerClosed: true},
+		{name: "close code 2999", steps: []step{{OpClose, true, 0, closePayload(2999, "")}}, code: 1002, peerClosed: true},
+		{name: "close code 5000", steps: []step{{OpClose, true, 0, closePayload(5000, "")}}, code: 1002, peerClosed: true},
+		{name: "close code 65535", steps: []step{{OpClose, true, 0, closePayload(65535, "")}}, code: 1002, peerClosed: true},
+		{name: "close reason bad utf8", steps: []step{{OpClose, true, 0, append(closePayload(1000, ""), 0xc0, 0x80)}}, code: 1007, peerClosed: true},
 	}
 	for _, tc := range tests {
 		for _, drop := range []bool{false, true} {
@@ -161,7 +166,16 @@ func TestFramingErrors(t *testing.T) {
 					if !tc.client {
 						assert.False(t, f.masked)
 					}
-					if tc.blind {
+					if tc.peerClosed {
+						if !tc.client {
+							p.expectEOF(OpClose)
+						}
+						_ = p.c.Close()
+						ci := h.waitClose(t)
+						assert.False(t, ci.wasClean)
+						assert.Equal(t, CloseAbnormal, ci.code)
+						assert.Contains(t, ci.reason, "invalid close frame")
+					} else if tc.blind {
 						_ = p.c.Close()
 						ci := h.waitClose(t)
 						assert.False(t, ci.wasClean)

@@ -23,7 +23,10 @@ import (
 // check is answered with an HTTP status and a plain-text reason:
 // 405 (not GET, with Allow: GET), 505 (not HTTP/1.1), 400 (no Host, no
 // Connection: upgrade, bad or missing Sec-WebSocket-Key or -Version, bad
-// Sec-WebSocket-Protocol or -Extensions, a request body), 426 (no Upgrade:
+// Sec-WebSocket-Protocol, a Sec-WebSocket-Extensions header that does not
+// parse, a request body; a permessage-deflate offer with an unknown,
+// repeated or invalid parameter is only declined, RFC 7692 §5.1, and a
+// later offer may be accepted), 426 (no Upgrade:
 // websocket, or a version other than 13, with Sec-WebSocket-Version: 13),
 // 403 (Origin not allowed), 414/431 (request line or headers too large),
 // 503 (MaxConnections reached, or shutting down). A plain GET without
