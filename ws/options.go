@@ -136,6 +136,16 @@ type Options struct {
 	// PerMessageDeflate configures permessage-deflate (RFC 7692); nil
 	// leaves it off (offers are declined, none are made).
 	PerMessageDeflate *DeflateOptions
+
+	// MemoryBudget bounds the memory held by messages being received
+	// (reassembled from frames or inflated) and by kept compressors,
+	// across every connection that shares it; a message that would pass
+	// it fails with 1013 (see MemoryBudget). nil: a Server creates one of
+	// DefaultMemoryBudget for all its connections (a ConnectionAccept's
+	// Options without one keep the server's), Accept shares one
+	// package-wide budget of that size, Dial uses none. Copies of Options
+	// share the budget.
+	MemoryBudget *MemoryBudget
 }
 
 // DefaultOptions returns Autobahn's defaults (with a finite

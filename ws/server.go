@@ -61,9 +61,14 @@ type connSlot struct {
 }
 
 // NewServer returns a Server that calls newHandler once per connection for
-// its Handler, with options opts (nil: DefaultOptions()). opts is copied.
+// its Handler, with options opts (nil: DefaultOptions()). opts is copied;
+// when it has no MemoryBudget the server gets one of DefaultMemoryBudget.
 func NewServer(newHandler func() Handler, opts *Options) *Server {
-	return &Server{newHandler: newHandler, opts: opts.clone(), slots: map[*connSlot]struct{}{}}
+	o := opts.clone()
+	if o.MemoryBudget == nil {
+		o.MemoryBudget = NewMemoryBudget(DefaultMemoryBudget)
+	}
+	return &Server{newHandler: newHandler, opts: o, slots: map[*connSlot]struct{}{}}
 }
 
 func (s *Server) logger() *slog.Logger {
