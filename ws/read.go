@@ -355,10 +355,15 @@ func (c *Conn) readMessage(h frameHeader) error {
 		rb := getRecvBuf()
 		acc = (*rb)[:0]
 		defer func() {
-			putRecvBuf(rb, acc)
-			for _, p := range parked {
+			if len(parked) == 0 {
+				putRecvBuf(rb, acc)
+				return
+			}
+			putRecvBuf(rb, parked[0])
+			for _, p := range parked[1:] {
 				putRecvChunk(p)
 			}
+			putRecvChunk(acc)
 		}()
 		if err := c.hold(base + int64(cap(acc))); err != nil {
 			return err
