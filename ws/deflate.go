@@ -67,9 +67,9 @@ const DefaultDeflateLevel = 1
 // Server with its default budget keeps at most about 40 of them (half of
 // DefaultMemoryBudget) and compresses the other connections' messages with
 // pooled compressors, so that at 1,000 full context takeover connections
-// the server holds 49.1 KiB per connection on average, not 821 KiB
-// (NewMemoryBudget(0) in Options.MemoryBudget gives every connection its
-// compressor, as the table shows).
+// the server holds 47-49 KiB per connection on average, not 822 KiB
+// (measured by the same test; NewMemoryBudget(0) in Options.MemoryBudget
+// gives every connection its compressor, as in the table above).
 //
 // The worst case per connection is one mid-message at the limit: measured
 // server heap per connection holding a message of
