@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -369,4 +370,44 @@ func TestMemoryBudgetSharedAcrossConns(t *testing.T) {
 	p2.expectClose(CloseTryAgainLater)
 	p1.send(OpContinuation, true, nil)
 	assert.Equal(t, held, h1.nextMsg(t).payload)
+}
+
+// budgetAcceptHandler replaces the options of its connection (without a
+// budget) and reports the budget the connection got.
+type budgetAcceptHandler struct {
+	BaseHandler
+	got chan *MemoryBudget
+}
+
+func (h budgetAcceptHandler) OnConnect(*ConnectionRequest) (*ConnectionAccept, error) {
+	return &ConnectionAccept{Options: testOpts()}, nil
+}
+
+func (h budgetAcceptHandler) OnOpen(c *Conn) { h.got <- c.opts.MemoryBudget }
+
+// TestMemoryBudgetConnectionAcceptKeepsServerBudget: options replaced in
+// OnConnect without a budget keep the server's.
+func TestMemoryBudgetConnectionAcceptKeepsServerBudget(t *testing.T) {
+	got := make(chan *MemoryBudget, 1)
+	srv := NewServer(func() Handler { return budgetAcceptHandler{got: got} }, testOpts())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	cli, err := Dial(ctx, "ws://"+ln.Addr().String()+"/", nil, testOpts())
+	require.NoError(t, err)
+	defer func() { _ = cli.CloseNow() }()
+	assert.Nil(t, cli.opts.MemoryBudget, "Dial: none unless given")
+	select {
+	case b := <-got:
+		assert.Same(t, srv.opts.MemoryBudget, b)
+	case <-time.After(testTimeout):
+		t.Fatal("no OnOpen")
+	}
 }
