@@ -244,7 +244,7 @@ func (c *Conn) hold(n int64) error {
 
 // gather appends a piece of a message to what ReadMessage gathered,
 // charging the memory budget as the buffer grows (doubling, like append).
-// When the budget refuses, the message is dropped and the connection is
+// When the budget refuses, the message is abandoned and the connection is
 // closed with 1013.
 func (c *Conn) gather(m *messageReader, p []byte) error {
 	if need := len(m.acc) + len(p); need > cap(m.acc) {
@@ -255,8 +255,9 @@ func (c *Conn) gather(m *messageReader, p []byte) error {
 			err = c.holdUser(int64(nc))
 		}
 		if err != nil {
-			m.acc, m.partial, m.eof = nil, false, true
-			c.cur = nil
+			// Abandoned: the next read call discards what still comes of
+			// it (until the close ends the connection).
+			m.acc, m.partial = nil, false
 			c.releaseUser()
 			_ = c.closeWith(CloseTryAgainLater, "memory budget exhausted")
 			return err
