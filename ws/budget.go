@@ -53,7 +53,8 @@ var ErrMemoryBudget = errors.New("ws: memory budget exhausted")
 // frames or inflated, by capacity, from its first byte until it is
 // delivered (OnMessage returned, the blocking reader took the piece, or
 // ReadMessage returned it) or the connection failed; during a buffer's
-// growth both the old and the new buffer; the inflater a compressed
+// growth both the old and the new buffer, and for a compressed message
+// also the right-sized copy it is handed out in; the inflater a compressed
 // message uses (a fixed measured cost); and, while a connection keeps one,
 // the compressor of full context takeover (a fixed measured cost by level,
 // about 0.8-1.4 MiB). The first 64 KiB a message holds are free, so small
@@ -99,7 +100,8 @@ func (b *MemoryBudget) Limit() int64 { return b.limit }
 // it is 0.
 func (b *MemoryBudget) InUse() int64 { return b.used.Load() }
 
-// Peak is the most bytes ever charged at once (never more than Limit).
+// Peak is the most bytes ever charged at once (never more than a Limit
+// above 0).
 func (b *MemoryBudget) Peak() int64 { return b.peak.Load() }
 
 // Refused counts the charges the budget refused (each one failed a
