@@ -93,11 +93,44 @@ func TestMemoryBudgetDefaults(t *testing.T) {
 	assert.Nil(t, DefaultOptions().MemoryBudget, "Dial uses none unless given")
 }
 
-// budgetOpts are test options with budget b.
+// budgetOpts are test options with budget b, and a close handshake
+// timeout long enough for a loaded machine: the peer's close reply comes
+// only after it wrote the whole refused message.
 func budgetOpts(b *MemoryBudget) *Options {
 	o := testOpts()
 	o.MemoryBudget = b
+	o.CloseHandshakeTimeout = 4 * testTimeout
 	return o
+}
+
+// sendLoose writes msg as a binary message in frames of at most frame
+// bytes on its own goroutine, stopping quietly at the first write error
+// (the server may drop the connection); the channel closes when done.
+func sendLoose(p *rawPeer, msg []byte, frame int) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < len(msg); i += frame {
+			end := min(i+frame, len(msg))
+			op := byte(OpContinuation)
+			if i == 0 {
+				op = OpBinary
+			}
+			if _, err := p.c.Write(encode(op, end == len(msg), 0, msg[i:end], true)); err != nil {
+				return
+			}
+		}
+	}()
+	return done
+}
+
+// replyClose answers the server's close once sent is done, ignoring a
+// connection already gone.
+func replyClose(p *rawPeer, sent <-chan struct{}, code int) {
+	if sent != nil {
+		<-sent
+	}
+	_, _ = p.c.Write(encode(OpClose, true, 0, closePayload(code, ""), true))
 }
 
 // sendFragmented sends msg as binary frames of at most frame bytes; with
@@ -135,9 +168,9 @@ func TestMemoryBudgetOverflowGets1013(t *testing.T) {
 	require.Eventually(t, func() bool { return b.InUse() >= 400<<10 }, testTimeout, time.Millisecond)
 
 	cB, hB, pB := serverWithPeer(t, budgetOpts(b), nil)
-	sendFragmented(pB, budgetPattern(400<<10, 2), 32<<10, true, true)
+	sentB := sendLoose(pB, budgetPattern(400<<10, 2), 32<<10)
 	pB.expectClose(CloseTryAgainLater)
-	pB.send(OpClose, true, closePayload(CloseTryAgainLater, ""))
+	replyClose(pB, sentB, CloseTryAgainLater)
 	ci := hB.waitClose(t)
 	assert.Equal(t, CloseTryAgainLater, ci.code, "server side: %q", ci.reason)
 	<-cB.Done()
@@ -169,9 +202,9 @@ func TestMemoryBudgetMessageLargerThanBudget(t *testing.T) {
 	b := NewMemoryBudget(256 << 10)
 	for i := 0; i < 3; i++ {
 		c, h, p := serverWithPeer(t, budgetOpts(b), nil)
-		sendFragmented(p, budgetPattern(1<<20, byte(i)), 16<<10, true, true)
+		sent := sendLoose(p, budgetPattern(512<<10, byte(i)), 32<<10)
 		p.expectClose(CloseMessageTooBig)
-		p.send(OpClose, true, closePayload(CloseMessageTooBig, ""))
+		replyClose(p, sent, CloseMessageTooBig)
 		assert.Equal(t, CloseMessageTooBig, h.waitClose(t).code)
 		<-c.Done()
 	}
@@ -186,7 +219,7 @@ func TestMemoryBudgetMessageLargerThanBudget(t *testing.T) {
 		c, h, p := serverWithPeer(t, budgetOpts(b), codec)
 		p.sendRSV(OpBinary, true, 4, bomb)
 		p.expectClose(CloseMessageTooBig)
-		p.send(OpClose, true, closePayload(CloseMessageTooBig, ""))
+		replyClose(p, nil, CloseMessageTooBig)
 		assert.Equal(t, CloseMessageTooBig, h.waitClose(t).code)
 		<-c.Done()
 	}
@@ -283,37 +316,23 @@ func TestMemoryBudgetReadMessage(t *testing.T) {
 	p := newPeer(t, nc, true)
 
 	small := budgetPattern(100<<10, 9)
-	go sendFragmented(p, small, 32<<10, true, true)
+	sentSmall := sendLoose(p, small, 32<<10)
 	_, got, err := c.ReadMessage(context.Background())
+	<-sentSmall
 	require.NoError(t, err)
 	assert.Equal(t, small, got)
 	assert.Equal(t, int64(0), b.InUse(), "released when ReadMessage returns")
 
-	// Written raw: the server closes before it has read it all.
-	sent := make(chan struct{})
-	go func() {
-		defer close(sent)
-		big := budgetPattern(1<<20, 10)
-		for i := 0; i < len(big); i += 32 << 10 {
-			op := byte(OpContinuation)
-			if i == 0 {
-				op = OpBinary
-			}
-			if _, err := nc.Write(encode(op, i+32<<10 >= len(big), 0, big[i:i+32<<10], true)); err != nil {
-				return
-			}
-		}
-	}()
+	sent := sendLoose(p, budgetPattern(1<<20, 10), 32<<10)
 	_, _, err = c.ReadMessage(context.Background())
 	require.ErrorIs(t, err, ErrMemoryBudget)
 	p.expectClose(CloseTryAgainLater)
-	p.send(OpClose, true, closePayload(CloseTryAgainLater, ""))
+	replyClose(p, sent, CloseTryAgainLater)
 	// The next read discards the rest of the abandoned message and ends
 	// with the close, never with a piece of it.
 	_, _, err = c.ReadMessage(context.Background())
 	assert.ErrorIs(t, err, ErrClosed)
 	<-c.Done()
-	<-sent
 	assert.LessOrEqual(t, b.Peak(), b.Limit())
 	assert.Equal(t, int64(0), b.InUse())
 }
@@ -368,8 +387,9 @@ func TestMemoryBudgetSharedAcrossConns(t *testing.T) {
 	h2 := newRec()
 	engine(t, a, true, budgetOpts(b), h2, nil)
 	p2 := newPeer(t, nc, true)
-	sendFragmented(p2, budgetPattern(400<<10, 6), 32<<10, true, true)
+	sent2 := sendLoose(p2, budgetPattern(400<<10, 6), 32<<10)
 	p2.expectClose(CloseTryAgainLater)
+	replyClose(p2, sent2, CloseTryAgainLater)
 	p1.send(OpContinuation, true, nil)
 	assert.Equal(t, held, h1.nextMsg(t).payload)
 }
