@@ -12,11 +12,12 @@ import (
 // every Accept without a budget of its own shares: 64 MiB, four messages
 // at DefaultMaxMessagePayloadSize at once. Measured with 20 clients sending
 // at once a compressed message that inflates to 1 GiB (BenchmarkInflateBomb
-// in bench/, default options otherwise): without a budget the server's
-// peak RSS was 525-534 MiB; with this one 83 MiB (peak heap 70 MiB), the
+// in bench/, default options otherwise): before budgets the server's peak
+// RSS was 534 MiB; with this one 80-83 MiB (peak heap 68-70 MiB), the
 // bombs that reached the message limit first getting 1009, the others
-// 1013. A server's peak RSS from messages being received stays near the
-// budget plus about 20 MiB.
+// 1013; with NewMemoryBudget(0), which only counts, 134-160 MiB, depending
+// on how many bombs are in flight at once. A server's peak RSS from
+// messages being received stays near the budget plus about 20 MiB.
 const DefaultMemoryBudget = 64 << 20
 
 // recvFreeAllowance is how many bytes a message being received may hold
