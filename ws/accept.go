@@ -19,11 +19,16 @@ import (
 // *HandshakeError. The subprotocol is the first of opts.Protocols the
 // client offered (none when they share none). opts nil means
 // DefaultOptions(); MaxConnections is not enforced (there is no Server to
-// count connections). Options that fail Options.Validate are answered
-// with 500 and their error returned. The caller must not use w after
-// Accept returns.
+// count connections). Without opts.MemoryBudget, the connections of every
+// Accept share one budget of DefaultMemoryBudget. Options that fail
+// Options.Validate are answered with 500 and their error returned. The
+// caller must not use w after Accept returns.
 func Accept(w http.ResponseWriter, r *http.Request, opts *Options) (*Conn, error) {
-	u := &upgrader{opts: opts.clone(), logger: slog.Default()}
+	o := opts.clone()
+	if o.MemoryBudget == nil {
+		o.MemoryBudget = acceptBudget()
+	}
+	u := &upgrader{opts: o, logger: slog.Default()}
 	if err := u.opts.Validate(); err != nil {
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		return nil, fmt.Errorf("ws: accept: %w", err)
@@ -369,6 +374,9 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		}
 	}
 	connOpts = connOpts.clone()
+	if connOpts.MemoryBudget == nil {
+		connOpts.MemoryBudget = u.opts.MemoryBudget // the server's
+	}
 
 	extResp, pmd, err := serverNegotiateExtensions(connOpts, hello.extensions)
 	if err != nil {

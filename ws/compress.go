@@ -119,6 +119,9 @@ type deflateCodec struct {
 	// Receive side.
 	hist []byte        // inflated history kept for context takeover
 	rd   inflateReader // the one message reader in use
+
+	budget    *MemoryBudget // charged for a kept compressor (nil: none)
+	fwCharged int64         // what fw is charged
 }
 
 func newDeflateCodec(p deflateParams) *deflateCodec {
@@ -143,19 +146,20 @@ func (c *deflateCodec) writer() (*flate.Writer, error) {
 	case c.p.sendNoTakeover:
 	case c.p.sendHistory > 0:
 		fw.ResetDict(&c.sink, c.shist)
-	default:
+	case c.keepCompressor():
 		c.fw = fw
+	default:
+		// The memory budget has no room for a kept compressor: this
+		// message is compressed on its own (always allowed to a sender),
+		// and the next one asks again.
 	}
 	return fw, nil
 }
 
-// pooledWriter reports whether the writer goes back to the pool after
-// each message.
-func (c *deflateCodec) pooledWriter() bool { return c.p.sendNoTakeover || c.p.sendHistory > 0 }
-
-// doneWriter ends one message on fw: pooled writers go back to the pool.
+// doneWriter ends one message on fw: a writer the codec does not keep
+// goes back to the pool.
 func (c *deflateCodec) doneWriter(fw *flate.Writer) {
-	if c.pooledWriter() {
+	if fw != c.fw {
 		putWriter(c.p.level, c.p.sendWindowBits, fw)
 	}
 }
@@ -200,6 +204,7 @@ func (c *deflateCodec) abandonStream() {
 	if s := &c.sw; s.fw != nil && !s.closed {
 		if s.fw == c.fw {
 			c.fw = nil
+			c.dropCompressor()
 		}
 		putWriter(c.p.level, c.p.sendWindowBits, s.fw)
 		*s = streamWriter{c: c, closed: true}
@@ -500,6 +505,7 @@ func (c *deflateCodec) close() {
 	if c.fw != nil {
 		putWriter(c.p.level, c.p.sendWindowBits, c.fw)
 		c.fw = nil
+		c.dropCompressor()
 	}
 	c.sink = deflateSink{}
 }

@@ -86,6 +86,10 @@ type Conn struct {
 	inCB       atomic.Int32  // the read goroutine is in a Handler callback
 	readGID    atomic.Uint64 // goroutine id of the read goroutine (see Close)
 
+	// memory budget (budget.go)
+	recvCharged int64        // charged by the message being received (read goroutine only)
+	userCharged atomic.Int64 // charged by ReadMessage's gathering
+
 	// blocking mode
 	events chan readEvent
 	rmu    sync.Mutex // one blocking reader at a time
@@ -162,6 +166,7 @@ func newConn(cfg connConfig) *Conn {
 	_, _ = crand.Read(seed[:])
 	c.rng = rand.NewChaCha8(seed)
 	c.raw.c = c
+	c.initBudget()
 	return c
 }
 
@@ -289,6 +294,7 @@ func (c *Conn) finish() {
 	c.log.Debug("ws: connection closed", "server", c.cfg.isServer, "clean", ce.WasClean, "code", ce.Code, "reason", ce.Reason)
 	defer func() {
 		close(c.done)
+		c.releaseUser()
 		// A sender may still hold the codec: then releaseMsg closes it.
 		select {
 		case c.msgSem <- struct{}{}:

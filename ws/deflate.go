@@ -63,10 +63,42 @@ const DefaultDeflateLevel = 1
 //	TakeoverHistory 4096                           13.3 KiB (61 KiB once windows are full)
 //	default: full context takeover                821 KiB
 //
+// Those kept compressors are charged to the connection's MemoryBudget: a
+// Server with its default budget keeps at most about 40 of them (half of
+// DefaultMemoryBudget) and compresses the other connections' messages with
+// pooled compressors, so that at 1,000 full context takeover connections
+// the server holds 47-49 KiB per connection on average, not 822 KiB
+// (measured by the same test; NewMemoryBudget(0) in Options.MemoryBudget
+// gives every connection its compressor, as in the table above).
+//
+// The worst case per connection is one mid-message at the limit: measured
+// server heap per connection holding a message of
+// DefaultMaxMessagePayloadSize-1 bytes not yet ended, after one small
+// compressed message each way, 6 connections (TestDeflateMemoryInFlight,
+// `make deflate-memory`), and what the MemoryBudget charged for it:
+//
+//	                                               heap      charged
+//	no deflate                                     16.0 MiB  15.9 MiB
+//	NoContextTakeover                              16.2 MiB  16.0 MiB
+//	TakeoverHistory 4096, MaxWindowBits 12         16.2 MiB  16.0 MiB
+//	TakeoverHistory 4096                           16.2 MiB  16.0 MiB
+//	default: full context takeover                 17.0 MiB  16.8 MiB
+//
+// An uncompressed message's buffer doubles as it grows, so for a moment
+// it holds half as much again (old and new buffer during the copy); a
+// compressed one grows in pooled 256 KiB chunks and is copied into one
+// right-sized buffer when it ends. Both are charged to the MemoryBudget
+// as they happen, which bounds the sum over all connections (see
+// Options.MemoryBudget; a Server has one of DefaultMemoryBudget).
+//
 // To bound per-connection memory on a server with many connections, set
 // NoContextTakeover (no state between messages), or TakeoverHistory (keeps
 // context takeover at a bounded cost) with MaxWindowBits (bounds the
-// receive history to 2^N bytes).
+// receive history to 2^N bytes). A kept compressor of full context
+// takeover is charged to the MemoryBudget (about 0.8-1.4 MiB by level)
+// while the budget is less than half used; past that, messages are
+// compressed with pooled compressors, as with TakeoverHistory 0 and
+// NoContextTakeover on our side (RFC 7692 lets a sender always do so).
 type DeflateOptions struct {
 	// Level is the compression level, 1 (fastest) to 9 (smallest); 0 picks
 	// DefaultDeflateLevel. When a window below 15 bits is negotiated for our

@@ -96,17 +96,19 @@ func TestDeflateMemoryPerConn(t *testing.T) {
 	limit := raiseNoFileLimit()
 	n := envInt(memConnsEnv, 10000)
 	modes := []struct {
-		name  string
-		d     *DeflateOptions
-		offer string
-		n     int
+		name     string
+		d        *DeflateOptions
+		offer    string
+		n        int
+		budgeted bool // the Server's default MemoryBudget (else one without a limit)
 	}{
-		{"plain (no deflate)", nil, "", n},
-		{"deflate, no context takeover (NoContextTakeover)", &DeflateOptions{NoContextTakeover: true}, "permessage-deflate", n},
-		{"deflate, client_no_context_takeover only", &DeflateOptions{}, "permessage-deflate; server_no_context_takeover; client_no_context_takeover", n},
-		{"deflate, takeover, TakeoverHistory 4096, MaxWindowBits 12", &DeflateOptions{TakeoverHistory: 4096, MaxWindowBits: 12}, "permessage-deflate; client_max_window_bits", n},
-		{"deflate, takeover, TakeoverHistory 4096", &DeflateOptions{TakeoverHistory: 4096}, "permessage-deflate", n},
-		{"deflate, full context takeover (default)", &DeflateOptions{}, "permessage-deflate", envInt(memTakeoverEnv, 2000)},
+		{"plain (no deflate)", nil, "", n, false},
+		{"deflate, no context takeover (NoContextTakeover)", &DeflateOptions{NoContextTakeover: true}, "permessage-deflate", n, false},
+		{"deflate, client_no_context_takeover only", &DeflateOptions{}, "permessage-deflate; server_no_context_takeover; client_no_context_takeover", n, false},
+		{"deflate, takeover, TakeoverHistory 4096, MaxWindowBits 12", &DeflateOptions{TakeoverHistory: 4096, MaxWindowBits: 12}, "permessage-deflate; client_max_window_bits", n, false},
+		{"deflate, takeover, TakeoverHistory 4096", &DeflateOptions{TakeoverHistory: 4096}, "permessage-deflate", n, false},
+		{"deflate, full context takeover, no MemoryBudget limit", &DeflateOptions{}, "permessage-deflate", envInt(memTakeoverEnv, 2000), false},
+		{"deflate, full context takeover (default, default MemoryBudget)", &DeflateOptions{}, "permessage-deflate", envInt(memTakeoverEnv, 2000), true},
 	}
 	exe, err := os.Executable()
 	require.NoError(t, err)
@@ -119,6 +121,9 @@ func TestDeflateMemoryPerConn(t *testing.T) {
 		var open atomic.Int64
 		o := DefaultOptions()
 		o.PerMessageDeflate = m.d
+		if !m.budgeted {
+			o.MemoryBudget = NewMemoryBudget(0)
+		}
 		srv := NewServer(func() Handler { return memCountHandler{open: &open} }, o)
 		ln, err := net.Listen("tcp4", "127.0.0.1:0")
 		require.NoError(t, err)

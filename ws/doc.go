@@ -57,6 +57,12 @@
 // permessage-deflate parameters allow) to many connections, so that a slow
 // or dead reader delays no other.
 //
+// Memory taken by what peers send is bounded twice: each received message
+// by Options.MaxMessagePayloadSize (after inflation; 1009 past it), and
+// the messages being received over all connections of a Server by its
+// MemoryBudget (DefaultMemoryBudget unless Options.MemoryBudget names one,
+// which several Servers, Accept and Dial calls may share; 1013 past it).
+//
 // The per-byte work (unmasking, UTF-8 validation) goes through package nvx,
 // which uses the native SIMD core when built with cgo unless
 // AUTOBAHN_USE_NVX=0.

@@ -220,6 +220,16 @@ type Options struct {
 	// as a slow consumer (OverflowClose).
 	SendQueueOverflow OverflowPolicy
 
+	// MemoryBudget bounds the memory held by messages being received
+	// (reassembled from frames or inflated) and by kept compressors,
+	// across every connection that shares it; a message that would pass
+	// it fails with 1013 (see MemoryBudget). nil: a Server creates one of
+	// DefaultMemoryBudget for all its connections (a ConnectionAccept's
+	// Options without one keep the server's), Accept shares one
+	// package-wide budget of that size, Dial uses none. Copies of Options
+	// share the budget.
+	MemoryBudget *MemoryBudget
+
 	// complete is set by DefaultOptions (and kept by copies): every field
 	// means what it says. Without it zero fields take the defaults.
 	complete bool

@@ -345,14 +345,40 @@ func (c *Conn) readMessage(h frameHeader) error {
 	streaming := c.fh != nil
 	var acc []byte
 	var total int64
+	// What the message holds is charged to the memory budget (budget.go)
+	// as it grows, and given back when it is delivered or fails; base is
+	// the inflater's fixed cost.
+	var base int64
+	defer c.releaseRecv()
+	if compressed {
+		base = inflaterCost
+	}
 	// A compressed message is inflated into a pooled buffer and handed out
 	// as one right-sized copy: its size is not known in advance, so
 	// growing a buffer of its own would allocate and copy several times.
+	// Past recvBufMax it goes on in pooled chunks of that size (parked):
+	// no more copying, and no garbage of outgrown buffers, which for many
+	// large messages at once (bombs) would double the heap.
 	pooled := compressed && !streaming
+	var parked [][]byte
+	var parkedCap int64
 	if pooled {
 		rb := getRecvBuf()
 		acc = (*rb)[:0]
-		defer func() { putRecvBuf(rb, acc) }()
+		defer func() {
+			if len(parked) == 0 {
+				putRecvBuf(rb, acc)
+				return
+			}
+			putRecvBuf(rb, parked[0])
+			for _, p := range parked[1:] {
+				putRecvChunk(p)
+			}
+			putRecvChunk(acc)
+		}()
+		if err := c.hold(base + int64(cap(acc))); err != nil {
+			return err
+		}
 	}
 	first := true
 	for {
@@ -366,8 +392,23 @@ func (c *Conn) readMessage(h frameHeader) error {
 			// Grow only for bytes known to come: at a frame boundary an
 			// empty read lets the raw reader move to the next frame (or
 			// report the end of the message) first.
-			if len(acc) == cap(acc) && (compressed || c.skipLeft > 0) {
-				acc = c.grow(acc, compressed, blocking)
+			if pooled && !blocking && len(acc) == cap(acc) && cap(acc) >= recvBufMax {
+				if err := c.hold(base + parkedCap + int64(cap(acc)) + recvBufMax); err != nil {
+					return err
+				}
+				parked = append(parked, acc)
+				parkedCap += int64(cap(acc))
+				acc = getRecvChunk()
+			} else if len(acc) == cap(acc) && (compressed || c.skipLeft > 0) {
+				add := c.growBy(acc, compressed, blocking)
+				// Old and new buffer both live while it is copied.
+				if err := c.hold(base + int64(cap(acc)) + int64(len(acc)+add)); err != nil {
+					return err
+				}
+				acc = grown(acc, add)
+				if err := c.hold(base + int64(cap(acc))); err != nil {
+					return err
+				}
 			}
 			buf = acc[len(acc):cap(acc)]
 		}
@@ -402,11 +443,17 @@ func (c *Conn) readMessage(h frameHeader) error {
 				acc = acc[:len(acc)+n]
 				if blocking && len(acc) >= readChunk {
 					if pooled {
+						if err := c.hold(base + int64(cap(acc)+len(acc))); err != nil {
+							return err
+						}
 						c.deliver(readEvent{first: first, isBinary: isBinary, data: bytes.Clone(acc)})
 						first, acc = false, acc[:0]
 					} else {
 						c.deliver(readEvent{first: first, isBinary: isBinary, data: acc})
 						first, acc = false, nil
+					}
+					if err := c.hold(base + int64(cap(acc))); err != nil {
+						return err
 					}
 				}
 			}
@@ -433,6 +480,7 @@ func (c *Conn) readMessage(h frameHeader) error {
 			return err
 		}
 		c.pmd.endMessage()
+		base = 0 // the inflater is back in its pool
 	} else {
 		endsCP = r.endsCP
 	}
@@ -449,13 +497,19 @@ func (c *Conn) readMessage(h frameHeader) error {
 	case blocking:
 		out := acc
 		if pooled {
+			if err := c.hold(int64(cap(acc) + len(acc))); err != nil {
+				return err
+			}
 			out = bytes.Clone(acc) // acc goes back to the pool
 		}
 		c.deliver(readEvent{first: first, last: true, isBinary: isBinary, data: out})
 	default:
 		out := acc
 		if pooled {
-			out = bytes.Clone(acc) // acc goes back to the pool
+			if err := c.hold(parkedCap + int64(cap(acc)) + total); err != nil {
+				return err
+			}
+			out = assemble(parked, acc, total) // the buffers go back to the pool
 		}
 		if out == nil {
 			out = []byte{}
@@ -481,6 +535,37 @@ const (
 
 // getRecvBuf takes a receive buffer from the pool.
 func getRecvBuf() *[]byte { return recvBufPool.Get().(*[]byte) }
+
+// Chunks of large compressed messages (see readMessage), recvBufMax bytes
+// each, pooled apart from the receive buffers so that every Get finds one
+// of the right size.
+var recvChunkPool sync.Pool
+
+// getRecvChunk returns an empty chunk.
+func getRecvChunk() []byte {
+	if rb, ok := recvChunkPool.Get().(*[]byte); ok {
+		return (*rb)[:0]
+	}
+	return make([]byte, 0, recvBufMax)
+}
+
+// putRecvChunk returns a chunk to its pool.
+func putRecvChunk(b []byte) {
+	if cap(b) == recvBufMax {
+		b = b[:0]
+		recvChunkPool.Put(&b)
+	}
+}
+
+// assemble copies the parked chunks and then acc, total bytes in all, into
+// one right-sized buffer.
+func assemble(parked [][]byte, acc []byte, total int64) []byte {
+	out := make([]byte, 0, total)
+	for _, p := range parked {
+		out = append(out, p...)
+	}
+	return append(out, acc...)
+}
 
 // putRecvBuf returns a receive buffer to the pool; b is the buffer as the
 // message left it (it may have grown).
@@ -549,6 +634,18 @@ func (l *frameInflateLimit) count(frame, n int) error {
 // at hand, capped at 64 KiB). In blocking mode a buffer stays within
 // readChunk: it is handed over when full.
 func (c *Conn) grow(acc []byte, compressed, blocking bool) []byte {
+	return grown(acc, c.growBy(acc, compressed, blocking))
+}
+
+// grown returns acc copied into a buffer with room for add more bytes.
+func grown(acc []byte, add int) []byte {
+	n := make([]byte, len(acc), len(acc)+add)
+	copy(n, acc)
+	return n
+}
+
+// growBy is how many bytes grow adds to acc (at least 1).
+func (c *Conn) growBy(acc []byte, compressed, blocking bool) int {
 	var add int
 	switch {
 	case !compressed && c.skipLeft > 0:
@@ -571,10 +668,7 @@ func (c *Conn) grow(acc []byte, compressed, blocking bool) []byte {
 			add = int(room) + 1
 		}
 	}
-	add = max(add, 1)
-	n := make([]byte, len(acc), len(acc)+add)
-	copy(n, acc)
-	return n
+	return max(add, 1)
 }
 
 // deliver hands an event to the blocking reader; it gives up (and drops

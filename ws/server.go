@@ -93,7 +93,8 @@ type connSlot struct {
 }
 
 // NewServer returns a Server that calls newHandler once per connection for
-// its Handler, with options opts (nil: DefaultOptions()). opts is copied.
+// its Handler, with options opts (nil: DefaultOptions()). opts is copied;
+// when it has no MemoryBudget the server gets one of DefaultMemoryBudget.
 //
 // Options that fail Options.Validate (a malformed AllowedOrigins pattern,
 // say) make a Server that serves nothing: Err returns the error, Serve and
@@ -102,6 +103,9 @@ type connSlot struct {
 // when the Server is mounted on a mux of your own.
 func NewServer(newHandler func() Handler, opts *Options) *Server {
 	o := opts.clone()
+	if o.MemoryBudget == nil {
+		o.MemoryBudget = NewMemoryBudget(DefaultMemoryBudget)
+	}
 	return &Server{newHandler: newHandler, opts: o, optsErr: o.Validate(), slots: map[*connSlot]struct{}{}}
 }
 

@@ -166,9 +166,12 @@ func (c *Conn) ReadMessage(ctx context.Context) (isBinary bool, payload []byte, 
 			// m stays partial: the next call resumes this message.
 			return false, nil, err
 		}
-		m.acc = append(m.acc, ev.data...)
+		if err := c.gather(m, ev.data); err != nil {
+			return false, nil, err
+		}
 		m.last = ev.last
 	}
+	c.releaseUser()
 	payload, m.acc = m.acc, nil
 	m.partial, m.eof = false, true
 	if payload == nil {
