@@ -136,6 +136,15 @@ type Options struct {
 	// PerMessageDeflate configures permessage-deflate (RFC 7692); nil
 	// leaves it off (offers are declined, none are made).
 	PerMessageDeflate *DeflateOptions
+	// Extensions are further per-message compression extensions
+	// (SnappyExtension, BrotliExtension, DeflateExtension or an
+	// application's own Extension), in order of preference, after
+	// PerMessageDeflate when that is set. A client offers each one's offers
+	// in this order; a server uses the first extension, in this order, that
+	// accepts one of the client's offers of it (the server's preference, as
+	// Autobahn's perMessageCompressionAccept decides). At most one is used
+	// per connection.
+	Extensions []Extension
 }
 
 // DefaultOptions returns Autobahn's defaults (with a finite
@@ -179,5 +188,6 @@ func (o *Options) clone() *Options {
 		d := *o.PerMessageDeflate
 		c.PerMessageDeflate = &d
 	}
+	c.Extensions = append([]Extension(nil), o.Extensions...)
 	return &c
 }
