@@ -174,7 +174,12 @@ func serverNegotiate(o *Options, offers []ExtensionOffer) (string, pmdCodec, err
 			codec.Close()
 			return "", nil, fmt.Errorf("ws: %s: ServerAccept answered with extension %q", e.Name(), resp.Name)
 		}
-		return formatExtension(resp), toPMD(codec), nil
+		out, err := formatExtension(resp)
+		if err != nil {
+			codec.Close()
+			return "", nil, err
+		}
+		return out, toPMD(codec), nil
 	}
 	return "", nil, nil
 }
@@ -199,7 +204,11 @@ func clientOffer(o *Options) (string, error) {
 			if !strings.EqualFold(off.Name, e.Name()) {
 				return "", fmt.Errorf("ws: %s: ClientOffers returned an offer of %q", e.Name(), off.Name)
 			}
-			parts = append(parts, formatExtension(off))
+			s, err := formatExtension(off)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, ", "), nil
@@ -227,31 +236,37 @@ func clientAccept(o *Options, accepted []ExtensionOffer) (pmdCodec, error) {
 			return nil, fmt.Errorf("ws: %s: %w", e.Name(), err)
 		}
 		if codec == nil {
-			return nil, fmt.Errorf("ws: %s: response %s not accepted", e.Name(), formatExtension(accepted[0]))
+			return nil, fmt.Errorf("ws: %s: response %+v not accepted", e.Name(), accepted[0])
 		}
 		return toPMD(codec), nil
 	}
 	return nil, fmt.Errorf("ws: server accepted extension %q that was not offered", accepted[0].Name)
 }
 
-// formatExtension renders one Sec-WebSocket-Extensions element; values
-// that are not tokens are quoted.
-func formatExtension(e ExtensionOffer) string {
+// formatExtension renders one Sec-WebSocket-Extensions element. Names
+// and values must be tokens (RFC 6455 9.1 allows a quoted value only when
+// its content is a token, so quoting gains nothing).
+func formatExtension(e ExtensionOffer) (string, error) {
+	if !isToken(e.Name) {
+		return "", fmt.Errorf("ws: extension name %q is not a token", e.Name)
+	}
 	var b strings.Builder
 	b.WriteString(e.Name)
 	for _, p := range e.Params {
+		if !isToken(p.Name) {
+			return "", fmt.Errorf("ws: %s: parameter name %q is not a token", e.Name, p.Name)
+		}
 		b.WriteString("; ")
 		b.WriteString(p.Name)
 		if p.HasValue {
-			b.WriteByte('=')
-			if isToken(p.Value) {
-				b.WriteString(p.Value)
-			} else {
-				b.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(p.Value) + `"`)
+			if !isToken(p.Value) {
+				return "", fmt.Errorf("ws: %s: parameter %s value %q is not a token", e.Name, p.Name, p.Value)
 			}
+			b.WriteByte('=')
+			b.WriteString(p.Value)
 		}
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // builtinCodec presents one of our codecs as a Codec; toPMD unwraps it, so
