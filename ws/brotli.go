@@ -31,8 +31,10 @@ const brotliExtensionName = "permessage-brotli"
 // Brotli defaults.
 const (
 	// DefaultBrotliLevel is the quality used when BrotliOptions.Level is
-	// 0: fast enough for interactive messages while still compressing
-	// text well (Brotli's own default, 11, is 50x slower).
+	// 0: a middle ground for interactive messages (Brotli's own default,
+	// 11, is meant for static content and is far slower; see
+	// BenchmarkCompressionExtensions for this level against deflate and
+	// snappy).
 	DefaultBrotliLevel = 4
 	// DefaultBrotliWindowBits is the window used when
 	// BrotliOptions.WindowBits is 0: 256 KiB, which also bounds what the
