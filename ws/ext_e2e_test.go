@@ -229,7 +229,7 @@ func TestExtensionsEndToEnd(t *testing.T) {
 // 1009 as soon as the limit is crossed, invalid data and invalid UTF-8 in
 // a compressed text message with 1007.
 func TestExtensionEngineLimits(t *testing.T) {
-	const limit = 1 << 20
+	const limit = 256 << 10
 	big := make([]byte, 4<<20)
 	type codecCase struct {
 		name string
@@ -242,7 +242,8 @@ func TestExtensionEngineLimits(t *testing.T) {
 			require.NoError(t, err)
 			return w
 		}},
-		{"permessage-brotli", BrotliExtension(nil), func(p []byte) []byte { return brotliBytes(t, p) }},
+		// level 1 keeps the echo quick under -race on a loaded machine
+		{"permessage-brotli", BrotliExtension(&BrotliOptions{Level: 1}), func(p []byte) []byte { return brotliBytes(t, p) }},
 	}
 	for _, cc := range cases {
 		server := func(t *testing.T, frameLimit int64) string {
@@ -261,8 +262,8 @@ func TestExtensionEngineLimits(t *testing.T) {
 			p.expectClose(CloseMessageTooBig)
 		})
 		t.Run(cc.name+"/frame limit after decompression", func(t *testing.T) {
-			p, _ := pmdDialRaw(t, server(t, 200<<10), cc.name)
-			p.frame(OpBinary, true, 4, cc.wire(make([]byte, 600<<10)))
+			p, _ := pmdDialRaw(t, server(t, 64<<10), cc.name)
+			p.frame(OpBinary, true, 4, cc.wire(make([]byte, 200<<10)))
 			p.expectClose(CloseMessageTooBig)
 		})
 		t.Run(cc.name+"/just under the limit", func(t *testing.T) {
