@@ -60,6 +60,7 @@ func TestGoClientAgainstPython(t *testing.T) {
 	requireAutobahn(t)
 	for _, v := range clientVariants() {
 		t.Run(v.name, func(t *testing.T) {
+			requireCompression(t, v.deflate)
 			t.Parallel() // each variant has its own peer process
 			srv := startPyServer(t, v.serverArgs...)
 			opts := ws.DefaultOptions()
@@ -78,7 +79,7 @@ func TestGoClientAgainstPython(t *testing.T) {
 				assert.Equal(t, *v.deflate, exts[0])
 				resp := recv(t, rec.resp, "OnConnect response")
 				require.Len(t, resp.Extensions, 1, "extensions our client accepted")
-				assert.Equal(t, "permessage-deflate", resp.Extensions[0].Name)
+				assert.Equal(t, v.deflate.Extension, resp.Extensions[0].Name)
 			}
 
 			from := openIdx

@@ -60,6 +60,54 @@ func requireAutobahn(t *testing.T) {
 	}
 }
 
+var pmceProbe struct {
+	once  sync.Once
+	names map[string]bool
+	err   error
+}
+
+// requireExtension skips the test (fails it under CI) unless py/pmce.py
+// reports that Autobahn|Python can use the compression extension name
+// ("snappy", "brotli") here: python3-snappy and python3-brotli must be
+// installed.
+func requireExtension(t *testing.T, name string) {
+	t.Helper()
+	requireAutobahn(t)
+	pmceProbe.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), pyStartTimeout)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, pythonPath, script(t, "pmce.py")).CombinedOutput()
+		if err != nil {
+			pmceProbe.err = fmt.Errorf("py/pmce.py: %v: %s", err, bytes.TrimSpace(out))
+			return
+		}
+		pmceProbe.names = map[string]bool{}
+		for _, n := range strings.Fields(string(out)) {
+			pmceProbe.names[n] = true
+		}
+	})
+	err := pmceProbe.err
+	if err == nil && !pmceProbe.names[name] {
+		err = fmt.Errorf("Autobahn|Python cannot use permessage-%s here (py/pmce.py found only %v)", name, pmceProbe.names)
+	}
+	if err != nil {
+		const fix = "install with: apt-get install -y python3-snappy python3-brotli (or make deps-interop)"
+		if isCI() {
+			t.Fatalf("interop: %v; %s (CI is set, so this fails instead of skipping)", err, fix)
+		}
+		t.Skipf("interop: %v; %s", err, fix)
+	}
+}
+
+// requireCompression calls requireExtension for a variant's extension
+// other than permessage-deflate.
+func requireCompression(t *testing.T, p *pmdParams) {
+	t.Helper()
+	if p != nil && p.Extension != "permessage-deflate" {
+		requireExtension(t, strings.TrimPrefix(p.Extension, "permessage-"))
+	}
+}
+
 // script returns the absolute path of a script in py/.
 func script(t *testing.T, name string) string {
 	t.Helper()
@@ -107,7 +155,8 @@ type pyEvent struct {
 	InApp      int64               `json:"inApp"` // close: the same after inflation
 }
 
-// pmdParams is the negotiated permessage-deflate state Autobahn reports.
+// pmdParams is the negotiated compression state Autobahn reports (window
+// bits only for permessage-deflate).
 type pmdParams struct {
 	Extension               string `json:"extension"`
 	ServerNoContextTakeover bool   `json:"server_no_context_takeover"`
@@ -269,8 +318,8 @@ func runPyClient(t *testing.T, url string, args ...string) (pyClientResult, erro
 }
 
 // assertCompressed checks what a peer received: compressed well below the
-// inflated size with deflate (every variant sends ~1 MiB of compressible
-// text and repeats), byte for byte the same without.
+// inflated size with compression (every variant sends ~1 MiB of
+// compressible text and repeats), byte for byte the same without.
 func assertCompressed(t *testing.T, deflate bool, wire, app int64) {
 	t.Helper()
 	if deflate {

@@ -78,6 +78,7 @@ func TestPythonClientAgainstGoServer(t *testing.T) {
 	requireAutobahn(t)
 	for _, v := range serverVariants() {
 		t.Run(v.name, func(t *testing.T) {
+			requireCompression(t, v.deflate)
 			t.Parallel() // each variant has its own peer process
 			opts := serverOptions()
 			if v.opts != nil {
@@ -120,7 +121,7 @@ func TestPythonClientAgainstGoServer(t *testing.T) {
 			assert.Equal(t, []string{"foo", "bar"}, req.Protocols)
 			if v.deflate != nil {
 				require.NotEmpty(t, req.Extensions, "extensions Python offered")
-				assert.Equal(t, "permessage-deflate", req.Extensions[0].Name)
+				assert.Equal(t, v.deflate.Extension, req.Extensions[0].Name)
 			}
 			sc := recv(t, h.opened, "OnOpen")
 			assert.Equal(t, v.deflate != nil, sc.Compressed(), "our server's view of permessage-deflate")

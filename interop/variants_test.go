@@ -12,6 +12,16 @@ func deflate(d ws.DeflateOptions) func(o *ws.Options) {
 	return func(o *ws.Options) { o.PerMessageDeflate = &d }
 }
 
+// pmce is the state Autobahn reports for permessage-snappy or
+// permessage-brotli.
+func pmce(name string, serverNCT, clientNCT bool) *pmdParams {
+	return &pmdParams{Extension: "permessage-" + name, ServerNoContextTakeover: serverNCT, ClientNoContextTakeover: clientNCT}
+}
+
+func extensions(exts ...ws.Extension) func(o *ws.Options) {
+	return func(o *ws.Options) { o.Extensions = exts }
+}
+
 // clientVariants are the configurations of TestGoClientAgainstPython. With
 // deflate, the expected state is the Python server's view: our default
 // offer is "permessage-deflate; client_max_window_bits".
@@ -35,6 +45,31 @@ func clientVariants() []clientVariant {
 			opts: deflate(ws.DeflateOptions{NoContextTakeover: true, MaxWindowBits: 9}), deflate: pmd(true, true, 9, 9)},
 		{name: "deflate/autofragment", serverArgs: []string{"--deflate"},
 			opts: func(o *ws.Options) { deflate(ws.DeflateOptions{})(o); o.AutoFragmentSize = 1000 }, deflate: pmd(false, false, 15, 15)},
+		// permessage-snappy: our offer is "permessage-snappy;
+		// client_no_context_takeover" (plus server_no_context_takeover
+		// with NoContextTakeover).
+		{name: "snappy", serverArgs: []string{"--compress", "snappy"},
+			opts: extensions(ws.SnappyExtension(nil)), deflate: pmce("snappy", false, false)},
+		{name: "snappy/python-no-context-takeover", serverArgs: []string{"--compress", "snappy", "--no-context-takeover"},
+			opts: extensions(ws.SnappyExtension(nil)), deflate: pmce("snappy", true, true)},
+		{name: "snappy/go-no-context-takeover", serverArgs: []string{"--compress", "snappy"},
+			opts: extensions(ws.SnappyExtension(&ws.SnappyOptions{NoContextTakeover: true})), deflate: pmce("snappy", true, false)},
+		{name: "snappy/autofragment-preferred-over-brotli", serverArgs: []string{"--compress", "snappy"},
+			opts: func(o *ws.Options) {
+				extensions(ws.BrotliExtension(nil), ws.SnappyExtension(nil))(o)
+				o.AutoFragmentSize = 1000
+			}, deflate: pmce("snappy", false, false)},
+		// permessage-brotli: we always offer both no_context_takeover
+		// parameters (a finished Brotli stream cannot be continued).
+		{name: "brotli", serverArgs: []string{"--compress", "brotli"},
+			opts: extensions(ws.BrotliExtension(nil)), deflate: pmce("brotli", true, false)},
+		{name: "brotli/python-no-context-takeover", serverArgs: []string{"--compress", "brotli", "--no-context-takeover"},
+			opts: extensions(ws.BrotliExtension(nil)), deflate: pmce("brotli", true, true)},
+		{name: "brotli/level-11-window-22-autofragment", serverArgs: []string{"--compress", "brotli"},
+			opts: func(o *ws.Options) {
+				extensions(ws.BrotliExtension(&ws.BrotliOptions{Level: 11, WindowBits: 22}))(o)
+				o.AutoFragmentSize = 4096
+			}, deflate: pmce("brotli", true, false)},
 	}
 }
 
@@ -62,5 +97,33 @@ func serverVariants() []serverVariant {
 		{name: "deflate/go-window-9-autofragment", clientArgs: []string{"--deflate"},
 			opts:    func(o *ws.Options) { deflate(ws.DeflateOptions{MaxWindowBits: 9})(o); o.AutoFragmentSize = 4096 },
 			deflate: pmd(false, true, 9, 9)},
+		// permessage-snappy: Python offers "permessage-snappy;
+		// client_no_context_takeover" (plus server_no_context_takeover
+		// with --no-context-takeover).
+		{name: "snappy", clientArgs: []string{"--compress", "snappy"},
+			opts: extensions(ws.SnappyExtension(nil)), deflate: pmce("snappy", false, false)},
+		{name: "snappy/python-no-context-takeover", clientArgs: []string{"--compress", "snappy", "--no-context-takeover"},
+			opts: extensions(ws.SnappyExtension(nil)), deflate: pmce("snappy", true, true)},
+		{name: "snappy/go-no-context-takeover-autofragment", clientArgs: []string{"--compress", "snappy"},
+			opts: func(o *ws.Options) {
+				extensions(ws.SnappyExtension(&ws.SnappyOptions{NoContextTakeover: true}))(o)
+				o.AutoFragmentSize = 4096
+			}, deflate: pmce("snappy", true, true)},
+		{name: "snappy/beside-deflate-and-brotli", clientArgs: []string{"--compress", "snappy"},
+			opts: func(o *ws.Options) {
+				deflate(ws.DeflateOptions{})(o)
+				extensions(ws.BrotliExtension(nil), ws.SnappyExtension(nil))(o)
+			}, deflate: pmce("snappy", false, false)},
+		// permessage-brotli: our server answers with both
+		// no_context_takeover parameters.
+		{name: "brotli", clientArgs: []string{"--compress", "brotli"},
+			opts: extensions(ws.BrotliExtension(nil)), deflate: pmce("brotli", true, true)},
+		{name: "brotli/python-no-context-takeover", clientArgs: []string{"--compress", "brotli", "--no-context-takeover"},
+			opts: extensions(ws.BrotliExtension(nil)), deflate: pmce("brotli", true, true)},
+		{name: "brotli/level-1-autofragment", clientArgs: []string{"--compress", "brotli"},
+			opts: func(o *ws.Options) {
+				extensions(ws.BrotliExtension(&ws.BrotliOptions{Level: 1}))(o)
+				o.AutoFragmentSize = 4096
+			}, deflate: pmce("brotli", true, true)},
 	}
 }

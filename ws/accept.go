@@ -378,7 +378,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		connOpts.MemoryBudget = u.opts.MemoryBudget // the server's
 	}
 
-	extResp, pmd, err := serverNegotiateExtensions(connOpts, hello.extensions)
+	extResp, pmd, err := serverNegotiate(connOpts, hello.extensions)
 	if err != nil {
 		return nil, u.refuse(w, r, reject(http.StatusBadRequest, err.Error()))
 	}

@@ -209,7 +209,8 @@ func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 // RemoteAddr is the socket's remote address.
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
-// Compressed reports whether permessage-deflate was negotiated.
+// Compressed reports whether a compression extension (permessage-deflate,
+// or one of Options.Extensions) was negotiated.
 func (c *Conn) Compressed() bool { return c.pmd != nil }
 
 // isDone reports whether the connection has fully closed.

@@ -175,7 +175,11 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	if err != nil {
 		return fail(err)
 	}
-	reqBytes, err := hs.build(key, clientExtensionOffer(o))
+	extOffer, err := clientOffer(o)
+	if err != nil {
+		return fail(fmt.Errorf("ws: dial %s: %w", target, err))
+	}
+	reqBytes, err := hs.build(key, extOffer)
 	if err != nil {
 		return fail(fmt.Errorf("ws: dial %s: %w", target, err))
 	}
@@ -202,7 +206,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	if err != nil {
 		return fail(fmt.Errorf("ws: dial %s: %w", target, err))
 	}
-	pmd, err := clientAcceptExtensions(o, exts)
+	pmd, err := clientAccept(o, exts)
 	if err != nil {
 		return fail(fmt.Errorf("ws: dial %s: %w: %w", target, ErrBadHandshake, err))
 	}

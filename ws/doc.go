@@ -63,6 +63,15 @@
 // MemoryBudget (DefaultMemoryBudget unless Options.MemoryBudget names one,
 // which several Servers, Accept and Dial calls may share; 1013 past it).
 //
+// Compression is negotiated through Extension plug-ins, Autobahn's
+// PERMESSAGE_COMPRESSION_EXTENSION registry: Options.PerMessageDeflate
+// (permessage-deflate) and Options.Extensions, where SnappyExtension
+// (permessage-snappy), BrotliExtension (permessage-brotli), DeflateExtension
+// or an application's own Extension and Codec are listed in order of
+// preference. Every codec runs through the same engine path, so
+// MaxMessagePayloadSize, MaxFramePayloadSize and UTF-8 validation apply
+// to the decompressed bytes as they are produced.
+//
 // The per-byte work (unmasking, UTF-8 validation) goes through package nvx,
 // which uses the native SIMD core when built with cgo unless
 // AUTOBAHN_USE_NVX=0.

@@ -198,6 +198,16 @@ type Options struct {
 	// leaves it off (offers are declined, none are made).
 	PerMessageDeflate *DeflateOptions
 
+	// Extensions are further per-message compression extensions
+	// (SnappyExtension, BrotliExtension, DeflateExtension or an
+	// application's own Extension), in order of preference, after
+	// PerMessageDeflate when that is set. A client offers each one's offers
+	// in this order; a server uses the first extension, in this order, that
+	// accepts one of the client's offers of it (the server's preference, as
+	// Autobahn's perMessageCompressionAccept decides). At most one is used
+	// per connection.
+	Extensions []Extension
+
 	// Send queue (SendMessageAsync, SendPreparedAsync, Broadcast, Group;
 	// see queue.go). Blocking sends do not use it.
 
@@ -364,5 +374,6 @@ func (o *Options) clone() *Options {
 		d := *o.PerMessageDeflate
 		c.PerMessageDeflate = &d
 	}
+	c.Extensions = append([]Extension(nil), o.Extensions...)
 	return &c
 }

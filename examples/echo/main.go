@@ -5,7 +5,9 @@
 //
 //	go run ./examples/echo -addr 127.0.0.1:9001
 //
-// It accepts permessage-deflate (any valid offer) unless -deflate=false, and
+// It accepts permessage-deflate (any valid offer) unless -deflate=false,
+// and permessage-snappy and permessage-brotli, in the order of preference
+// -compress gives (default deflate,snappy,brotli; empty accepts none), and
 // exits cleanly on SIGINT or SIGTERM: the listener closes, open connections
 // get a close handshake with 1001 at once, and connections still in their
 // HTTP phase are cut; the exit status is 0 when every WebSocket closed
@@ -23,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,6 +37,7 @@ import (
 type config struct {
 	addr           string
 	deflate        bool
+	compress       string
 	maxMessageSize int64
 	autoFragment   int
 	shutdownWait   time.Duration
@@ -47,6 +51,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.SetOutput(errOut)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:9001", "TCP address to listen on")
 	fs.BoolVar(&c.deflate, "deflate", true, "accept permessage-deflate offers")
+	fs.StringVar(&c.compress, "compress", "deflate,snappy,brotli", "compression extensions accepted, in order of preference (deflate, snappy, brotli; empty: none)")
 	fs.Int64Var(&c.maxMessageSize, "max-message-size", ws.DefaultMaxMessagePayloadSize, "largest message accepted, in bytes (0: no limit)")
 	fs.IntVar(&c.autoFragment, "fragment", 0, "split sent messages into frames of at most this many bytes (0: one frame)")
 	fs.DurationVar(&c.shutdownWait, "shutdown-timeout", 5*time.Second, "how long to wait for connections to close on SIGINT/SIGTERM")
@@ -58,7 +63,47 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	if _, _, err := compression(c); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// compression maps -compress (and -deflate=false, which drops deflate) to
+// the options' extensions, in order: permessage-deflate as
+// PerMessageDeflate when it comes first, the others in Extensions.
+func compression(c config) (*ws.DeflateOptions, []ws.Extension, error) {
+	var pmd *ws.DeflateOptions
+	var exts []ws.Extension
+	seen := map[string]bool{}
+	for _, name := range strings.Split(c.compress, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" || name == "none" {
+			continue
+		}
+		if seen[name] {
+			return nil, nil, fmt.Errorf("-compress: %q listed twice", name)
+		}
+		seen[name] = true
+		switch name {
+		case "deflate":
+			if !c.deflate {
+				continue
+			}
+			if len(exts) == 0 {
+				pmd = &ws.DeflateOptions{}
+			} else {
+				exts = append(exts, ws.DeflateExtension(nil))
+			}
+		case "snappy":
+			exts = append(exts, ws.SnappyExtension(nil))
+		case "brotli":
+			exts = append(exts, ws.BrotliExtension(nil))
+		default:
+			return nil, nil, fmt.Errorf("-compress: unknown extension %q (want deflate, snappy or brotli)", name)
+		}
+	}
+	return pmd, exts, nil
 }
 
 // options builds the server's protocol options: Autobahn's defaults (every
@@ -70,9 +115,7 @@ func options(c config) *ws.Options {
 	// send it rather than dropping TCP.
 	o.FailByDrop = c.failByDrop
 	o.AutoFragmentSize = c.autoFragment
-	if c.deflate {
-		o.PerMessageDeflate = &ws.DeflateOptions{}
-	}
+	o.PerMessageDeflate, o.Extensions, _ = compression(c) // checked by parseFlags
 	return o
 }
 
@@ -140,7 +183,7 @@ func main() {
 		logger.Error("listen", "addr", c.addr, "err", err)
 		os.Exit(1)
 	}
-	logger.Info("echo server listening", "url", "ws://"+ln.Addr().String(), "deflate", c.deflate,
+	logger.Info("echo server listening", "url", "ws://"+ln.Addr().String(), "deflate", c.deflate, "compress", c.compress,
 		"nvx", ws.UsesNVX(), "kernel", nvx.Kernel())
 	if err := serve(ctx, ln, c, logger); err != nil {
 		logger.Error("echo server failed", "err", err)

@@ -71,11 +71,26 @@ func TestParseFlags(t *testing.T) {
 
 	c, err = parseFlags([]string{"-addr", "127.0.0.1:0", "-deflate=false", "-max-message-size", "100"}, io.Discard)
 	require.NoError(t, err)
-	assert.Equal(t, config{addr: "127.0.0.1:0", maxMessageSize: 100, shutdownWait: 5 * time.Second}, c)
+	assert.Equal(t, config{addr: "127.0.0.1:0", compress: "deflate,snappy,brotli", maxMessageSize: 100, shutdownWait: 5 * time.Second}, c)
 	o := options(c)
 	assert.Nil(t, o.PerMessageDeflate)
 	assert.True(t, o.UTF8ValidateIncoming, "UTF-8 validation stays on")
 	assert.True(t, o.RequireMaskedClientFrames, "masking check stays on")
+
+	assert.Len(t, o.Extensions, 2, "snappy and brotli stay on")
+
+	c, err = parseFlags([]string{"-compress", "brotli, Snappy,deflate"}, io.Discard)
+	require.NoError(t, err)
+	o = options(c)
+	assert.Nil(t, o.PerMessageDeflate, "deflate is not first: it goes into Extensions")
+	require.Len(t, o.Extensions, 3)
+	assert.Equal(t, "permessage-brotli", o.Extensions[0].Name())
+	assert.Equal(t, "permessage-snappy", o.Extensions[1].Name())
+	assert.Equal(t, "permessage-deflate", o.Extensions[2].Name())
+	for _, bad := range []string{"bzip2", "snappy,snappy"} {
+		_, err = parseFlags([]string{"-compress", bad}, io.Discard)
+		assert.Error(t, err, bad)
+	}
 
 	_, err = parseFlags([]string{"-nope"}, io.Discard)
 	assert.Error(t, err)
@@ -84,17 +99,36 @@ func TestParseFlags(t *testing.T) {
 }
 
 func TestEchoRoundTrip(t *testing.T) {
-	for _, deflate := range []string{"-deflate=true", "-deflate=false"} {
-		t.Run(deflate, func(t *testing.T) {
-			addr, stop := startEcho(t, deflate)
+	for _, tc := range []struct {
+		flag   string
+		client []ws.Extension // nil: permessage-deflate
+		want   string         // negotiated extension
+	}{
+		{"-deflate=true", nil, "permessage-deflate"},
+		{"-deflate=false", nil, ""},
+		{"-compress=deflate,snappy,brotli", []ws.Extension{ws.SnappyExtension(nil)}, "permessage-snappy"},
+		{"-compress=snappy,brotli", []ws.Extension{ws.BrotliExtension(nil)}, "permessage-brotli"},
+		{"-compress=brotli,snappy", []ws.Extension{ws.SnappyExtension(nil), ws.BrotliExtension(nil)}, "permessage-brotli"},
+		{"-compress=", []ws.Extension{ws.SnappyExtension(nil), ws.DeflateExtension(nil)}, ""},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			addr, stop := startEcho(t, tc.flag)
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
 			h := &client{msgs: make(chan ws.IncomingMessage, 16), closed: make(chan int, 1)}
 			opts := ws.DefaultOptions()
-			opts.PerMessageDeflate = &ws.DeflateOptions{}
+			if tc.client == nil {
+				opts.PerMessageDeflate = &ws.DeflateOptions{}
+			}
+			opts.Extensions = tc.client
 			c, err := ws.Dial(ctx, "ws://"+addr+"/", h, opts)
 			require.NoError(t, err)
-			assert.Equal(t, deflate == "-deflate=true", c.Compressed(), "permessage-deflate negotiated")
+			assert.Equal(t, tc.want != "", c.Compressed(), "compression negotiated")
+			var got string
+			if exts := c.Response().Extensions; len(exts) > 0 {
+				got = exts[0].Name
+			}
+			assert.Equal(t, tc.want, got)
 
 			msgs := []ws.IncomingMessage{
 				{Payload: []byte("héllo"), IsBinary: false},

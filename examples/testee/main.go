@@ -8,8 +8,10 @@
 // /runCase?case=i&agent=NAME and echoes every message with its type until
 // the server closes, and finally opens /updateReports?agent=NAME and waits
 // for the server to close. It offers permessage-deflate unless
-// -deflate=false, keeps every protocol check on, and stops cleanly on SIGINT
-// or SIGTERM.
+// -deflate=false; -compress snappy (or brotli, or a list in order of
+// preference such as brotli,snappy,deflate) offers permessage-snappy or
+// permessage-brotli instead. It keeps every protocol check on, and stops
+// cleanly on SIGINT or SIGTERM.
 package main
 
 import (
@@ -37,6 +39,7 @@ type config struct {
 	url            string
 	agent          string
 	deflate        bool
+	compress       string
 	maxMessageSize int64
 	caseTimeout    time.Duration
 	cases          string // optional "first-last" subset, 1-based
@@ -51,6 +54,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.StringVar(&c.url, "url", "ws://127.0.0.1:9001", "base URL of the test server")
 	fs.StringVar(&c.agent, "agent", "autobahn-go", "agent name reported to the test server")
 	fs.BoolVar(&c.deflate, "deflate", true, "offer permessage-deflate")
+	fs.StringVar(&c.compress, "compress", "deflate", "compression extensions offered, in order of preference: deflate, snappy, brotli, or a list (deflate,snappy); empty: none")
 	fs.Int64Var(&c.maxMessageSize, "max-message-size", 64<<20, "largest message accepted, in bytes (0: no limit)")
 	fs.DurationVar(&c.caseTimeout, "case-timeout", 5*time.Minute, "longest a single case may take")
 	fs.StringVar(&c.cases, "cases", "", `run only cases FIRST-LAST (e.g. "1-10"); empty: all`)
@@ -61,6 +65,9 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if _, _, err := compression(c); err != nil {
+		return c, err
 	}
 	u, err := url.Parse(c.url)
 	if err != nil {
@@ -75,6 +82,43 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	return c, nil
 }
 
+// compression maps -compress (and -deflate=false, which drops deflate) to
+// the options' extensions, in order: permessage-deflate as
+// PerMessageDeflate when it comes first, the others in Extensions.
+func compression(c config) (*ws.DeflateOptions, []ws.Extension, error) {
+	var pmd *ws.DeflateOptions
+	var exts []ws.Extension
+	seen := map[string]bool{}
+	for _, name := range strings.Split(c.compress, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" || name == "none" {
+			continue
+		}
+		if seen[name] {
+			return nil, nil, fmt.Errorf("-compress: %q listed twice", name)
+		}
+		seen[name] = true
+		switch name {
+		case "deflate":
+			if !c.deflate {
+				continue
+			}
+			if len(exts) == 0 {
+				pmd = &ws.DeflateOptions{}
+			} else {
+				exts = append(exts, ws.DeflateExtension(nil))
+			}
+		case "snappy":
+			exts = append(exts, ws.SnappyExtension(nil))
+		case "brotli":
+			exts = append(exts, ws.BrotliExtension(nil))
+		default:
+			return nil, nil, fmt.Errorf("-compress: unknown extension %q (want deflate, snappy or brotli)", name)
+		}
+	}
+	return pmd, exts, nil
+}
+
 // options are the client's protocol options: Autobahn's defaults (every
 // check on) plus the flags.
 func options(c config) *ws.Options {
@@ -83,9 +127,7 @@ func options(c config) *ws.Options {
 	// Conformance tools check the close code of a failed connection, so
 	// send it rather than dropping TCP.
 	o.FailByDrop = c.failByDrop
-	if c.deflate {
-		o.PerMessageDeflate = &ws.DeflateOptions{}
-	}
+	o.PerMessageDeflate, o.Extensions, _ = compression(c) // checked by parseFlags
 	return o
 }
 
@@ -252,7 +294,7 @@ func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("testee", "url", c.url, "agent", c.agent, "deflate", c.deflate, "nvx", ws.UsesNVX(), "kernel", nvx.Kernel())
+	logger.Info("testee", "url", c.url, "agent", c.agent, "deflate", c.deflate, "compress", c.compress, "nvx", ws.UsesNVX(), "kernel", nvx.Kernel())
 	if err := run(ctx, c, logger); err != nil {
 		if errors.Is(err, context.Canceled) {
 			logger.Info("interrupted")

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,7 +32,8 @@ type fakeSuite struct {
 	results map[int]bool   // case -> every echo matched
 	agents  map[int]string // case -> agent parameter
 	reports []string       // agents of /updateReports
-	deflate map[int]bool   // case -> permessage-deflate negotiated
+	deflate map[int]bool   // case -> compression negotiated
+	offered map[int]string // case -> extensions offered, comma-separated
 	opened  chan int       // case numbers as they open
 }
 
@@ -78,6 +80,11 @@ func (h *fakeHandler) OnOpen(c *ws.Conn) {
 		s.mu.Lock()
 		s.agents[n] = h.params.Get("agent")
 		s.deflate[n] = c.Compressed()
+		var names []string
+		for _, e := range c.Request().Extensions {
+			names = append(names, e.Name)
+		}
+		s.offered[n] = strings.Join(names, ",")
 		s.mu.Unlock()
 		s.opened <- n
 		if s.hang {
@@ -120,10 +127,12 @@ func (h *fakeHandler) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
 func startSuite(t *testing.T, s *fakeSuite) string {
 	t.Helper()
 	s.results, s.agents, s.deflate, s.opened = map[int]bool{}, map[int]string{}, map[int]bool{}, make(chan int, 16)
+	s.offered = map[int]string{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	opts := ws.DefaultOptions()
 	opts.PerMessageDeflate = &ws.DeflateOptions{}
+	opts.Extensions = []ws.Extension{ws.SnappyExtension(nil), ws.BrotliExtension(nil)}
 	srv := ws.NewServer(func() ws.Handler { return &fakeHandler{s: s} }, opts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -143,11 +152,20 @@ func startSuite(t *testing.T, s *fakeSuite) string {
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func TestTesteeRunsAllCases(t *testing.T) {
-	for _, deflate := range []string{"true", "false"} {
-		t.Run("deflate="+deflate, func(t *testing.T) {
+	for _, tc := range []struct {
+		flag    string
+		offered string // extensions the suite saw offered
+	}{
+		{"-deflate=true", "permessage-deflate"},
+		{"-deflate=false", ""},
+		{"-compress=snappy", "permessage-snappy"},
+		{"-compress=brotli", "permessage-brotli"},
+		{"-compress=brotli,snappy,deflate", "permessage-brotli,permessage-snappy,permessage-deflate"},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
 			s := &fakeSuite{}
 			base := startSuite(t, s)
-			c, err := parseFlags([]string{"-url", base + "/", "-agent", "test agent/1", "-deflate=" + deflate}, io.Discard)
+			c, err := parseFlags([]string{"-url", base + "/", "-agent", "test agent/1", tc.flag}, io.Discard)
 			require.NoError(t, err)
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
@@ -158,10 +176,13 @@ func TestTesteeRunsAllCases(t *testing.T) {
 			assert.Equal(t, map[int]bool{1: true, 2: true, 3: true}, s.results, "cases echoed intact")
 			assert.Equal(t, map[int]string{1: "test agent/1", 2: "test agent/1", 3: "test agent/1"}, s.agents)
 			assert.Equal(t, []string{"test agent/1"}, s.reports, "updateReports calls")
-			on := deflate == "true"
-			assert.Equal(t, map[int]bool{1: on, 2: on, 3: on}, s.deflate, "permessage-deflate negotiated")
+			on := tc.offered != ""
+			assert.Equal(t, map[int]bool{1: on, 2: on, 3: on}, s.deflate, "compression negotiated")
+			assert.Equal(t, map[int]string{1: tc.offered, 2: tc.offered, 3: tc.offered}, s.offered)
 		})
 	}
+	_, err := parseFlags([]string{"-compress", "bzip2"}, io.Discard)
+	assert.Error(t, err, "unknown extension")
 }
 
 func TestTesteeCaseSubset(t *testing.T) {

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Autobahn|Python (Twisted) client for the autobahn-go interop tests.
 
-Usage: client.py URL [--protocols foo,bar] [--deflate] [--no-context-takeover]
-                     [--max-window-bits N] [--timeout SECONDS]
+Usage: client.py URL [--protocols foo,bar] [--deflate | --compress snappy|brotli]
+                     [--no-context-takeover] [--max-window-bits N] [--timeout SECONDS]
 
 Connects to URL, runs a fixed script of checks against an echo server and
 prints one JSON object on stdout:
@@ -25,6 +25,9 @@ With --deflate a permessage-deflate offer is made (accepting
 no_context_takeover and max_window_bits); --no-context-takeover requests
 server_no_context_takeover and drops the client's own context;
 --max-window-bits N requests server_max_window_bits=N and compresses with N.
+With --compress snappy or brotli that extension is offered instead
+(accepting client_no_context_takeover; --no-context-takeover requests
+server_no_context_takeover and drops the client's own context).
 Exit status is 0 when every check passed.
 """
 import argparse
@@ -34,6 +37,7 @@ import sys
 
 from twisted.internet import reactor
 
+import pmce  # before autobahn's registry is used
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol, connectWS
 from autobahn.websocket.compress import (PerMessageDeflateOffer, PerMessageDeflateResponse,
                                          PerMessageDeflateResponseAccept)
@@ -184,6 +188,7 @@ def main():
     ap.add_argument("url")
     ap.add_argument("--protocols", default="")
     ap.add_argument("--deflate", action="store_true")
+    ap.add_argument("--compress", choices=["deflate", "snappy", "brotli"], default=None)
     ap.add_argument("--no-context-takeover", action="store_true")
     ap.add_argument("--max-window-bits", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=30)
@@ -197,6 +202,20 @@ def main():
 
     opts = dict(maxMessagePayloadSize=64 << 20, maxFramePayloadSize=64 << 20,
                 openHandshakeTimeout=10, closeHandshakeTimeout=5)
+    if args.compress == "deflate":
+        args.deflate = True
+    if args.compress and not args.deflate:
+        cls = pmce.classes(args.compress)
+        nct = args.no_context_takeover
+        opts["perMessageCompressionOffers"] = [cls["Offer"](
+            accept_no_context_takeover=True, request_no_context_takeover=nct)]
+
+        def accept_other(response):
+            if isinstance(response, cls["Response"]):
+                return cls["ResponseAccept"](
+                    response, no_context_takeover=True if nct or response.client_no_context_takeover else None)
+            return None
+        opts["perMessageCompressionAccept"] = accept_other
     if args.deflate:
         nct, bits = args.no_context_takeover, args.max_window_bits
         opts["perMessageCompressionOffers"] = [PerMessageDeflateOffer(

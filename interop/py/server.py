@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Autobahn|Python (Twisted) echo server for the autobahn-go interop tests.
 
-Usage: server.py PORT [--deflate] [--no-context-takeover] [--max-window-bits N]
-                      [--protocols bar,foo] [--autoping SECONDS]
+Usage: server.py PORT [--deflate | --compress snappy|brotli] [--no-context-takeover]
+                      [--max-window-bits N] [--protocols bar,foo] [--autoping SECONDS]
 
 PORT 0 picks a free port. The first line on stdout is the port; every line
 after it is one JSON event ("connect", "open", "message", "ping", "pong",
@@ -36,6 +36,7 @@ import sys
 
 from twisted.internet import reactor
 
+import pmce  # before autobahn's registry is used
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from autobahn.websocket.types import ConnectionDeny
@@ -110,6 +111,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
     ap.add_argument("--deflate", action="store_true")
+    ap.add_argument("--compress", choices=["deflate", "snappy", "brotli"], default=None)
     ap.add_argument("--no-context-takeover", action="store_true")
     ap.add_argument("--max-window-bits", type=int, default=0)
     ap.add_argument("--protocols", default="bar,foo")
@@ -120,6 +122,20 @@ def main():
     factory = WebSocketServerFactory()
     factory.protocol = EchoServerProtocol
     factory.preference = [p for p in args.protocols.split(",") if p]
+
+    if args.compress == "deflate":
+        args.deflate = True
+
+    def accept_other(offers):
+        cls = pmce.classes(args.compress)
+        nct = args.no_context_takeover
+        for offer in offers:
+            if isinstance(offer, cls["Offer"]):
+                return cls["OfferAccept"](
+                    offer,
+                    request_no_context_takeover=nct and offer.accept_no_context_takeover,
+                    no_context_takeover=True if nct or offer.request_no_context_takeover else None)
+        return None
 
     def accept(offers):
         for offer in offers:
@@ -143,6 +159,8 @@ def main():
                 maxFramePayloadSize=64 << 20, openHandshakeTimeout=10, closeHandshakeTimeout=5)
     if args.deflate:
         opts["perMessageCompressionAccept"] = accept
+    elif args.compress:
+        opts["perMessageCompressionAccept"] = accept_other
     if args.autoping:
         opts.update(autoPingInterval=args.autoping, autoPingTimeout=10)
     factory.setProtocolOptions(**opts)
