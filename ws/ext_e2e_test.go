@@ -88,7 +88,9 @@ func TestExtensionServerNegotiation(t *testing.T) {
 		{"repeated parameter declined, next extension used", nil, all,
 			"permessage-snappy; server_no_context_takeover; server_no_context_takeover, permessage-brotli",
 			"permessage-brotli; server_no_context_takeover", false},
-		{"deflate rules kept: malformed deflate fails", &DeflateOptions{}, all, "permessage-deflate; server_max_window_bits=99", "", true},
+		{"malformed deflate offer declined (RFC 7692 5.1)", &DeflateOptions{}, all, "permessage-deflate; server_max_window_bits=99", "", false},
+		{"malformed deflate offer declined, snappy taken", &DeflateOptions{}, all,
+			"permessage-deflate; server_max_window_bits=99, permessage-snappy", "permessage-snappy", false},
 		{"case-insensitive names", nil, all, "PerMessage-Snappy", "permessage-snappy", false},
 		{"bad brotli options", nil, []Extension{BrotliExtension(&BrotliOptions{Level: -1})}, "permessage-brotli", "", true},
 	}
