@@ -49,7 +49,7 @@ type Conn struct {
 	log    *slog.Logger
 	pmd    pmdCodec
 	rules  headerRules
-	fh     FrameHandler    // non-nil when the handler streams frames
+	hooks  recvHooks       // frame-level receive callbacks of the handler
 	aph    AutoPingHandler // non-nil when the handler wants auto-ping RTTs
 	masked bool            // we mask what we send
 
@@ -73,6 +73,7 @@ type Conn struct {
 	raw        rawReader
 	utf8       *nvx.Utf8Validator
 	scratch    []byte
+	frameBuf   []byte        // OnMessageFrame: the current frame's payload
 	inDrain    bool          // after a failure without drop: skip data, wait for close
 	gotClose   bool          // the peer's close frame was processed
 	blind      bool          // failed on an unparseable frame: ignore the rest
@@ -146,7 +147,7 @@ func newConn(cfg connConfig) *Conn {
 		c.masked = cfg.opts.MaskClientFrames
 	}
 	if cfg.handler != nil {
-		c.fh, _ = cfg.handler.(FrameHandler)
+		c.hooks = resolveRecvHooks(cfg.handler)
 		c.aph, _ = cfg.handler.(AutoPingHandler)
 	} else {
 		c.events = make(chan readEvent)

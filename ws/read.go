@@ -226,10 +226,8 @@ func (r *rawReader) startFrame(h frameHeader) error {
 	if max := c.opts.MaxMessagePayloadSize; !r.compressed && max > 0 && r.wire > max {
 		return protoErr(CloseMessageTooBig, "message payload of at least %d bytes exceeds the limit of %d", r.wire, max)
 	}
-	if c.fh != nil {
-		c.inCB.Add(1)
-		c.fh.OnMessageFrameBegin(c, h.length)
-		c.inCB.Add(-1)
+	if c.hooks.any {
+		c.hookFrameBegin(h.length)
 	}
 	r.frameOpen = true
 	return nil
@@ -242,16 +240,16 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		return 0, r.err
 	}
 	for c.skipLeft == 0 {
+		if r.fin {
+			// The last frame is ended by readMessage, once the inflater
+			// handed out everything.
+			return 0, io.EOF
+		}
 		if r.frameOpen {
 			r.frameOpen = false
-			if c.fh != nil {
-				c.inCB.Add(1)
-				c.fh.OnMessageFrameEnd(c)
-				c.inCB.Add(-1)
+			if c.hooks.any {
+				c.hookFrameEnd()
 			}
-		}
-		if r.fin {
-			return 0, io.EOF
 		}
 		h, err := c.nextFrame()
 		if err == nil && h.opcode != OpContinuation {
@@ -301,8 +299,8 @@ func (r *rawReader) Read(p []byte) (int, error) {
 }
 
 // readMessage reads one data message whose first frame header is h and
-// delivers it: to OnMessage (whole), to a FrameHandler (streamed) or to the
-// blocking reader (in chunks).
+// delivers it: to OnMessage (whole), to the frame-level callbacks
+// (streamed, see recvHooks) or to the blocking reader (in chunks).
 func (c *Conn) readMessage(h frameHeader) error {
 	isBinary := h.opcode == OpBinary
 	compressed := h.rsv&rsv1 != 0
@@ -313,10 +311,8 @@ func (c *Conn) readMessage(h frameHeader) error {
 		c.utf8.Reset()
 	}
 	endsCP := true
-	if c.fh != nil {
-		c.inCB.Add(1)
-		c.fh.OnMessageBegin(c, isBinary)
-		c.inCB.Add(-1)
+	if c.hooks.any {
+		c.hookMessageBegin(isBinary)
 	}
 	if err := r.startFrame(h); err != nil {
 		return err
@@ -331,7 +327,7 @@ func (c *Conn) readMessage(h frameHeader) error {
 		fl.max = 0
 	}
 	blocking := c.events != nil
-	streaming := c.fh != nil
+	streaming := c.hooks.takesData
 	var acc []byte
 	var total int64
 	// A compressed message is inflated into a pooled buffer and handed out
@@ -384,9 +380,7 @@ func (c *Conn) readMessage(h frameHeader) error {
 				}
 			}
 			if streaming {
-				c.inCB.Add(1)
-				c.fh.OnMessageFrameData(c, b)
-				c.inCB.Add(-1)
+				c.hookFrameData(b)
 			} else {
 				acc = acc[:len(acc)+n]
 				if blocking && len(acc) >= readChunk {
@@ -430,11 +424,15 @@ func (c *Conn) readMessage(h frameHeader) error {
 	}
 	c.stats.appIn.Add(uint64(total))
 	c.stats.msgsIn.Add(1)
+	if c.hooks.any {
+		if r.frameOpen {
+			r.frameOpen = false
+			c.hookFrameEnd()
+		}
+		c.hookMessageEnd()
+	}
 	switch {
 	case streaming:
-		c.inCB.Add(1)
-		c.fh.OnMessageEnd(c)
-		c.inCB.Add(-1)
 	case blocking:
 		out := acc
 		if pooled {
