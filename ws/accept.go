@@ -248,7 +248,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		localAddr = a.String()
 	}
 	td := &TransportDetails{
-		Peer:       forwardedPeer(peerFromHostPort(r.RemoteAddr), r.Header.Values("X-Forwarded-For"), u.opts.TrustXForwardedFor),
+		Peer:       forwardedPeer(requestPeer(r), r.Header.Values("X-Forwarded-For"), u.opts.TrustXForwardedFor),
 		LocalAddr:  localAddr,
 		RemoteAddr: r.RemoteAddr,
 		IsSecure:   r.TLS != nil,

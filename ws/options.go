@@ -1,7 +1,9 @@
 package ws
 
 import (
+	"context"
 	"crypto/tls"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -132,6 +134,12 @@ type Options struct {
 	TLSConfig *tls.Config
 	// Proxy, when set, is an http:// proxy reached with CONNECT.
 	Proxy *url.URL
+	// NetDialContext, when set, opens the byte stream for Dial instead of
+	// a net.Dialer: network is "tcp" (addr host:port, or the proxy's) or
+	// "unix" (addr the socket path of a ws+unix:// URL). It may return any
+	// net.Conn (an in-memory pipe, a tunnel, a socket with options of its
+	// own); TLS for wss is still done by Dial on top of it.
+	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// PerMessageDeflate configures permessage-deflate (RFC 7692); nil
 	// leaves it off (offers are declined, none are made).

@@ -58,13 +58,22 @@ const (
 // when present, starts with '/'. Such URLs have no host (the opening
 // handshake sends Host: localhost) and no port.
 func ParseURL(rawURL string) (*URL, error) {
+	u, err := parseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("ws: %w", err)
+	}
+	return u, nil
+}
+
+// parseURL is ParseURL with errors left for the caller to prefix.
+func parseURL(rawURL string) (*URL, error) {
 	lower := strings.ToLower(rawURL)
 	if strings.HasPrefix(lower, schemeUnix) || strings.HasPrefix(lower, schemeUnixSecure) {
 		return parseUnixURL(rawURL)
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("ws: invalid WebSocket URL: %w", err)
+		return nil, fmt.Errorf("invalid WebSocket URL: %w", err)
 	}
 	out := &URL{}
 	switch strings.ToLower(u.Scheme) {
@@ -72,23 +81,23 @@ func ParseURL(rawURL string) (*URL, error) {
 	case "wss":
 		out.IsSecure = true
 	default:
-		return nil, fmt.Errorf("ws: invalid WebSocket URL %q: scheme %q is not for WebSocket (want ws, wss, ws+unix or wss+unix)", u.Redacted(), u.Scheme)
+		return nil, fmt.Errorf("invalid WebSocket URL %q: scheme %q is not for WebSocket (want ws, wss, ws+unix or wss+unix)", u.Redacted(), u.Scheme)
 	}
 	if u.Opaque != "" {
-		return nil, fmt.Errorf("ws: invalid WebSocket URL %q: missing hostname", u.Redacted())
+		return nil, fmt.Errorf("invalid WebSocket URL %q: missing hostname", u.Redacted())
 	}
 	out.Host = strings.ToLower(u.Hostname())
 	if out.Host == "" {
-		return nil, fmt.Errorf("ws: invalid WebSocket URL %q: missing hostname", u.Redacted())
+		return nil, fmt.Errorf("invalid WebSocket URL %q: missing hostname", u.Redacted())
 	}
 	if strings.IndexByte(out.Host, ':') >= 0 && !strings.HasPrefix(u.Host, "[") {
-		return nil, fmt.Errorf("ws: invalid WebSocket URL %q: invalid host %q (an IPv6 address goes in brackets)", u.Redacted(), u.Host)
+		return nil, fmt.Errorf("invalid WebSocket URL %q: invalid host %q (an IPv6 address goes in brackets)", u.Redacted(), u.Host)
 	}
 	if u.Fragment != "" {
-		return nil, fmt.Errorf("ws: invalid WebSocket URL %q: non-empty fragment %q", u.Redacted(), u.Fragment)
+		return nil, fmt.Errorf("invalid WebSocket URL %q: non-empty fragment %q", u.Redacted(), u.Fragment)
 	}
 	if err := out.setResource(u.EscapedPath(), u.Path, u.RawQuery); err != nil {
-		return nil, fmt.Errorf("ws: invalid WebSocket URL %q: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("invalid WebSocket URL %q: %w", u.Redacted(), err)
 	}
 	if out.Host == "unix" && u.Port() == "" && len(u.Path) > 1 && u.Path[0] == '/' {
 		// Autobahn: ws://unix:/tmp/file.sock => /tmp/file.sock
@@ -104,7 +113,7 @@ func ParseURL(rawURL string) (*URL, error) {
 	default:
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("ws: invalid WebSocket URL %q: invalid port %s", u.Redacted(), p)
+			return nil, fmt.Errorf("invalid WebSocket URL %q: invalid port %s", u.Redacted(), p)
 		}
 		out.Port = n
 	}
@@ -120,7 +129,7 @@ func parseUnixURL(rawURL string) (*URL, error) {
 		rest = rawURL[len(schemeUnixSecure):]
 	}
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("ws: invalid WebSocket URL %q: %s", rawURL, fmt.Sprintf(format, a...))
+		return fmt.Errorf("invalid WebSocket URL %q: %s", rawURL, fmt.Sprintf(format, a...))
 	}
 	if strings.HasPrefix(rest, "//") {
 		rest = rest[2:]
