@@ -254,6 +254,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		IsSecure:   r.TLS != nil,
 		IsServer:   true,
 	}
+	td.setTLS(r.TLS)
 	req := &ConnectionRequest{
 		Peer:       td.Peer,
 		Headers:    r.Header,

@@ -153,6 +153,10 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		RemoteAddr: conn.RemoteAddr().String(),
 		IsSecure:   secure,
 	}
+	if tc, ok := conn.(*tls.Conn); ok {
+		cs := tc.ConnectionState()
+		td.setTLS(&cs)
+	}
 	hs := clientRequest{
 		hostHeader: hostHeader(host, port, defaultPort),
 		resource:   pu.Resource,

@@ -1,6 +1,8 @@
 package ws
 
 import (
+	"crypto/sha256"
+	"crypto/tls"
 	"net"
 	"net/http"
 )
@@ -13,4 +15,40 @@ func requestPeer(r *http.Request) string {
 		return "unix:" + a.Name
 	}
 	return peerFromHostPort(r.RemoteAddr)
+}
+
+// Channel binding types of TransportDetails.ChannelID.
+const (
+	// ChannelBindingTLSUnique is Autobahn's "tls-unique" channel id: the
+	// SHA-256 of the TLS Finished message of RFC 5929's tls-unique (32
+	// bytes). TLS 1.2 only: TLS 1.3 has no tls-unique (RFC 9266).
+	ChannelBindingTLSUnique = "tls-unique"
+	// ChannelBindingTLSExporter is RFC 9266's tls-exporter: 32 bytes of
+	// keying material exported with the label "EXPORTER-Channel-Binding"
+	// and no context. Available with TLS 1.3, and with TLS 1.2 when the
+	// extended master secret was negotiated.
+	ChannelBindingTLSExporter = "tls-exporter"
+)
+
+// exporterLabel is RFC 9266's exporter label.
+const exporterLabel = "EXPORTER-Channel-Binding"
+
+// setTLS fills the TLS fields of td from a finished handshake.
+func (td *TransportDetails) setTLS(cs *tls.ConnectionState) {
+	if cs == nil {
+		return
+	}
+	td.IsSecure = true
+	td.TLS = cs
+	if len(cs.PeerCertificates) > 0 {
+		td.PeerCert = cs.PeerCertificates[0]
+	}
+	td.ChannelID = map[string][]byte{}
+	if len(cs.TLSUnique) > 0 {
+		sum := sha256.Sum256(cs.TLSUnique)
+		td.ChannelID[ChannelBindingTLSUnique] = sum[:]
+	}
+	if ekm, err := cs.ExportKeyingMaterial(exporterLabel, nil, 32); err == nil {
+		td.ChannelID[ChannelBindingTLSExporter] = ekm
+	}
 }
