@@ -348,6 +348,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		logger:    u.logger,
 		onDone:    release,
 	}
+	cfg.preopenIn, cfg.preopenOut = uint64(requestWireSize(r)), uint64(len(resp))
 	runTestHook(&cfg)
 	// The http.Server may have set deadlines; bound the 101's write by what
 	// is left of the handshake time, then clear them for the engine.

@@ -28,6 +28,8 @@ type connConfig struct {
 	transport *TransportDetails
 	logger    *slog.Logger // never nil
 	onDone    func()       // called once when the connection is fully closed (server: frees a connection slot)
+	// opening handshake bytes received and sent (TrafficStats' pre-open counters)
+	preopenIn, preopenOut uint64
 }
 
 // readChunk bounds how much the engine reads or inflates at a time when it
@@ -105,6 +107,7 @@ type Conn struct {
 	dropped       bool // drop ran (under mu; dropSig is closed just after)
 	started       atomic.Bool
 
+	diag  *diagState // nil unless LogOctets, LogFrames or TrackTimings
 	ping  autoPing
 	stats statCounters
 	epoch time.Time
@@ -156,6 +159,9 @@ func newConn(cfg connConfig) *Conn {
 	_, _ = crand.Read(seed[:])
 	c.rng = rand.NewChaCha8(seed)
 	c.raw.c = c
+	c.stats.preopenIn.Store(cfg.preopenIn)
+	c.stats.preopenOut.Store(cfg.preopenOut)
+	c.setupDiag()
 	return c
 }
 

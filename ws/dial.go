@@ -230,6 +230,9 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		return fail(fmt.Errorf("ws: dial %s: %w", target, ctx.Err()))
 	}
 	_ = conn.SetDeadline(time.Time{})
+	// What the handshake consumed of the stream: read, less what br holds
+	// past the response's end.
+	preopenIn := uint64(limit+4096-lr.left) - uint64(br.Buffered())
 	lr.unlimit()
 
 	cfg := connConfig{
@@ -245,6 +248,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		logger:    slog.Default(),
 		onDone:    func() {},
 	}
+	cfg.preopenIn, cfg.preopenOut = preopenIn, uint64(len(reqBytes))
 	runTestHook(&cfg)
 	return startConn(cfg), nil
 }

@@ -141,6 +141,22 @@ type Options struct {
 	// own); TLS for wss is still done by Dial on top of it.
 	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
+	// Diagnostics (Autobahn's logOctets, logFrames, trackTimings), all off
+	// by default; when off they cost one nil test per frame. Output goes
+	// to the connection's slog.Logger at Debug level (Server.Logger;
+	// slog.Default() for Dial), so the logger must be enabled for Debug.
+
+	// LogOctets logs every read and write on the socket, in hex.
+	LogOctets bool
+	// LogFrames logs every frame sent and received: opcode, fin, rsv,
+	// length, masked and the mask, and the first 32 bytes of the payload
+	// (unmasked, as on the wire: compressed when RSV1 is set).
+	LogFrames bool
+	// TrackTimings keeps Autobahn's timing checkpoints (see Conn.Timings)
+	// and logs each received message's receive time (first frame to
+	// complete).
+	TrackTimings bool
+
 	// PerMessageDeflate configures permessage-deflate (RFC 7692); nil
 	// leaves it off (offers are declined, none are made).
 	PerMessageDeflate *DeflateOptions

@@ -24,6 +24,9 @@ type readEvent struct {
 func (c *Conn) readLoop() {
 	defer c.finish()
 	c.readGID.Store(goroutineID())
+	if c.diag != nil {
+		c.diag.track(TimingOnOpen)
+	}
 	if h := c.cfg.handler; h != nil {
 		c.inCB.Add(1)
 		h.OnOpen(c)
@@ -173,6 +176,9 @@ func (c *Conn) readControl(h frameHeader) error {
 	if h.masked && c.opts.ApplyMask {
 		nvx.XorMask(p, h.key, 0)
 	}
+	if c.diag != nil {
+		c.diag.rxControl(h, p)
+	}
 	switch h.opcode {
 	case OpPing:
 		if c.inDrain || c.closing.Load() {
@@ -213,7 +219,9 @@ type rawReader struct {
 	wire       int64 // payload bytes of the message announced so far
 	frames     int   // data frames of the message begun so far
 	frameOpen  bool
-	err        error // last error other than io.EOF
+	err        error       // last error other than io.EOF
+	logFirst   bool        // LogFrames: log the frame with its first bytes
+	logHdr     frameHeader // the frame to log
 }
 
 // startFrame begins a data frame of the current message.
@@ -225,6 +233,9 @@ func (r *rawReader) startFrame(h frameHeader) error {
 	r.frames++
 	if max := c.opts.MaxMessagePayloadSize; !r.compressed && max > 0 && r.wire > max {
 		return protoErr(CloseMessageTooBig, "message payload of at least %d bytes exceeds the limit of %d", r.wire, max)
+	}
+	if c.diag != nil {
+		c.diag.rxFrameBegin(r, h)
 	}
 	if c.hooks.any {
 		c.hookFrameBegin(h.length)
@@ -290,6 +301,9 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		} else if r.unmask {
 			r.pos = nvx.XorMask(b, r.key, r.pos)
 		}
+		if r.logFirst {
+			c.diag.rxFrameData(r, b)
+		}
 	}
 	if err != nil {
 		r.err = noEOF(err)
@@ -311,6 +325,9 @@ func (c *Conn) readMessage(h frameHeader) error {
 		c.utf8.Reset()
 	}
 	endsCP := true
+	if c.diag != nil {
+		c.diag.track(TimingOnMessageBegin)
+	}
 	if c.hooks.any {
 		c.hookMessageBegin(isBinary)
 	}
@@ -424,6 +441,9 @@ func (c *Conn) readMessage(h frameHeader) error {
 	}
 	c.stats.appIn.Add(uint64(total))
 	c.stats.msgsIn.Add(1)
+	if c.diag != nil {
+		c.diag.messageReceived(isBinary, total)
+	}
 	if c.hooks.any {
 		if r.frameOpen {
 			r.frameOpen = false

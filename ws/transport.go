@@ -52,3 +52,14 @@ func (td *TransportDetails) setTLS(cs *tls.ConnectionState) {
 		td.ChannelID[ChannelBindingTLSExporter] = ekm
 	}
 }
+
+// requestWireSize is the size of r's opening handshake as sent: request
+// line, header block and the empty line (reconstructed: net/http has
+// parsed it).
+func requestWireSize(r *http.Request) int {
+	uri := r.RequestURI
+	if uri == "" && r.URL != nil {
+		uri = r.URL.RequestURI()
+	}
+	return len(r.Method) + 1 + len(uri) + 1 + len(r.Proto) + 2 + requestHeaderSize(r) + 2
+}
