@@ -40,7 +40,9 @@ var reservedRequestHeaders = map[string]bool{
 // goes through that http:// proxy with CONNECT (basic auth from the proxy
 // URL's user info). With opts.NetDialContext, that function opens the
 // byte stream (TCP, Unix socket or anything else) instead of a
-// net.Dialer. A Unix-socket URL sends Host: localhost.
+// net.Dialer. A Unix-socket URL sends Host: localhost (and, for
+// wss+unix, verifies the server's certificate for "localhost" unless
+// opts.TLSConfig.ServerName says otherwise).
 //
 // The request carries Host, Upgrade, Connection, Sec-WebSocket-Key,
 // Sec-WebSocket-Version: 13, Origin (opts.Origin), Sec-WebSocket-Protocol

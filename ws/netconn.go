@@ -167,11 +167,15 @@ func (n *netConn) Write(p []byte) (int, error) {
 	}
 }
 
-// sender writes the messages of Write, one at a time, until Close.
+// sender writes the messages of Write, one at a time, until Close or
+// the end of the connection.
 func (n *netConn) sender() {
 	defer close(n.senderDone)
 	for {
 		select {
+		case <-n.c.done:
+			n.stopCtx()
+			return
 		case m := <-n.wq:
 			if err := n.c.SendMessage(m, n.isBinary); err != nil {
 				err = fmt.Errorf("ws: netconn write: %w", err)
