@@ -301,12 +301,13 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		localAddr = a.String()
 	}
 	td := &TransportDetails{
-		Peer:       forwardedPeer(peerFromHostPort(r.RemoteAddr), r.Header.Values("X-Forwarded-For"), u.opts.TrustXForwardedFor),
+		Peer:       forwardedPeer(requestPeer(r), r.Header.Values("X-Forwarded-For"), u.opts.TrustXForwardedFor),
 		LocalAddr:  localAddr,
 		RemoteAddr: r.RemoteAddr,
 		IsSecure:   r.TLS != nil,
 		IsServer:   true,
 	}
+	td.setTLS(r.TLS)
 	req := &ConnectionRequest{
 		Peer:       td.Peer,
 		Headers:    r.Header,
@@ -415,6 +416,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		logger:    u.logger,
 		onDone:    release,
 	}
+	cfg.preopenIn, cfg.preopenOut = uint64(requestWireSize(r)), uint64(len(resp))
 	runTestHook(&cfg)
 	// The http.Server may have set deadlines; bound the 101's write by what
 	// is left of the handshake time, then clear them for the engine.

@@ -28,6 +28,8 @@ type connConfig struct {
 	transport *TransportDetails
 	logger    *slog.Logger // never nil
 	onDone    func()       // called once when the connection is fully closed (server: frees a connection slot)
+	// opening handshake bytes received and sent (TrafficStats' pre-open counters)
+	preopenIn, preopenOut uint64
 }
 
 // readChunk bounds how much the engine reads or inflates at a time when it
@@ -49,7 +51,7 @@ type Conn struct {
 	log    *slog.Logger
 	pmd    pmdCodec
 	rules  headerRules
-	fh     FrameHandler    // non-nil when the handler streams frames
+	hooks  recvHooks       // frame-level receive callbacks of the handler
 	aph    AutoPingHandler // non-nil when the handler wants auto-ping RTTs
 	apong  AutoPongHandler // non-nil when the handler wants auto-pongs
 	masked bool            // we mask what we send
@@ -76,6 +78,7 @@ type Conn struct {
 	raw        rawReader
 	utf8       *nvx.Utf8Validator
 	scratch    []byte
+	frameBuf   []byte        // OnMessageFrame: the current frame's payload
 	inDrain    bool          // after a failure without drop: skip data, wait for close
 	localFail  atomic.Bool   // Fail without drop: skip data, wait for close (any goroutine)
 	gotClose   bool          // the peer's close frame was processed
@@ -113,6 +116,7 @@ type Conn struct {
 	dropped       bool // drop ran (under mu; dropSig is closed just after)
 	started       atomic.Bool
 
+	diag  *diagState // nil unless LogOctets, LogFrames or TrackTimings
 	ping  autoPing
 	sq    atomic.Pointer[sendQueue] // SendMessageAsync's queue, allocated on first use (queue.go)
 	stats statCounters
@@ -156,7 +160,7 @@ func newConn(cfg connConfig) *Conn {
 		c.masked = cfg.opts.MaskClientFrames
 	}
 	if cfg.handler != nil {
-		c.fh, _ = cfg.handler.(FrameHandler)
+		c.hooks = resolveRecvHooks(cfg.handler)
 		c.aph, _ = cfg.handler.(AutoPingHandler)
 		c.apong, _ = cfg.handler.(AutoPongHandler)
 	} else {
@@ -167,6 +171,9 @@ func newConn(cfg connConfig) *Conn {
 	c.rng = rand.NewChaCha8(seed)
 	c.raw.c = c
 	c.initBudget()
+	c.stats.preopenIn.Store(cfg.preopenIn)
+	c.stats.preopenOut.Store(cfg.preopenOut)
+	c.setupDiag()
 	return c
 }
 

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -28,8 +27,9 @@ var reservedRequestHeaders = map[string]bool{
 	"Origin": true, "User-Agent": true, "Content-Length": true, "Transfer-Encoding": true,
 }
 
-// Dial opens a WebSocket connection to rawURL (ws:// or wss://) and runs
-// the client's opening handshake. With a Handler h the connection runs in
+// Dial opens a WebSocket connection to rawURL (ws://, wss://, or a
+// Unix-domain socket as ws+unix:///path/to.sock:/resource or
+// wss+unix://..., see ParseURL) and runs the client's opening handshake. With a Handler h the connection runs in
 // callback mode (OnOpen follows); with h nil it is in blocking mode.
 //
 // ctx bounds the whole handshake (TCP connect, proxy, TLS, HTTP upgrade),
@@ -38,7 +38,11 @@ var reservedRequestHeaders = map[string]bool{
 // wss:// uses opts.TLSConfig (nil: crypto/tls defaults), with ServerName
 // taken from the URL's host when unset. With opts.Proxy the connection
 // goes through that http:// proxy with CONNECT (basic auth from the proxy
-// URL's user info).
+// URL's user info). With opts.NetDialContext, that function opens the
+// byte stream (TCP, Unix socket or anything else) instead of a
+// net.Dialer. A Unix-socket URL sends Host: localhost (and, for
+// wss+unix, verifies the server's certificate for "localhost" unless
+// opts.TLSConfig.ServerName says otherwise).
 //
 // The request carries Host, Upgrade, Connection, Sec-WebSocket-Key,
 // Sec-WebSocket-Version: 13, Origin (opts.Origin), Sec-WebSocket-Protocol
@@ -60,31 +64,24 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	if err := o.Validate(); err != nil {
 		return nil, fmt.Errorf("ws: dial: %w", err)
 	}
-	u, err := url.Parse(rawURL)
+	pu, err := parseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("ws: dial: bad URL: %w", err)
+		return nil, fmt.Errorf("ws: dial: %w", err)
 	}
-	var secure bool
-	defaultPort := "80"
-	switch strings.ToLower(u.Scheme) {
-	case "ws":
-	case "wss":
-		secure, defaultPort = true, "443"
-	default:
-		return nil, fmt.Errorf("ws: dial %q: scheme must be ws or wss", u.Redacted())
+	secure := pu.IsSecure
+	host, port, defaultPort := pu.Host, strconv.Itoa(pu.Port), "80"
+	if secure {
+		defaultPort = "443"
 	}
-	if u.Fragment != "" {
-		return nil, fmt.Errorf("ws: dial %q: a WebSocket URL cannot have a fragment", u.Redacted())
+	network, target := "tcp", net.JoinHostPort(host, port)
+	if pu.SocketPath != "" {
+		// Unix socket: Host: localhost, no port.
+		network, target = "unix", pu.SocketPath
+		host, port, defaultPort = "localhost", "", ""
+		if o.Proxy != nil {
+			return nil, fmt.Errorf("ws: dial %s: a Unix-socket URL cannot go through a proxy", target)
+		}
 	}
-	host := u.Hostname()
-	if host == "" {
-		return nil, fmt.Errorf("ws: dial %q: no host", u.Redacted())
-	}
-	port := u.Port()
-	if port == "" {
-		port = defaultPort
-	}
-	target := net.JoinHostPort(host, port)
 
 	if o.OpenHandshakeTimeout > 0 {
 		var cancel context.CancelFunc
@@ -98,10 +95,17 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 			return nil, err
 		}
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", dialAddr)
+	dialContext := o.NetDialContext
+	if dialContext == nil {
+		var d net.Dialer
+		dialContext = d.DialContext
+	}
+	conn, err := dialContext(ctx, network, dialAddr)
+	if err == nil && conn == nil {
+		err = errors.New("NetDialContext returned no connection")
+	}
 	if err != nil {
-		openTimeoutHook(ctx, h, "tcp:"+dialAddr)
+		openTimeoutHook(ctx, h, network+":"+dialAddr)
 		return nil, fmt.Errorf("ws: dial %s: %w", dialAddr, err)
 	}
 	// From here on, ctx ending (deadline or cancel) unblocks any I/O; by
@@ -156,9 +160,13 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		RemoteAddr: conn.RemoteAddr().String(),
 		IsSecure:   secure,
 	}
+	if tc, ok := conn.(*tls.Conn); ok {
+		cs := tc.ConnectionState()
+		td.setTLS(&cs)
+	}
 	hs := clientRequest{
 		hostHeader: hostHeader(host, port, defaultPort),
-		resource:   u.RequestURI(),
+		resource:   pu.Resource,
 		origin:     o.Origin,
 		protocols:  o.Protocols,
 		userAgent:  ua,
@@ -233,6 +241,9 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		return fail(fmt.Errorf("ws: dial %s: %w", target, ctx.Err()))
 	}
 	_ = conn.SetDeadline(time.Time{})
+	// What the handshake consumed of the stream: read, less what br holds
+	// past the response's end.
+	preopenIn := uint64(limit+4096-lr.left) - uint64(br.Buffered())
 	lr.unlimit()
 
 	cfg := connConfig{
@@ -248,6 +259,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		logger:    slog.Default(),
 		onDone:    func() {},
 	}
+	cfg.preopenIn, cfg.preopenOut = preopenIn, uint64(len(reqBytes))
 	runTestHook(&cfg)
 	return startConn(cfg), nil
 }

@@ -53,26 +53,105 @@ type ConnectingHandler interface {
 	OnConnecting(td *TransportDetails) (*ConnectingRequest, error)
 }
 
-// FrameHandler is implemented by handlers that receive messages as a stream
-// (Autobahn's onMessageBegin ... onMessageEnd) instead of whole: when a
-// Handler implements it, OnMessage is not called. Data is delivered
-// unmasked, inflated and UTF-8 checked as it arrives; the slices passed to
-// OnMessageFrameData are only valid during the call.
-type FrameHandler interface {
+// The frame-level receive callbacks (Autobahn's onMessageBegin,
+// onMessageFrameBegin, onMessageFrameData, onMessageFrameEnd,
+// onMessageFrame, onMessageEnd) are each an optional interface of their
+// own. A Handler implements the ones it needs and keeps the default
+// behaviour for the rest:
+//
+//   - The notifications (MessageBeginHandler, MessageFrameBeginHandler,
+//     MessageFrameEndHandler, MessageEndHandler) only observe: the message
+//     is still buffered and handed to OnMessage (after OnMessageEnd).
+//   - The data callbacks (MessageFrameDataHandler, MessageFrameHandler)
+//     take the payload over: once a Handler implements either, messages
+//     are not buffered and OnMessage is not called.
+//
+// Order per message: OnMessageBegin; then per frame OnMessageFrameBegin,
+// OnMessageFrameData (zero or more chunks), OnMessageFrame (the whole
+// frame), OnMessageFrameEnd; then OnMessageEnd and (unless a data
+// callback took the payload over) OnMessage.
+//
+// Data is delivered unmasked, inflated and UTF-8 checked: a chunk or frame
+// is handed out only once every byte in it passed the check (a text frame
+// may still end inside a code point that the next frame completes). When a
+// check fails mid-frame, the connection fails (1007) and that frame's
+// OnMessageFrame, OnMessageFrameEnd and OnMessageEnd do not run.
+//
+// With permessage-deflate, frame payloads are inflated before they are
+// delivered (Autobahn does the same): OnMessageFrameBegin gets the frame's
+// length on the wire (compressed), OnMessageFrameData and OnMessageFrame
+// get inflated bytes. The inflater hands out its output in blocks, so
+// inflated bytes are credited to the frame being read when they come out:
+// the concatenation of a message's frames is exactly the message, but
+// where one frame ends and the next begins may differ from the sender's
+// split (all bytes still held back at the end go to the last frame).
+//
+// Limits apply as for OnMessage: MaxMessagePayloadSize bounds the whole
+// message (after inflation), MaxFramePayloadSize each frame, so the
+// buffer behind OnMessageFrame never holds more than the smaller of the
+// two (plus the 32 KiB inflater allowance described on
+// MaxFramePayloadSize).
+
+// MessageBeginHandler is implemented by handlers that want to know when a
+// message begins (Autobahn's onMessageBegin).
+type MessageBeginHandler interface {
 	// OnMessageBegin runs when the first frame of a message arrives.
 	OnMessageBegin(c *Conn, isBinary bool)
+}
+
+// MessageFrameBeginHandler is implemented by handlers that want to know
+// when each frame of a message begins (Autobahn's onMessageFrameBegin).
+type MessageFrameBeginHandler interface {
 	// OnMessageFrameBegin runs for each frame of the message; length is the
 	// frame's payload length on the wire (before inflation).
 	OnMessageFrameBegin(c *Conn, length int64)
+}
+
+// MessageFrameDataHandler is implemented by handlers that receive message
+// payloads as they arrive, in chunks (Autobahn's onMessageFrameData). It
+// takes the payload over: OnMessage is not called.
+type MessageFrameDataHandler interface {
 	// OnMessageFrameData runs for each chunk of a frame's payload as it
 	// arrives (unmasked, inflated, UTF-8 checked so far); payload is only
 	// valid during the call.
 	OnMessageFrameData(c *Conn, payload []byte)
+}
+
+// MessageFrameEndHandler is implemented by handlers that want to know
+// when each frame of a message ends (Autobahn's onMessageFrameEnd).
+type MessageFrameEndHandler interface {
 	// OnMessageFrameEnd runs when a frame's payload is complete.
 	OnMessageFrameEnd(c *Conn)
+}
+
+// MessageFrameHandler is implemented by handlers that receive message
+// payloads one whole frame per call (Autobahn's onMessageFrame). It takes
+// the payload over: OnMessage is not called.
+type MessageFrameHandler interface {
+	// OnMessageFrame runs once per frame with the frame's whole payload
+	// (unmasked, inflated, UTF-8 checked so far; empty for an empty
+	// frame). payload is only valid during the call.
+	OnMessageFrame(c *Conn, payload []byte)
+}
+
+// MessageEndHandler is implemented by handlers that want to know when a
+// message ends (Autobahn's onMessageEnd).
+type MessageEndHandler interface {
 	// OnMessageEnd runs when the message's last frame is complete (and, for
-	// text, the message ends on a whole code point).
+	// text, the message ends on a whole code point), before OnMessage.
 	OnMessageEnd(c *Conn)
+}
+
+// FrameHandler is implemented by handlers that receive messages as a
+// stream (Autobahn's onMessageBegin ... onMessageEnd) instead of whole: it
+// is all of the frame-level interfaces but MessageFrameHandler, and since
+// it includes MessageFrameDataHandler, OnMessage is not called.
+type FrameHandler interface {
+	MessageBeginHandler
+	MessageFrameBeginHandler
+	MessageFrameDataHandler
+	MessageFrameEndHandler
+	MessageEndHandler
 }
 
 // AutoPingHandler is implemented by handlers that want the round-trip time

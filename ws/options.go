@@ -1,9 +1,11 @@
 package ws
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -193,6 +195,28 @@ type Options struct {
 	TLSConfig *tls.Config
 	// Proxy, when set, is an http:// proxy reached with CONNECT.
 	Proxy *url.URL
+	// NetDialContext, when set, opens the byte stream for Dial instead of
+	// a net.Dialer: network is "tcp" (addr host:port, or the proxy's) or
+	// "unix" (addr the socket path of a ws+unix:// URL). It may return any
+	// net.Conn (an in-memory pipe, a tunnel, a socket with options of its
+	// own); TLS for wss is still done by Dial on top of it.
+	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// Diagnostics (Autobahn's logOctets, logFrames, trackTimings), all off
+	// by default; when off they cost one nil test per frame. Output goes
+	// to the connection's slog.Logger at Debug level (Server.Logger;
+	// slog.Default() for Dial), so the logger must be enabled for Debug.
+
+	// LogOctets logs every read and write on the socket, in hex.
+	LogOctets bool
+	// LogFrames logs every frame sent and received: opcode, fin, rsv,
+	// length, masked and the mask, and the first 32 bytes of the payload
+	// (unmasked, as on the wire: compressed when RSV1 is set).
+	LogFrames bool
+	// TrackTimings keeps Autobahn's timing checkpoints (see Conn.Timings)
+	// and logs each received message's receive time (first frame to
+	// complete).
+	TrackTimings bool
 
 	// PerMessageDeflate configures permessage-deflate (RFC 7692); nil
 	// leaves it off (offers are declined, none are made).

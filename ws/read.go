@@ -24,6 +24,9 @@ type readEvent struct {
 func (c *Conn) readLoop() {
 	defer c.finish()
 	c.readGID.Store(goroutineID())
+	if c.diag != nil {
+		c.diag.track(TimingOnOpen)
+	}
 	if h := c.cfg.handler; h != nil {
 		c.inCB.Add(1)
 		h.OnOpen(c)
@@ -184,6 +187,9 @@ func (c *Conn) readControl(h frameHeader) error {
 	if h.masked && c.opts.ApplyMask {
 		nvx.XorMask(p, h.key, 0)
 	}
+	if c.diag != nil {
+		c.diag.rxControl(h, p)
+	}
 	switch h.opcode {
 	case OpPing:
 		if c.inDrain || c.closing.Load() {
@@ -224,7 +230,9 @@ type rawReader struct {
 	wire       int64 // payload bytes of the message announced so far
 	frames     int   // data frames of the message begun so far
 	frameOpen  bool
-	err        error // last error other than io.EOF
+	err        error       // last error other than io.EOF
+	logFirst   bool        // LogFrames: log the frame with its first bytes
+	logHdr     frameHeader // the frame to log
 }
 
 // startFrame begins a data frame of the current message.
@@ -237,10 +245,11 @@ func (r *rawReader) startFrame(h frameHeader) error {
 	if max := c.opts.MaxMessagePayloadSize; !r.compressed && max > 0 && r.wire > max {
 		return protoErr(CloseMessageTooBig, "message payload of at least %d bytes exceeds the limit of %d", r.wire, max)
 	}
-	if c.fh != nil {
-		c.inCB.Add(1)
-		c.fh.OnMessageFrameBegin(c, h.length)
-		c.inCB.Add(-1)
+	if c.diag != nil {
+		c.diag.rxFrameBegin(r, h)
+	}
+	if c.hooks.any {
+		c.hookFrameBegin(h.length)
 	}
 	r.frameOpen = true
 	return nil
@@ -253,16 +262,16 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		return 0, r.err
 	}
 	for c.skipLeft == 0 {
+		if r.fin {
+			// The last frame is ended by readMessage, once the inflater
+			// handed out everything.
+			return 0, io.EOF
+		}
 		if r.frameOpen {
 			r.frameOpen = false
-			if c.fh != nil {
-				c.inCB.Add(1)
-				c.fh.OnMessageFrameEnd(c)
-				c.inCB.Add(-1)
+			if c.hooks.any {
+				c.hookFrameEnd()
 			}
-		}
-		if r.fin {
-			return 0, io.EOF
 		}
 		h, err := c.nextFrame()
 		if err == nil && h.opcode != OpContinuation {
@@ -303,6 +312,9 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		} else if r.unmask {
 			r.pos = nvx.XorMask(b, r.key, r.pos)
 		}
+		if r.logFirst {
+			c.diag.rxFrameData(r, b)
+		}
 	}
 	if err != nil {
 		r.err = noEOF(err)
@@ -312,8 +324,8 @@ func (r *rawReader) Read(p []byte) (int, error) {
 }
 
 // readMessage reads one data message whose first frame header is h and
-// delivers it: to OnMessage (whole), to a FrameHandler (streamed) or to the
-// blocking reader (in chunks).
+// delivers it: to OnMessage (whole), to the frame-level callbacks
+// (streamed, see recvHooks) or to the blocking reader (in chunks).
 func (c *Conn) readMessage(h frameHeader) error {
 	isBinary := h.opcode == OpBinary
 	compressed := h.rsv&rsv1 != 0
@@ -324,10 +336,11 @@ func (c *Conn) readMessage(h frameHeader) error {
 		c.utf8.Reset()
 	}
 	endsCP := true
-	if c.fh != nil {
-		c.inCB.Add(1)
-		c.fh.OnMessageBegin(c, isBinary)
-		c.inCB.Add(-1)
+	if c.diag != nil {
+		c.diag.track(TimingOnMessageBegin)
+	}
+	if c.hooks.any {
+		c.hookMessageBegin(isBinary)
 	}
 	if err := r.startFrame(h); err != nil {
 		return err
@@ -342,7 +355,7 @@ func (c *Conn) readMessage(h frameHeader) error {
 		fl.max = 0
 	}
 	blocking := c.events != nil
-	streaming := c.fh != nil
+	streaming := c.hooks.takesData
 	var acc []byte
 	var total int64
 	// What the message holds is charged to the memory budget (budget.go)
@@ -436,9 +449,7 @@ func (c *Conn) readMessage(h frameHeader) error {
 				}
 			}
 			if streaming {
-				c.inCB.Add(1)
-				c.fh.OnMessageFrameData(c, b)
-				c.inCB.Add(-1)
+				c.hookFrameData(b)
 			} else {
 				acc = acc[:len(acc)+n]
 				if blocking && len(acc) >= readChunk {
@@ -489,11 +500,18 @@ func (c *Conn) readMessage(h frameHeader) error {
 	}
 	c.stats.appIn.Add(uint64(total))
 	c.stats.msgsIn.Add(1)
+	if c.diag != nil {
+		c.diag.messageReceived(isBinary, total)
+	}
+	if c.hooks.any {
+		if r.frameOpen {
+			r.frameOpen = false
+			c.hookFrameEnd()
+		}
+		c.hookMessageEnd()
+	}
 	switch {
 	case streaming:
-		c.inCB.Add(1)
-		c.fh.OnMessageEnd(c)
-		c.inCB.Add(-1)
 	case blocking:
 		out := acc
 		if pooled {

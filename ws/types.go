@@ -1,6 +1,8 @@
 package ws
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -18,6 +20,24 @@ type TransportDetails struct {
 	IsSecure bool
 	// IsServer is true on the accepting side.
 	IsServer bool
+
+	// The fields below are set for TLS connections (wss), on both sides;
+	// they are empty otherwise.
+
+	// TLS is the state of the finished TLS handshake (version, cipher
+	// suite, ALPN, the whole certificate chains).
+	TLS *tls.ConnectionState
+	// PeerCert is the certificate the peer presented, the leaf of
+	// TLS.PeerCertificates (Autobahn's peer_cert): the server's on a
+	// client; on a server the client's, nil when it sent none (ask for
+	// one with tls.Config.ClientAuth).
+	PeerCert *x509.Certificate
+	// ChannelID holds the TLS channel bindings (Autobahn's channel_id),
+	// for binding an authentication to this TLS channel:
+	// ChannelBindingTLSUnique (TLS 1.2) and ChannelBindingTLSExporter
+	// (RFC 9266; TLS 1.3, or 1.2 with extended master secret), each 32
+	// bytes and the same on both ends of one connection.
+	ChannelID map[string][]byte
 }
 
 // ConnectingRequest is what a client's OnConnecting returns to override,

@@ -76,6 +76,9 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 	if isControl(opcode) {
 		c.stats.controlOut.Add(1)
 	}
+	if c.diag != nil && c.diag.frames {
+		c.diag.txFrame(opcode, fin, rsv, mask, key, payload)
+	}
 	return nil
 }
 
@@ -166,6 +169,9 @@ func (c *Conn) sendMessage(payload []byte, isBinary, skipCompress bool) error {
 func (c *Conn) sendMessageWith(payload []byte, isBinary bool, so SendOptions) error {
 	if err := c.checkOutgoingSize(len(payload)); err != nil {
 		return err
+	}
+	if c.diag != nil {
+		c.diag.track(TimingSendMessage)
 	}
 	if err := c.acquireMsg(); err != nil {
 		return err
