@@ -22,9 +22,14 @@ import (
 // Encoders and decoders are pooled: an idle connection holds neither.
 // Receiving pulls the decoder's output in the engine's chunks (the decoder
 // writes at most what is asked for), so a bomb stops at the engine's
-// limits. The decoder's ring buffer is sized by the window the sender
-// declares, up to 16 MiB for the largest standard window (24 bits), for
-// the duration of one message; MaxMessagePayloadSize does not bound it.
+// limits. The decoder's ring buffer is as large as the window the sender
+// declares in the stream's first bits (up to 16 MiB for 24 bits), for the
+// duration of one message: memory the peer chooses. A stream declaring a
+// window larger than BrotliOptions.MaxWindowBits (default 22 bits, 4 MiB:
+// the default of Brotli's own encoders, Autobahn|Python's included) fails
+// the connection with 1009 before the decoder sees it, and a decoder that
+// held a window larger than our own sending default goes to the garbage
+// collector instead of the pool.
 
 const brotliExtensionName = "permessage-brotli"
 
@@ -40,6 +45,10 @@ const (
 	// BrotliOptions.WindowBits is 0: 256 KiB, which also bounds what the
 	// peer's decoder allocates for our messages.
 	DefaultBrotliWindowBits = 18
+	// DefaultBrotliMaxWindowBits is the largest window a received stream
+	// may declare when BrotliOptions.MaxWindowBits is 0: 4 MiB, the
+	// default of Brotli's encoders.
+	DefaultBrotliMaxWindowBits = 22
 	// DefaultBrotliThreshold is the payload size below which messages are
 	// sent uncompressed when BrotliOptions.Threshold is 0.
 	DefaultBrotliThreshold = 64
@@ -55,6 +64,11 @@ type BrotliOptions struct {
 	// WindowBits is the sliding window we compress with, 10 to 24; 0
 	// picks DefaultBrotliWindowBits.
 	WindowBits int
+	// MaxWindowBits is the largest window, 10 to 24, a peer's message may
+	// declare (its decoder state costs that much memory while the message
+	// is read); a larger one fails the connection with 1009. 0 picks
+	// DefaultBrotliMaxWindowBits.
+	MaxWindowBits int
 	// Threshold: messages with fewer payload bytes are sent uncompressed.
 	// 0 picks DefaultBrotliThreshold; negative compresses every message.
 	Threshold int
@@ -87,6 +101,9 @@ func (o BrotliOptions) check() error {
 	}
 	if o.WindowBits != 0 && (o.WindowBits < 10 || o.WindowBits > 24) {
 		return fmt.Errorf("ws: BrotliOptions.WindowBits %d out of range 10..24 (0 = default)", o.WindowBits)
+	}
+	if o.MaxWindowBits != 0 && (o.MaxWindowBits < 10 || o.MaxWindowBits > 24) {
+		return fmt.Errorf("ws: BrotliOptions.MaxWindowBits %d out of range 10..24 (0 = default)", o.MaxWindowBits)
 	}
 	return nil
 }
@@ -121,6 +138,7 @@ var (
 // brotliCodec implements pmdCodec.
 type brotliCodec struct {
 	level, bits, threshold int
+	maxBits                int // largest window a received stream may declare
 
 	sink deflateSink // where a whole message's encoder writes
 	sw   brotliWriter
@@ -134,6 +152,9 @@ func newBrotliCodec(o BrotliOptions) *brotliCodec {
 	}
 	if c.bits == 0 {
 		c.bits = DefaultBrotliWindowBits
+	}
+	if c.maxBits = o.MaxWindowBits; c.maxBits == 0 {
+		c.maxBits = DefaultBrotliMaxWindowBits
 	}
 	c.sw.c, c.rd.c = c, c
 	return c
@@ -236,22 +257,57 @@ type brotliReader struct {
 // errSource remembers the transport's (or the engine's) error, so it is
 // reported as is rather than as invalid data.
 type errSource struct {
-	r   io.Reader
-	err error
+	r       io.Reader
+	err     error
+	maxBits int // largest window the stream may declare
+	bits    int // the window it declared (0 until its first byte was read)
 }
 
 func (s *errSource) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
 	n, err := s.r.Read(p)
+	if n > 0 && s.bits == 0 {
+		// The window size is in the stream's first bits (RFC 7932 9.1):
+		// refuse a window we did not agree to pay for before the decoder
+		// allocates it.
+		s.bits = brotliWindowBits(p[0])
+		if s.bits > s.maxBits {
+			s.err = protoErr(CloseMessageTooBig, "permessage-brotli message declares a %d-bit window (%d bytes), more than the %d-bit limit", s.bits, 1<<s.bits, s.maxBits)
+			return 0, s.err
+		}
+	}
 	if err != nil && err != io.EOF {
 		s.err = err
 	}
 	return n, err
 }
 
+// brotliWindowBits decodes WBITS from the first byte of a Brotli stream
+// (RFC 7932 9.1, bits read from the least significant): 10 to 24, or -1
+// for the reserved encodings (the decoder rejects those itself).
+func brotliWindowBits(b byte) int {
+	if b&1 == 0 {
+		return 16
+	}
+	if n := int(b>>1) & 7; n != 0 {
+		return 17 + n
+	}
+	switch m := int(b>>4) & 7; m {
+	case 0:
+		return 17
+	case 1:
+		return -1 // large-window Brotli, not RFC 7932
+	default:
+		return 8 + m
+	}
+}
+
 func (c *brotliCodec) decompressReader(r io.Reader) io.Reader {
 	c.release()
 	br := brotliReaderPool.Get().(*brotli.Reader)
-	src := &errSource{r: r}
+	src := &errSource{r: r, maxBits: c.maxBits}
 	_ = br.Reset(src) // always nil
 	c.rd = brotliReader{c: c, src: src, br: br}
 	return &c.rd
@@ -288,6 +344,9 @@ func (r *brotliReader) Read(p []byte) (int, error) {
 func (c *brotliCodec) release() {
 	if br := c.rd.br; br != nil {
 		c.rd.br = nil
+		if c.rd.src != nil && c.rd.src.bits > DefaultBrotliWindowBits {
+			return // a large ring buffer: not kept in the pool
+		}
 		_ = br.Reset(nil)
 		brotliReaderPool.Put(br)
 	}

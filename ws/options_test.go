@@ -24,6 +24,12 @@ func TestOptionsLiteralGetsDefaults(t *testing.T) {
 		if !wv.Type().Field(i).IsExported() {
 			continue
 		}
+		if wv.Field(i).Kind() == reflect.Func {
+			// funcs cannot be compared: every func field defaults to nil
+			assert.True(t, wv.Field(i).IsNil(), "field %s: a func field must default to nil", name)
+			assert.True(t, gv.Field(i).IsNil(), "field %s of a zero Options literal", name)
+			continue
+		}
 		assert.Equal(t, wv.Field(i).Interface(), gv.Field(i).Interface(), "field %s of a zero Options literal", name)
 	}
 	assert.Equal(t, want, (*Options)(nil).clone())

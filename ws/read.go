@@ -476,6 +476,10 @@ func (c *Conn) readMessage(h frameHeader) error {
 			if r.err != nil {
 				return r.err
 			}
+			var pe *protocolError
+			if errors.As(err, &pe) {
+				return pe // a codec's own verdict (a Brotli window too large: 1009)
+			}
 			if compressed {
 				return protoErr(CloseInvalidPayload, "invalid compressed data: %v", err)
 			}
