@@ -68,8 +68,10 @@ type ServerConnectionDropTimeoutHandler interface {
 // is no Conn yet: peer is the other end ("tcp4:1.2.3.4:5678", as
 // TransportDetails.Peer; the dialled address when the TCP connection was
 // not up yet). On a server it runs when OnConnect ran past the timeout
-// (the client gets 503); timeouts before a Handler exists (the request
-// headers arriving late) are the http.Server's. On a client it runs when
+// (the client gets 503 at the timeout), after OnConnect has returned, on
+// OnConnect's goroutine, so the two never run at the same time (it never
+// runs while OnConnect does not return); timeouts before a Handler exists
+// (the request headers arriving late) are the http.Server's. On a client it runs when
 // Dial gives up for this timeout (not for ctx), on Dial's goroutine,
 // before Dial returns.
 type OpenHandshakeTimeoutHandler interface {
