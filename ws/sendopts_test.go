@@ -105,7 +105,9 @@ func TestMaxOutgoingMessagePayloadSize(t *testing.T) {
 }
 
 func TestFlushAndDropDeliversWhatIsBeingSent(t *testing.T) {
-	c, h, p := serverWithPeer(t, nil, nil)
+	o := testOpts()
+	o.CloseHandshakeTimeout = 20 * time.Second // bounds the flush too; the peer closes first
+	c, h, p := serverWithPeer(t, o, nil)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: outlasts the socket buffers
 	sent := make(chan error, 1)
 	go func() { sent <- c.SendMessage(big, true) }()
@@ -156,4 +158,28 @@ func TestFlushAndDropBothEnds(t *testing.T) {
 	assert.Equal(t, CloseAbnormal, cci.code)
 	assert.False(t, sci.wasClean)
 	_ = cli
+}
+
+func TestFlushAndDropBoundedByOpenStream(t *testing.T) {
+	o := testOpts()
+	o.CloseHandshakeTimeout = 50 * time.Millisecond
+	c, h, _ := serverWithPeer(t, o, nil)
+	w, err := c.NextWriter(false)
+	require.NoError(t, err)
+	_, err = w.Write([]byte("never finished"))
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, c.FlushAndDrop())
+	// The stream is never closed and the peer keeps its side open: the
+	// connection is dropped after the linger all the same.
+	select {
+	case <-c.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("FlushAndDrop left the connection open while a NextWriter was open")
+	}
+	t.Logf("done after %v (linger 50ms)", time.Since(start))
+	ci := h.waitClose(t)
+	assert.False(t, ci.wasClean)
+	assert.Contains(t, ci.reason, "FlushAndDrop")
+	assert.Error(t, w.Close(), "the stream cannot be finished after the drop")
 }
