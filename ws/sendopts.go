@@ -69,8 +69,11 @@ func (c *Conn) checkOutgoingSize(n int) error {
 // variant: it closes the socket at once, and data not yet sent, or sent
 // but not yet read while unread data is pending, may be lost.
 //
-// Messages sent after FlushAndDrop (SendMessage, SendMessageWith,
-// SendOutgoing) fail with ErrClosed, and once the message in flight is out
+// Calls made after FlushAndDrop fail with ErrClosed: SendMessage,
+// SendMessageWith, SendOutgoing, NextWriter, BeginMessage, SendPrepared,
+// SendPing, SendPong, SendMessageAsync and SendPreparedAsync (messages
+// still queued by the last two are not sent either); a streamed message
+// already under way may be finished. Once the message in flight is out
 // no further frame is sent. The connection
 // does not close cleanly (OnClose gets wasClean false, 1006). It returns
 // at once; Done is closed when the connection has finished. It returns

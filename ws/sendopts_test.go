@@ -183,3 +183,31 @@ func TestFlushAndDropBoundedByOpenStream(t *testing.T) {
 	assert.Contains(t, ci.reason, "FlushAndDrop")
 	assert.Error(t, w.Close(), "the stream cannot be finished after the drop")
 }
+
+func TestFlushAndDropRefusesLaterSends(t *testing.T) {
+	pm, err := PrepareMessage([]byte("prepared"), false)
+	require.NoError(t, err)
+	calls := []struct {
+		name string
+		call func(c *Conn) error
+	}{
+		{"NextWriter", func(c *Conn) error { _, err := c.NextWriter(false); return err }},
+		{"BeginMessage", func(c *Conn) error { return c.BeginMessage(true, false) }},
+		{"SendPrepared", func(c *Conn) error { return c.SendPrepared(pm) }},
+		{"SendPing", func(c *Conn) error { return c.SendPing([]byte("ping")) }},
+		{"SendPong", func(c *Conn) error { return c.SendPong([]byte("pong")) }},
+		{"SendMessageAsync", func(c *Conn) error { return c.SendMessageAsync([]byte("async"), false) }},
+		{"SendPreparedAsync", func(c *Conn) error { return c.SendPreparedAsync(pm) }},
+		{"SendMessage", func(c *Conn) error { return c.SendMessage([]byte("msg"), false) }},
+	}
+	for _, tc := range calls {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _, p := serverWithPeer(t, nil, nil)
+			require.NoError(t, c.FlushAndDrop())
+			assert.ErrorIs(t, tc.call(c), ErrClosed)
+			// The peer sees the end of the stream and no frame before it.
+			f, err := p.read()
+			require.Error(t, err, "unexpected frame after FlushAndDrop: op %d %q", f.op, f.payload)
+		})
+	}
+}
