@@ -90,14 +90,24 @@ const (
 
 // dropTimeout drops the connection for the protocol timeout kind; the
 // matching hook runs before OnClose (see runTimeoutHook) unless the
-// connection was dropped already for another reason.
+// connection was dropped already for another reason. The kind, the
+// reason and the drop are recorded under one lock, so a drop racing this
+// one (an EOF) either wins, and no hook runs, or finds this one done.
 func (c *Conn) dropTimeout(kind timeoutKind, reason string) {
 	c.mu.Lock()
-	if !c.dropped && c.timedOut == timeoutNone {
+	if c.dropped {
+		c.mu.Unlock()
+		return
+	}
+	if c.timedOut == timeoutNone {
 		c.timedOut = kind
 	}
+	if !c.unclean {
+		c.unclean, c.uncleanReason = true, reason
+	}
+	c.dropped = true
 	c.mu.Unlock()
-	c.drop(true, reason)
+	c.drop(true, reason) // closes the socket and wakes the waiters
 }
 
 // runTimeoutHook calls the Handler's hook for the timeout that dropped the
