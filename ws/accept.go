@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -333,7 +334,11 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 	connOpts := u.opts
 	var extra http.Header
 	if sch, ok := h.(ServerConnectHandler); ok {
-		acc, err := callOnConnect(sch, req, deadline)
+		var onTimeout func()
+		if th, ok := h.(OpenHandshakeTimeoutHandler); ok {
+			onTimeout = func() { th.OnOpenHandshakeTimeout(td.Peer) }
+		}
+		acc, err := callOnConnect(sch, req, deadline, onTimeout)
 		if err != nil {
 			var deny *ConnectionDeny
 			switch {
@@ -348,9 +353,6 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 				return nil, u.refuse(w, r, reject(http.StatusServiceUnavailable, "client went away"))
 			case errors.Is(err, errHandshakeTimeout):
 				u.logger.Warn("ws: OnConnect exceeded the opening handshake timeout", "peer", td.Peer)
-				if th, ok := h.(OpenHandshakeTimeoutHandler); ok {
-					th.OnOpenHandshakeTimeout(td.Peer)
-				}
 				return nil, u.refuse(w, r, reject(http.StatusServiceUnavailable, "opening handshake timed out"))
 			default:
 				u.logger.Error("ws: OnConnect failed", "peer", td.Peer, "err", err)
@@ -448,8 +450,10 @@ func (u *upgrader) refuse(w http.ResponseWriter, r *http.Request, rj *rejection)
 
 // callOnConnect runs OnConnect, bounded by deadline when set: past it the
 // handshake is refused (the callback's late answer is dropped). A panic in
-// OnConnect becomes an error.
-func callOnConnect(h ServerConnectHandler, req *ConnectionRequest, deadline time.Time) (*ConnectionAccept, error) {
+// OnConnect becomes an error. onTimeout (if not nil) runs when the deadline
+// passed first, on OnConnect's goroutine once OnConnect has returned, so
+// the Handler's callbacks never run at the same time.
+func callOnConnect(h ServerConnectHandler, req *ConnectionRequest, deadline time.Time, onTimeout func()) (*ConnectionAccept, error) {
 	type result struct {
 		acc *ConnectionAccept
 		err error
@@ -468,13 +472,36 @@ func callOnConnect(h ServerConnectHandler, req *ConnectionRequest, deadline time
 		return res.acc, res.err
 	}
 	ch := make(chan result, 1)
-	go func() { ch <- run() }()
+	var (
+		mu       sync.Mutex
+		returned bool // OnConnect returned
+		timedOut bool // the deadline passed first
+	)
+	go func() {
+		res := run()
+		mu.Lock()
+		returned = true
+		late := timedOut
+		mu.Unlock()
+		ch <- res
+		if late && onTimeout != nil {
+			onTimeout()
+		}
+	}()
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
 	case res := <-ch:
 		return res.acc, res.err
 	case <-t.C:
+		mu.Lock()
+		done := returned
+		timedOut = !done
+		mu.Unlock()
+		if done { // OnConnect returned as the timer fired: take its answer
+			res := <-ch
+			return res.acc, res.err
+		}
 		return nil, errHandshakeTimeout
 	case <-req.Request.Context().Done():
 		return nil, fmt.Errorf("ws: client went away during OnConnect: %w", req.Request.Context().Err())

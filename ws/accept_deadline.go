@@ -52,8 +52,10 @@ func (u *upgrader) boundRequest(w http.ResponseWriter, r *http.Request, deadline
 
 // refuseNow prepares the refusal of r. Its answer must be written within
 // OpenHandshakeTimeout (a client that does not read cannot hold the
-// handler), counted from when net/http writes it: after the body, so a
-// request with a body has twice that (the body's wait, then the write).
+// handler): the write deadline is set here, in the handler when it
+// refuses, to OpenHandshakeTimeout from now, or twice that when a body is
+// still to be read (net/http waits for the body, at most until the
+// handshake's read deadline, before it writes the answer).
 // A foreign http.Server with a WriteTimeout keeps its own bound.
 // An upgrade request announcing a body is answered with Connection: close
 // and its connection closed after the answer, the body left unread: a

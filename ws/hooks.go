@@ -68,8 +68,10 @@ type ServerConnectionDropTimeoutHandler interface {
 // is no Conn yet: peer is the other end ("tcp4:1.2.3.4:5678", as
 // TransportDetails.Peer; the dialled address when the TCP connection was
 // not up yet). On a server it runs when OnConnect ran past the timeout
-// (the client gets 503); timeouts before a Handler exists (the request
-// headers arriving late) are the http.Server's. On a client it runs when
+// (the client gets 503 at the timeout), after OnConnect has returned, on
+// OnConnect's goroutine, so the two never run at the same time (it never
+// runs while OnConnect does not return); timeouts before a Handler exists
+// (the request headers arriving late) are the http.Server's. On a client it runs when
 // Dial gives up for this timeout (not for ctx), on Dial's goroutine,
 // before Dial returns.
 type OpenHandshakeTimeoutHandler interface {
@@ -88,14 +90,24 @@ const (
 
 // dropTimeout drops the connection for the protocol timeout kind; the
 // matching hook runs before OnClose (see runTimeoutHook) unless the
-// connection was dropped already for another reason.
+// connection was dropped already for another reason. The kind, the
+// reason and the drop are recorded under one lock, so a drop racing this
+// one (an EOF) either wins, and no hook runs, or finds this one done.
 func (c *Conn) dropTimeout(kind timeoutKind, reason string) {
 	c.mu.Lock()
-	if !c.dropped && c.timedOut == timeoutNone {
+	if c.dropped {
+		c.mu.Unlock()
+		return
+	}
+	if c.timedOut == timeoutNone {
 		c.timedOut = kind
 	}
+	if !c.unclean {
+		c.unclean, c.uncleanReason = true, reason
+	}
+	c.dropped = true
 	c.mu.Unlock()
-	c.drop(true, reason)
+	c.drop(true, reason) // closes the socket and wakes the waiters
 }
 
 // runTimeoutHook calls the Handler's hook for the timeout that dropped the

@@ -166,13 +166,19 @@ func TestOpenHandshakeTimeoutHookServer(t *testing.T) {
 	o := DefaultOptions()
 	o.OpenHandshakeTimeout = 50 * time.Millisecond
 	h := slowConnectHook{newHookRec(), make(chan struct{})}
-	defer close(h.release)
 	srv := httptest.NewServer(NewServer(func() Handler { return h }, o))
 	defer srv.Close()
 	_, err := Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil, nil)
 	var he *HandshakeError
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, http.StatusServiceUnavailable, he.Status)
+	// The hook waits for OnConnect to return.
+	select {
+	case <-h.peers:
+		t.Fatal("OnOpenHandshakeTimeout ran while OnConnect was still running")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(h.release)
 	select {
 	case peer := <-h.peers:
 		assert.Contains(t, peer, "127.0.0.1")
@@ -261,4 +267,43 @@ func TestConnStateClosingOnReceivedCloseAndDrop(t *testing.T) {
 	srv, _, _ := serverWithPeer(t, nil, nil)
 	require.NoError(t, srv.CloseNow())
 	assert.Equal(t, StateClosed, srv.State())
+}
+
+// racyConnectHook writes one field from OnConnect (after sleeping past the
+// opening handshake timeout) and from OnOpenHandshakeTimeout: the race
+// detector reports the two running at the same time.
+type racyConnectHook struct {
+	*recHandler
+	sleep time.Duration
+	state int // written by both callbacks, unsynchronised on purpose
+	fired chan int
+}
+
+func (h *racyConnectHook) OnConnect(*ConnectionRequest) (*ConnectionAccept, error) {
+	time.Sleep(h.sleep)
+	h.state = 1
+	return nil, nil
+}
+
+func (h *racyConnectHook) OnOpenHandshakeTimeout(string) {
+	h.state++
+	h.fired <- h.state
+}
+
+func TestOpenHandshakeTimeoutHookAfterOnConnect(t *testing.T) {
+	o := DefaultOptions()
+	o.OpenHandshakeTimeout = 50 * time.Millisecond
+	h := &racyConnectHook{recHandler: newRec(), sleep: 200 * time.Millisecond, fired: make(chan int, 1)}
+	srv := httptest.NewServer(NewServer(func() Handler { return h }, o))
+	defer srv.Close()
+	_, err := Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil, nil)
+	var he *HandshakeError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, http.StatusServiceUnavailable, he.Status)
+	select {
+	case state := <-h.fired:
+		assert.Equal(t, 2, state, "the hook ran after OnConnect returned")
+	case <-time.After(testTimeout):
+		t.Fatal("no OnOpenHandshakeTimeout")
+	}
 }

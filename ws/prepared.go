@@ -127,7 +127,7 @@ func (c *Conn) SendPrepared(pm *PreparedMessage) error {
 // connection can share its compressed form (see PreparedMessage). Call
 // with msgSem held.
 func (c *Conn) writePreparedLocked(pm *PreparedMessage) error {
-	if c.closing.Load() {
+	if c.closing.Load() || c.flushDrop.Load() {
 		return ErrClosed
 	}
 	if dc, ok := c.pmd.(*deflateCodec); ok && dc.shouldCompress(len(pm.payload)) && dc.sharesCompressed() {

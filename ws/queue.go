@@ -227,7 +227,7 @@ func (c *Conn) queueErr(o queueOutcome) error {
 
 // enqueue adds one item, starting the writer goroutine when none runs.
 func (c *Conn) enqueue(it sendItem) queueOutcome {
-	if c.closing.Load() {
+	if c.closing.Load() || c.flushDrop.Load() {
 		return queueClosed
 	}
 	q := c.queue()

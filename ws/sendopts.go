@@ -63,12 +63,17 @@ func (c *Conn) checkOutgoingSize(n int) error {
 // sending side of TCP is shut down (FIN, or TLS close_notify), so the peer
 // reads everything we sent before it sees the end; the socket is closed
 // when the peer closes its side or, at the latest, after
-// CloseHandshakeTimeout (1s when that is 0). CloseNow is the abortive
+// CloseHandshakeTimeout (1s when that is 0); the message in flight gets
+// at most that long to finish as well (a NextWriter or BeginMessage
+// stream left open does not keep the connection up). CloseNow is the abortive
 // variant: it closes the socket at once, and data not yet sent, or sent
 // but not yet read while unread data is pending, may be lost.
 //
-// Messages sent after FlushAndDrop (SendMessage, SendMessageWith,
-// SendOutgoing) fail with ErrClosed, and once the message in flight is out
+// Calls made after FlushAndDrop fail with ErrClosed: SendMessage,
+// SendMessageWith, SendOutgoing, NextWriter, BeginMessage, SendPrepared,
+// SendPing, SendPong, SendMessageAsync and SendPreparedAsync (messages
+// still queued by the last two are not sent either); a streamed message
+// already under way may be finished. Once the message in flight is out
 // no further frame is sent. The connection
 // does not close cleanly (OnClose gets wasClean false, 1006). It returns
 // at once; Done is closed when the connection has finished. It returns
@@ -92,9 +97,18 @@ func (c *Conn) FlushAndDrop() error {
 // further frames and shuts down the sending side of the socket.
 func (c *Conn) flushAndDrop() {
 	const reason = "connection dropped locally after a flush (FlushAndDrop)"
+	linger := c.opts.CloseHandshakeTimeout
+	if linger <= 0 {
+		linger = time.Second
+	}
+	// The message in flight (a NextWriter or BeginMessage stream may stay
+	// open forever) gets at most the linger time: then the drop wakes
+	// acquireMsg.
+	wait := time.AfterFunc(linger, func() { c.drop(true, reason) })
 	if c.acquireMsg() == nil { // gives up when the connection is dropped
 		defer c.releaseMsg()
 	}
+	wait.Stop()
 	c.wmu.Lock()
 	c.closing.Store(true) // no frame after this point
 	c.wmu.Unlock()
@@ -107,10 +121,6 @@ func (c *Conn) flushAndDrop() {
 	if !ok || cw.CloseWrite() != nil {
 		c.drop(true, reason)
 		return
-	}
-	linger := c.opts.CloseHandshakeTimeout
-	if linger <= 0 {
-		linger = time.Second
 	}
 	c.afterFunc(linger, func() { c.drop(true, reason) })
 }

@@ -105,7 +105,9 @@ func TestMaxOutgoingMessagePayloadSize(t *testing.T) {
 }
 
 func TestFlushAndDropDeliversWhatIsBeingSent(t *testing.T) {
-	c, h, p := serverWithPeer(t, nil, nil)
+	o := testOpts()
+	o.CloseHandshakeTimeout = 20 * time.Second // bounds the flush too; the peer closes first
+	c, h, p := serverWithPeer(t, o, nil)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: outlasts the socket buffers
 	sent := make(chan error, 1)
 	go func() { sent <- c.SendMessage(big, true) }()
@@ -156,4 +158,56 @@ func TestFlushAndDropBothEnds(t *testing.T) {
 	assert.Equal(t, CloseAbnormal, cci.code)
 	assert.False(t, sci.wasClean)
 	_ = cli
+}
+
+func TestFlushAndDropBoundedByOpenStream(t *testing.T) {
+	o := testOpts()
+	o.CloseHandshakeTimeout = 50 * time.Millisecond
+	c, h, _ := serverWithPeer(t, o, nil)
+	w, err := c.NextWriter(false)
+	require.NoError(t, err)
+	_, err = w.Write([]byte("never finished"))
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, c.FlushAndDrop())
+	// The stream is never closed and the peer keeps its side open: the
+	// connection is dropped after the linger all the same.
+	select {
+	case <-c.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("FlushAndDrop left the connection open while a NextWriter was open")
+	}
+	t.Logf("done after %v (linger 50ms)", time.Since(start))
+	ci := h.waitClose(t)
+	assert.False(t, ci.wasClean)
+	assert.Contains(t, ci.reason, "FlushAndDrop")
+	assert.Error(t, w.Close(), "the stream cannot be finished after the drop")
+}
+
+func TestFlushAndDropRefusesLaterSends(t *testing.T) {
+	pm, err := PrepareMessage([]byte("prepared"), false)
+	require.NoError(t, err)
+	calls := []struct {
+		name string
+		call func(c *Conn) error
+	}{
+		{"NextWriter", func(c *Conn) error { _, err := c.NextWriter(false); return err }},
+		{"BeginMessage", func(c *Conn) error { return c.BeginMessage(true, false) }},
+		{"SendPrepared", func(c *Conn) error { return c.SendPrepared(pm) }},
+		{"SendPing", func(c *Conn) error { return c.SendPing([]byte("ping")) }},
+		{"SendPong", func(c *Conn) error { return c.SendPong([]byte("pong")) }},
+		{"SendMessageAsync", func(c *Conn) error { return c.SendMessageAsync([]byte("async"), false) }},
+		{"SendPreparedAsync", func(c *Conn) error { return c.SendPreparedAsync(pm) }},
+		{"SendMessage", func(c *Conn) error { return c.SendMessage([]byte("msg"), false) }},
+	}
+	for _, tc := range calls {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _, p := serverWithPeer(t, nil, nil)
+			require.NoError(t, c.FlushAndDrop())
+			assert.ErrorIs(t, tc.call(c), ErrClosed)
+			// The peer sees the end of the stream and no frame before it.
+			f, err := p.read()
+			require.Error(t, err, "unexpected frame after FlushAndDrop: op %d %q", f.op, f.payload)
+		})
+	}
 }

@@ -228,7 +228,7 @@ func (c *Conn) beginMessage(isBinary, skipCompress bool) error {
 	if err := c.acquireMsg(); err != nil {
 		return err
 	}
-	if c.closing.Load() {
+	if c.closing.Load() || c.flushDrop.Load() {
 		c.releaseMsg()
 		return ErrClosed
 	}

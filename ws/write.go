@@ -232,6 +232,9 @@ func (c *Conn) SendPing(payload []byte) error {
 	if len(payload) > maxControlPayload {
 		return fmt.Errorf("ws: ping payload of %d bytes is longer than 125", len(payload))
 	}
+	if c.flushDrop.Load() {
+		return ErrClosed
+	}
 	return c.writeFrame(OpPing, true, 0, payload)
 }
 
@@ -240,6 +243,9 @@ func (c *Conn) SendPing(payload []byte) error {
 func (c *Conn) SendPong(payload []byte) error {
 	if len(payload) > maxControlPayload {
 		return fmt.Errorf("ws: pong payload of %d bytes is longer than 125", len(payload))
+	}
+	if c.flushDrop.Load() {
+		return ErrClosed
 	}
 	return c.writeFrame(OpPong, true, 0, payload)
 }
