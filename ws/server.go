@@ -118,7 +118,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ownHTTP bool) {
 		return
 	}
 	u := &upgrader{opts: s.opts, logger: s.logger(), srv: s, newHandler: s.newHandler, ownHTTP: ownHTTP}
-	_, _ = u.upgrade(w, r)
+	c, _ := u.upgrade(w, r)
+	awaitH2(c) // on HTTP/2 the WebSocket is this handler's stream
 }
 
 // ownHandler is the Handler of the http.Servers that Serve runs.

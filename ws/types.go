@@ -18,6 +18,11 @@ type TransportDetails struct {
 	IsSecure bool
 	// IsServer is true on the accepting side.
 	IsServer bool
+	// HTTPVersion is the HTTP version that carried the opening handshake
+	// and carries the connection: "HTTP/1.1" for an Upgrade, "HTTP/2.0"
+	// for a WebSocket over an HTTP/2 stream (RFC 8441). A server's
+	// ConnectionRequest.Transport has it during OnConnect.
+	HTTPVersion string
 }
 
 // ConnectingRequest is what a client's OnConnecting returns to override,
