@@ -517,3 +517,95 @@ func TestGodebugHas(t *testing.T) {
 		assert.Equal(t, tc.want, godebugHas(tc.v, "http2xconnect", "1"), "%q", tc.v)
 	}
 }
+
+// TestH2CFallbackToHTTP1: a cleartext server without h2c gets the
+// HTTP/1.1 upgrade from a client asking for HTTP/2, and a pool remembers
+// it.
+func TestH2CFallbackToHTTP1(t *testing.T) {
+	h := newH2Echo()
+	ts := httptest.NewServer(NewServer(func() Handler { return h }, nil))
+	defer ts.Close()
+	pool := NewHTTP2Pool()
+	defer pool.Close()
+	for i, p := range []*HTTP2Pool{nil, pool, pool} {
+		o := DefaultOptions()
+		o.HTTP2 = true
+		o.HTTP2Pool = p
+		c := h2Dial(t, "ws://"+ts.Listener.Addr().String()+"/", o)
+		assert.Equal(t, "HTTP/1.1", c.Transport().HTTPVersion, "dial %d", i)
+		require.NoError(t, c.SendMessage([]byte("over h1"), false))
+		_, got := readMsg(t, c)
+		assert.Equal(t, "over h1", string(got))
+		require.NoError(t, c.Close())
+	}
+	assert.Equal(t, 0, pool.ConnCount())
+}
+
+// TestH2ServeH2C: Server.Serve with Protocols serves h2c itself.
+func TestH2ServeH2C(t *testing.T) {
+	requireH2(t)
+	h := newH2Echo()
+	srv := NewServer(func() Handler { return h }, nil)
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	o := DefaultOptions()
+	o.HTTP2 = true
+	c := h2Dial(t, "ws://"+ln.Addr().String()+"/", o)
+	assert.Equal(t, "HTTP/2.0", c.Transport().HTTPVersion)
+	require.NoError(t, c.SendMessage([]byte("h2c via Serve"), false))
+	_, got := readMsg(t, c)
+	assert.Equal(t, "h2c via Serve", string(got))
+	require.NoError(t, c.Close())
+	<-c.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Shutdown(ctx))
+	assert.ErrorIs(t, <-done, http.ErrServerClosed)
+}
+
+// TestH2WarnsWithoutGodebug: HTTP/2 requests in a process started
+// without GODEBUG=http2xconnect=1 log the warning, once; HTTP/1.1 ones
+// and a process with the setting do not.
+func TestH2WarnsWithoutGodebug(t *testing.T) {
+	h1 := &http.Request{ProtoMajor: 1, ProtoMinor: 1}
+	h2 := &http.Request{ProtoMajor: 2}
+	for _, tc := range []struct {
+		enabled bool
+		reqs    []*http.Request
+		want    int
+	}{
+		{false, []*http.Request{h1, h2, h2, h1}, 1},
+		{false, []*http.Request{h1, h1}, 0},
+		{true, []*http.Request{h2, h2}, 0},
+	} {
+		var buf safeBuffer
+		logger := slog.New(slog.NewTextHandler(&buf, nil))
+		var once sync.Once
+		for _, r := range tc.reqs {
+			warnH2If(tc.enabled, &once, logger, r)
+		}
+		assert.Equal(t, tc.want, strings.Count(buf.String(), "GODEBUG=http2xconnect=1"), buf.String())
+	}
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -30,6 +30,14 @@ import (
 // start). h2ExtendedConnect records whether it did.
 var h2ExtendedConnect = godebugHas(os.Getenv("GODEBUG"), "http2xconnect", "1")
 
+// HTTP2ExtendedConnect reports whether net/http in this process takes
+// WebSockets over HTTP/2 (RFC 8441): true when the process started with
+// http2xconnect=1 in GODEBUG. Without it a Server still serves HTTP/2
+// requests, but clients open their WebSockets over HTTP/1.1. A program
+// can check it at start and tell its user to set the variable (it cannot
+// be set from inside the process: net/http reads it once, at start).
+func HTTP2ExtendedConnect() bool { return h2ExtendedConnect }
+
 // godebugHas reports whether the GODEBUG value list sets key=value (the
 // last setting of key wins, as in the runtime).
 func godebugHas(list, key, value string) bool {
@@ -51,10 +59,15 @@ var h2WarnOnce sync.Once
 // clients on HTTP/2 (browsers included) then open their WebSockets on a
 // separate HTTP/1.1 connection, or fail where only HTTP/2 gets through.
 func warnH2(logger *slog.Logger, r *http.Request) {
-	if h2ExtendedConnect || r.ProtoMajor != 2 {
+	warnH2If(h2ExtendedConnect, &h2WarnOnce, logger, r)
+}
+
+// warnH2If is warnH2 with its state given (for tests).
+func warnH2If(enabled bool, once *sync.Once, logger *slog.Logger, r *http.Request) {
+	if enabled || r.ProtoMajor != 2 {
 		return
 	}
-	h2WarnOnce.Do(func() {
+	once.Do(func() {
 		logger.Warn("ws: serving HTTP/2 without WebSockets over HTTP/2 (RFC 8441): " +
 			"net/http advertises SETTINGS_ENABLE_CONNECT_PROTOCOL only when the process " +
 			"starts with GODEBUG=http2xconnect=1; clients will use HTTP/1.1 for WebSockets")

@@ -303,7 +303,10 @@ func dialH2(ctx context.Context, d h2Target, hs clientRequest, secure bool, h Ha
 	}
 	resp, err := cc.RoundTrip(req)
 	if err != nil {
-		if isNoExtendedConnect(err) {
+		// A cleartext server that does not speak HTTP/2 answers the h2c
+		// preface with HTTP/1.1 (a broken connection to the HTTP/2 client).
+		noH2c := !secure && ctx.Err() == nil
+		if isNoExtendedConnect(err) || noH2c {
 			if pool != nil {
 				pool.forget(d)
 			}

@@ -69,6 +69,12 @@ type Server struct {
 	// Logger receives the server's diagnostics; nil means slog.Default().
 	// Set it before serving.
 	Logger *slog.Logger
+	// Protocols, when set, are the HTTP protocols the http.Server of Serve
+	// accepts; nil is net/http's default: HTTP/1.1, and HTTP/2 over a TLS
+	// listener whose config offers "h2" by ALPN. Set UnencryptedHTTP2 for
+	// h2c. WebSockets over HTTP/2 need GODEBUG=http2xconnect=1 (see
+	// HTTP2ExtendedConnect). Set it before serving.
+	Protocols *http.Protocols
 
 	newHandler func() Handler
 	opts       *Options
@@ -197,6 +203,7 @@ func (s *Server) httpServer() *http.Server {
 		IdleTimeout:       s.opts.OpenHandshakeTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelDebug),
 	}
+	hs.Protocols = s.Protocols
 	if s.opts.MaxHeaderBytes > 0 {
 		hs.MaxHeaderBytes = s.opts.MaxHeaderBytes + s.opts.MaxRequestLineSize
 	}
