@@ -201,3 +201,23 @@ func awaitH2(c *Conn) {
 		nc.wait()
 	}
 }
+
+// HTTP/2 receive windows of Serve's http.Server. net/http returns a
+// connection's flow-control credit only when a handler reads, and by
+// default lets one stream take the whole connection window (1 MiB each):
+// one WebSocket whose handler stops reading (a slow OnMessage, a blocking
+// reader that does not read) would stall every other WebSocket on that
+// HTTP/2 connection. With a stream window far below the connection's,
+// h2StallStreams such WebSockets are needed to stall it. Mounted on a
+// foreign http.Server, set its HTTP2 field the same way.
+const (
+	h2StreamWindow = 256 << 10
+	h2StallStreams = 64
+)
+
+func h2ServerConfig() *http.HTTP2Config {
+	return &http.HTTP2Config{
+		MaxReceiveBufferPerStream:     h2StreamWindow,
+		MaxReceiveBufferPerConnection: h2StreamWindow * h2StallStreams,
+	}
+}

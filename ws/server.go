@@ -204,6 +204,7 @@ func (s *Server) httpServer() *http.Server {
 		ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelDebug),
 	}
 	hs.Protocols = s.Protocols
+	hs.HTTP2 = h2ServerConfig()
 	if s.opts.MaxHeaderBytes > 0 {
 		hs.MaxHeaderBytes = s.opts.MaxHeaderBytes + s.opts.MaxRequestLineSize
 	}
