@@ -204,13 +204,16 @@ func TestConformanceClientH2(t *testing.T) {
 	}
 }
 
-// cancelIsEOF reads a stream reset with CANCEL as the end of the stream.
+// cancelIsEOF reads a stream reset with CANCEL by the client as the end
+// of the stream.
 type cancelIsEOF struct{ io.ReadCloser }
 
 func (r cancelIsEOF) Read(p []byte) (int, error) {
 	n, err := r.ReadCloser.Read(p)
 	var se http2.StreamError
-	if errors.As(err, &se) && se.Code == http2.ErrCodeCancel {
+	// net/http reports the reset as a StreamError, or, once the stream is
+	// gone, as "client disconnected".
+	if errors.As(err, &se) && se.Code == http2.ErrCodeCancel || err != nil && err.Error() == "client disconnected" {
 		err = io.EOF
 	}
 	return n, err

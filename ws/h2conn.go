@@ -40,7 +40,7 @@ type h2Conn struct {
 
 	mu      sync.Mutex
 	closed  bool
-	writing int           // writes in progress (under mu)
+	writing int           // uses of the stream in progress: writes, deadlines (under mu)
 	idle    chan struct{} // closed once closed and no write is in progress
 	wTimed  bool          // the write deadline passed (client deadlines)
 	rTimed  bool          // the read deadline passed (client deadlines)
@@ -88,11 +88,8 @@ func (c *h2Conn) Write(p []byte) (n int, err error) {
 		if r := recover(); r != nil {
 			n, err = 0, fmt.Errorf("ws: HTTP/2 stream write after the handler returned (%v): %w", r, net.ErrClosed)
 		}
+		c.doneUsing()
 		c.mu.Lock()
-		c.writing--
-		if c.closed && c.writing == 0 {
-			c.signalIdle()
-		}
 		timed := c.wTimed
 		c.mu.Unlock()
 		if err != nil && timed {
@@ -104,6 +101,30 @@ func (c *h2Conn) Write(p []byte) (n int, err error) {
 		err = c.flush()
 	}
 	return n, err
+}
+
+// doneUsing ends a use of the stream begun with writing++.
+func (c *h2Conn) doneUsing() {
+	c.mu.Lock()
+	c.writing--
+	if c.closed && c.writing == 0 {
+		c.signalIdle()
+	}
+	c.mu.Unlock()
+}
+
+// withStream runs f, which uses the ResponseWriter, unless the stream is
+// closed: a server handler does not return while f runs (see wait).
+func (c *h2Conn) withStream(f func() error) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return errH2Closed
+	}
+	c.writing++
+	c.mu.Unlock()
+	defer c.doneUsing()
+	return f()
 }
 
 // signalIdle closes idle once (under mu).
@@ -125,9 +146,8 @@ func (c *h2Conn) Close() error {
 	}
 	c.closed = true
 	busy := c.writing > 0
-	if !busy {
-		c.signalIdle()
-	}
+	c.writing++ // Close uses the stream too, until its end
+	defer c.doneUsing()
 	for _, t := range c.timers {
 		if t != nil {
 			t.Stop()
@@ -167,7 +187,7 @@ func (c *h2Conn) SetDeadline(t time.Time) error {
 // SetReadDeadline sets the read deadline of the stream.
 func (c *h2Conn) SetReadDeadline(t time.Time) error {
 	if c.setRead != nil {
-		return c.setRead(t)
+		return c.withStream(func() error { return c.setRead(t) })
 	}
 	return c.timerDeadline(0, t, func() {
 		c.mu.Lock()
@@ -180,7 +200,7 @@ func (c *h2Conn) SetReadDeadline(t time.Time) error {
 // SetWriteDeadline sets the write deadline of the stream.
 func (c *h2Conn) SetWriteDeadline(t time.Time) error {
 	if c.setWrite != nil {
-		return c.setWrite(t)
+		return c.withStream(func() error { return c.setWrite(t) })
 	}
 	return c.timerDeadline(1, t, func() {
 		c.mu.Lock()
