@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/net/http2"
 )
@@ -282,12 +283,13 @@ func dialH2(ctx context.Context, d h2Target, hs clientRequest, secure bool, h Ha
 	streamCtx, cancelStream := context.WithCancel(context.Background())
 	stop := context.AfterFunc(ctx, cancelStream)
 	pr, pw := io.Pipe()
+	body := &eofSignal{r: pr, eof: make(chan struct{})}
 	req := (&http.Request{
 		Method:     http.MethodConnect,
 		URL:        reqURL,
 		Host:       hs.hostHeader,
 		Header:     header,
-		Body:       pr,
+		Body:       body,
 		Proto:      "HTTP/2.0",
 		ProtoMajor: 2,
 	}).WithContext(streamCtx)
@@ -355,7 +357,20 @@ func dialH2(ctx context.Context, d h2Target, hs clientRequest, secure bool, h Ha
 		return fail(fmt.Errorf("ws: dial %s: %w", d.target, ctx.Err()))
 	}
 	nc := newH2Conn(resp.Body, pw, h2Addr(""), remote)
-	nc.endWrite = pw.Close
+	nc.endWrite = func() error {
+		// END_STREAM goes after what was written: wait (a little) until
+		// the HTTP/2 client has sent it, so that closing the response
+		// body (a reset when the server has not ended its side) cannot
+		// discard the last frames, such as the echo before a failure.
+		err := pw.Close()
+		t := time.NewTimer(h2EndStreamWait)
+		defer t.Stop()
+		select {
+		case <-body.eof:
+		case <-t.C:
+		}
+		return err
+	}
 	cfg := connConfig{
 		netConn:   nc,
 		isServer:  false,
@@ -405,4 +420,30 @@ func (c *clientRequest) h2Header(extensions string) (http.Header, error) {
 		h.Set("User-Agent", c.userAgent)
 	}
 	return h, nil
+}
+
+// h2EndStreamWait bounds how long closing a client stream waits for its
+// last bytes to be sent (longer when the server does not read them).
+const h2EndStreamWait = 250 * time.Millisecond
+
+// eofSignal is a request body that tells when the HTTP/2 client read its
+// end: by then the client sent every byte before it (it reads the next
+// chunk only after writing the previous one).
+type eofSignal struct {
+	r    io.ReadCloser
+	eof  chan struct{}
+	once sync.Once
+}
+
+func (b *eofSignal) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil {
+		b.once.Do(func() { close(b.eof) })
+	}
+	return n, err
+}
+
+func (b *eofSignal) Close() error {
+	b.once.Do(func() { close(b.eof) })
+	return b.r.Close()
 }
