@@ -24,6 +24,11 @@ import (
 // Accept share one budget of DefaultMemoryBudget. Options that fail
 // Options.Validate are answered with 500 and their error returned. The
 // caller must not use w after Accept returns.
+//
+// Over HTTP/2 (an RFC 8441 extended CONNECT, see the package docs) the
+// WebSocket is the request's stream and lives only while the handler
+// runs: the handler must not return before the Conn is done (after Close,
+// or once a read failed, wait for <-c.Done()).
 func Accept(w http.ResponseWriter, r *http.Request, opts *Options) (*Conn, error) {
 	o := opts.clone()
 	if o.MemoryBudget == nil {
@@ -39,7 +44,8 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *Options) (*Conn, error
 
 // clientHello is a validated client opening handshake.
 type clientHello struct {
-	key        string
+	key        string // "" on HTTP/2
+	h2         bool   // an RFC 8441 extended CONNECT on HTTP/2
 	protocols  []string
 	protoSet   *tokenSet // set of protocols when the list is long (see indexTokens)
 	extensions []ExtensionOffer
@@ -111,6 +117,14 @@ func requestHeaderSize(r *http.Request) int {
 // (RFC 6455 4.2.1 and the size and origin policies of o), in the order a
 // client is best told about them.
 func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
+	// RFC 8441: on HTTP/2 an extended CONNECT replaces GET + Upgrade, and
+	// there is no Sec-WebSocket-Key; the other checks are the same.
+	h2 := isH2Connect(r)
+	if h2 {
+		if rj := checkH2Connect(r); rj != nil {
+			return nil, rj
+		}
+	}
 	uri := r.RequestURI
 	if uri == "" && r.URL != nil {
 		uri = r.URL.RequestURI()
@@ -121,23 +135,23 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if o.MaxHeaderBytes > 0 && requestHeaderSize(r) > o.MaxHeaderBytes {
 		return nil, reject(http.StatusRequestHeaderFieldsTooLarge, "request headers too large")
 	}
-	if r.Method != http.MethodGet {
+	if r.Method != http.MethodGet && !h2 {
 		return nil, reject(http.StatusMethodNotAllowed, "WebSocket opening handshake must use GET").with("Allow", "GET")
 	}
-	if r.ProtoMajor != 1 || r.ProtoMinor < 1 {
+	if !h2 && (r.ProtoMajor != 1 || r.ProtoMinor < 1) {
 		return nil, reject(http.StatusHTTPVersionNotSupported, "WebSocket opening handshake needs HTTP/1.1")
 	}
 	if r.Host == "" {
 		return nil, reject(http.StatusBadRequest, "missing Host header")
 	}
-	if !headerHasToken(r.Header, "Upgrade", "websocket") {
+	if !h2 && !headerHasToken(r.Header, "Upgrade", "websocket") {
 		if len(r.Header.Values("Upgrade")) == 0 && o.WebStatus {
 			return nil, &rejection{status: http.StatusOK, statusPage: true}
 		}
 		return nil, reject(http.StatusUpgradeRequired, "this is a WebSocket endpoint: Upgrade: websocket required").
 			with("Upgrade", "websocket").with("Connection", "Upgrade")
 	}
-	if !headerHasToken(r.Header, "Connection", "upgrade") {
+	if !h2 && !headerHasToken(r.Header, "Connection", "upgrade") {
 		return nil, reject(http.StatusBadRequest, "missing Connection: Upgrade")
 	}
 
@@ -156,13 +170,16 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 			with("Sec-WebSocket-Version", "13")
 	}
 
-	keys := r.Header.Values("Sec-WebSocket-Key")
-	if len(keys) != 1 {
-		return nil, reject(http.StatusBadRequest, "missing or repeated Sec-WebSocket-Key header")
-	}
-	key := strings.Trim(keys[0], " \t")
-	if !validKey(key) {
-		return nil, reject(http.StatusBadRequest, "Sec-WebSocket-Key is not base64 of 16 bytes")
+	var key string
+	if !h2 {
+		keys := r.Header.Values("Sec-WebSocket-Key")
+		if len(keys) != 1 {
+			return nil, reject(http.StatusBadRequest, "missing or repeated Sec-WebSocket-Key header")
+		}
+		key = strings.Trim(keys[0], " \t")
+		if !validKey(key) {
+			return nil, reject(http.StatusBadRequest, "Sec-WebSocket-Key is not base64 of 16 bytes")
+		}
 	}
 	if announcesBody(r) {
 		return nil, reject(http.StatusBadRequest, "WebSocket opening handshake must not have a body")
@@ -199,7 +216,7 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	if !allowed {
 		return nil, reject(http.StatusForbidden, "origin "+quoteClip(origin)+" not allowed")
 	}
-	return &clientHello{key: key, protocols: protocols, protoSet: protoSet, extensions: exts, origin: origin}, nil
+	return &clientHello{key: key, h2: h2, protocols: protocols, protoSet: protoSet, extensions: exts, origin: origin}, nil
 }
 
 // selectProtocol returns the first of ours that the client offered, in
@@ -276,6 +293,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		deadline = time.Now().Add(u.opts.OpenHandshakeTimeout)
 	}
 	u.boundRequest(w, r, deadline)
+	warnH2(u.logger, r)
 	hello, rj := checkRequest(r, u.opts)
 	if rj != nil {
 		return nil, u.refuse(w, r, rj)
@@ -309,6 +327,7 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		IsServer:   true,
 	}
 	td.setTLS(r.TLS)
+	td.HTTPVersion = r.Proto
 	req := &ConnectionRequest{
 		Peer:       td.Peer,
 		Headers:    r.Header,
@@ -389,6 +408,10 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 		if pmd != nil {
 			pmd.close()
 		}
+	}
+	if hello.h2 {
+		return u.startH2(w, r, h2Start{protocol: protocol, extensions: extResp, extra: responseHeaders(connOpts, extra), opts: connOpts,
+			handler: h, pmd: pmd, req: req, td: td, slot: slot, release: release}, &handedOver)
 	}
 	resp := buildUpgradeResponse(hello.key, protocol, extResp, responseHeaders(connOpts, extra))
 

@@ -89,6 +89,21 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		defer cancel()
 	}
 
+	if (o.HTTP2 || o.HTTP2Pool != nil) && o.Proxy == nil {
+		ua := o.UserAgent
+		if ua == "" {
+			ua = DefaultUserAgent
+		}
+		hs := clientRequest{hostHeader: hostHeader(host, port, defaultPort), resource: pu.Resource,
+			origin: o.Origin, protocols: o.Protocols, userAgent: ua, headers: o.Headers}
+		d := h2Target{secure: secure, network: network, target: target, serverName: host, tls: o.TLSConfig, dial: o.NetDialContext}
+		c, err := dialH2(ctx, d, hs, secure, h, o, host, port, defaultPort)
+		if !errors.Is(err, errNoH2) {
+			return c, err
+		}
+		// The server does not offer RFC 8441: HTTP/1.1 Upgrade below.
+	}
+
 	dialAddr := target
 	if o.Proxy != nil {
 		if dialAddr, err = proxyAddr(o.Proxy); err != nil {
@@ -164,6 +179,7 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 		cs := tc.ConnectionState()
 		td.setTLS(&cs)
 	}
+	td.HTTPVersion = "HTTP/1.1"
 	hs := clientRequest{
 		hostHeader: hostHeader(host, port, defaultPort),
 		resource:   pu.Resource,
@@ -277,8 +293,14 @@ func checkResponse(resp *http.Response, key string, offered []string) (string, [
 	if len(accepts) != 1 || strings.Trim(accepts[0], " \t") != computeAcceptKey(key) {
 		return "", nil, fmt.Errorf("%w: wrong or missing Sec-WebSocket-Accept", ErrBadHandshake)
 	}
+	return checkNegotiated(resp.Header, offered)
+}
+
+// checkNegotiated checks the subprotocol and extensions a server chose
+// (in a 101, or in the 200 of RFC 8441 on HTTP/2).
+func checkNegotiated(header http.Header, offered []string) (string, []ExtensionOffer, error) {
 	var protocol string
-	if ps := resp.Header.Values("Sec-WebSocket-Protocol"); len(ps) > 0 {
+	if ps := header.Values("Sec-WebSocket-Protocol"); len(ps) > 0 {
 		if len(ps) > 1 {
 			return "", nil, fmt.Errorf("%w: more than one Sec-WebSocket-Protocol in response", ErrBadHandshake)
 		}
@@ -287,7 +309,7 @@ func checkResponse(resp *http.Response, key string, offered []string) (string, [
 			return "", nil, fmt.Errorf("%w: server chose subprotocol %q, which was not offered", ErrBadHandshake, protocol)
 		}
 	}
-	exts, err := parseExtensions(resp.Header.Values("Sec-WebSocket-Extensions"))
+	exts, err := parseExtensions(header.Values("Sec-WebSocket-Extensions"))
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: %w", ErrBadHandshake, err)
 	}

@@ -218,6 +218,20 @@ type Options struct {
 	// complete).
 	TrackTimings bool
 
+	// HTTP2 makes Dial open the WebSocket over HTTP/2 (RFC 8441): wss://
+	// offers h2 by TLS ALPN, ws:// speaks h2c (HTTP/2 without TLS, prior
+	// knowledge). The handshake is an extended CONNECT; framing, masking
+	// and limits are unchanged. When the server does not offer RFC 8441
+	// (no h2 in ALPN, no SETTINGS_ENABLE_CONNECT_PROTOCOL) Dial falls
+	// back to the HTTP/1.1 Upgrade on a new connection. Without
+	// HTTP2Pool each WebSocket has its own HTTP/2 connection, closed with
+	// it. Ignored with Proxy. Default false.
+	HTTP2 bool
+	// HTTP2Pool, when set, implies HTTP2 and carries the WebSockets of
+	// every Dial that shares it as streams of one HTTP/2 connection per
+	// host (see HTTP2Pool). Closing a WebSocket ends its stream only.
+	HTTP2Pool *HTTP2Pool
+
 	// PerMessageDeflate configures permessage-deflate (RFC 7692); nil
 	// leaves it off (offers are declined, none are made).
 	PerMessageDeflate *DeflateOptions

@@ -72,6 +72,12 @@ type Server struct {
 	// Logger receives the server's diagnostics; nil means slog.Default().
 	// Set it before serving.
 	Logger *slog.Logger
+	// Protocols, when set, are the HTTP protocols the http.Server of Serve
+	// accepts; nil is net/http's default: HTTP/1.1, and HTTP/2 over a TLS
+	// listener whose config offers "h2" by ALPN. Set UnencryptedHTTP2 for
+	// h2c. WebSockets over HTTP/2 need GODEBUG=http2xconnect=1 (see
+	// HTTP2ExtendedConnect). Set it before serving.
+	Protocols *http.Protocols
 
 	newHandler func() Handler
 	opts       *Options
@@ -142,7 +148,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ownHTTP bool) {
 		return
 	}
 	u := &upgrader{opts: s.opts, logger: s.logger(), srv: s, newHandler: s.newHandler, ownHTTP: ownHTTP}
-	_, _ = u.upgrade(w, r)
+	c, _ := u.upgrade(w, r)
+	awaitH2(c) // on HTTP/2 the WebSocket is this handler's stream
 }
 
 // ownHandler is the Handler of the http.Servers that Serve runs.
@@ -220,6 +227,8 @@ func (s *Server) httpServer() *http.Server {
 		IdleTimeout:       s.opts.OpenHandshakeTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelDebug),
 	}
+	hs.Protocols = s.Protocols
+	hs.HTTP2 = h2ServerConfig()
 	if s.opts.MaxHeaderBytes > 0 {
 		hs.MaxHeaderBytes = s.opts.MaxHeaderBytes + s.opts.MaxRequestLineSize
 	}

@@ -20,6 +20,11 @@ type TransportDetails struct {
 	IsSecure bool
 	// IsServer is true on the accepting side.
 	IsServer bool
+	// HTTPVersion is the HTTP version that carried the opening handshake
+	// and carries the connection: "HTTP/1.1" for an Upgrade, "HTTP/2.0"
+	// for a WebSocket over an HTTP/2 stream (RFC 8441). A server's
+	// ConnectionRequest.Transport has it during OnConnect.
+	HTTPVersion string
 
 	// The fields below are set for TLS connections (wss), on both sides;
 	// they are empty otherwise.

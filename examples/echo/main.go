@@ -12,10 +12,18 @@
 // get a close handshake with 1001 at once, and connections still in their
 // HTTP phase are cut; the exit status is 0 when every WebSocket closed
 // within -shutdown-timeout, 1 otherwise.
+//
+// With -tls-cert FILE -tls-key FILE it serves wss:// (TLS), HTTP/1.1 and
+// HTTP/2 on the same port (ALPN); with -h2c it serves cleartext HTTP/1.1
+// and h2c. WebSockets over HTTP/2 (RFC 8441) need the process to start
+// with GODEBUG=http2xconnect=1 (Go's net/http reads it once, at start):
+//
+//	GODEBUG=http2xconnect=1 go run ./examples/echo -tls-cert cert.pem -tls-key key.pem
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +51,9 @@ type config struct {
 	shutdownWait   time.Duration
 	failByDrop     bool
 	verbose        bool
+	tlsCert        string
+	tlsKey         string
+	h2c            bool
 }
 
 func parseFlags(args []string, errOut io.Writer) (config, error) {
@@ -57,11 +68,20 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.DurationVar(&c.shutdownWait, "shutdown-timeout", 5*time.Second, "how long to wait for connections to close on SIGINT/SIGTERM")
 	fs.BoolVar(&c.failByDrop, "fail-by-drop", false, "on a protocol violation drop TCP at once instead of sending a close frame with the status code")
 	fs.BoolVar(&c.verbose, "v", false, "log every connection")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS (HTTP/1.1 and HTTP/2) with this PEM certificate (needs -tls-key)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
+	fs.BoolVar(&c.h2c, "h2c", false, "also serve HTTP/2 without TLS (h2c, prior knowledge)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("-tls-cert and -tls-key go together")
+	}
+	if c.h2c && c.tlsCert != "" {
+		return c, errors.New("-h2c is for cleartext; with TLS, HTTP/2 is negotiated by ALPN")
 	}
 	if _, _, err := compression(c); err != nil {
 		return c, err
@@ -141,6 +161,11 @@ func (h *echoHandler) OnClose(c *ws.Conn, wasClean bool, code int, reason string
 func serve(ctx context.Context, ln net.Listener, c config, logger *slog.Logger) error {
 	srv := ws.NewServer(func() ws.Handler { return &echoHandler{logger: logger} }, options(c))
 	srv.Logger = logger
+	if c.h2c {
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -159,6 +184,21 @@ func serve(ctx context.Context, ln net.Listener, c config, logger *slog.Logger) 
 		return fmt.Errorf("echo: shutdown: %w", shutErr)
 	}
 	return nil
+}
+
+// wrapTLS wraps ln in TLS (ALPN h2 and http/1.1) when -tls-cert is
+// given, and returns the URL scheme.
+func wrapTLS(ln net.Listener, c config) (net.Listener, string, error) {
+	if c.tlsCert == "" {
+		return ln, "ws://", nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+	if err != nil {
+		_ = ln.Close()
+		return nil, "", fmt.Errorf("echo: loading the TLS certificate %s / key %s: %w", c.tlsCert, c.tlsKey, err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+	return tls.NewListener(ln, cfg), "wss://", nil
 }
 
 func main() {
@@ -183,8 +223,17 @@ func main() {
 		logger.Error("listen", "addr", c.addr, "err", err)
 		os.Exit(1)
 	}
-	logger.Info("echo server listening", "url", "ws://"+ln.Addr().String(), "deflate", c.deflate, "compress", c.compress,
-		"nvx", ws.UsesNVX(), "kernel", nvx.Kernel())
+	ln, scheme, err := wrapTLS(ln, c)
+	if err != nil {
+		logger.Error("TLS", "err", err)
+		os.Exit(1)
+	}
+	http2 := c.tlsCert != "" || c.h2c
+	if http2 && !ws.HTTP2ExtendedConnect() {
+		logger.Warn("HTTP/2 is served but WebSockets over HTTP/2 (RFC 8441) are off: start the process with GODEBUG=http2xconnect=1")
+	}
+	logger.Info("echo server listening", "url", scheme+ln.Addr().String(), "deflate", c.deflate,
+		"http2", http2, "rfc8441", http2 && ws.HTTP2ExtendedConnect(), "nvx", ws.UsesNVX(), "kernel", nvx.Kernel())
 	if err := serve(ctx, ln, c, logger); err != nil {
 		logger.Error("echo server failed", "err", err)
 		os.Exit(1)

@@ -11,7 +11,10 @@
 // -deflate=false; -compress snappy (or brotli, or a list in order of
 // preference such as brotli,snappy,deflate) offers permessage-snappy or
 // permessage-brotli instead. It keeps every protocol check on, and stops
-// cleanly on SIGINT or SIGTERM.
+// cleanly on SIGINT or SIGTERM. With -h2 it dials over HTTP/2 (RFC 8441:
+// TLS ALPN h2 for wss://, h2c for ws://), every case a stream on one
+// shared connection, falling back to HTTP/1.1 when the server does not
+// offer it.
 package main
 
 import (
@@ -45,6 +48,8 @@ type config struct {
 	cases          string // optional "first-last" subset, 1-based
 	failByDrop     bool
 	verbose        bool
+	h2             bool
+	pool           *ws.HTTP2Pool // with -h2: the connection every case shares (set by run)
 }
 
 func parseFlags(args []string, errOut io.Writer) (config, error) {
@@ -60,6 +65,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.StringVar(&c.cases, "cases", "", `run only cases FIRST-LAST (e.g. "1-10"); empty: all`)
 	fs.BoolVar(&c.failByDrop, "fail-by-drop", false, "on a protocol violation drop TCP at once instead of sending a close frame with the status code")
 	fs.BoolVar(&c.verbose, "v", false, "log every case")
+	fs.BoolVar(&c.h2, "h2", false, "dial over HTTP/2 (RFC 8441), one shared connection, falling back to HTTP/1.1")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -128,6 +134,10 @@ func options(c config) *ws.Options {
 	// send it rather than dropping TCP.
 	o.FailByDrop = c.failByDrop
 	o.PerMessageDeflate, o.Extensions, _ = compression(c) // checked by parseFlags
+	if c.h2 {
+		o.HTTP2 = true
+		o.HTTP2Pool = c.pool
+	}
 	return o
 }
 
@@ -237,6 +247,10 @@ func caseRange(spec string, n int) (first, last int, err error) {
 
 // run drives the whole sequence: count, cases, report.
 func run(ctx context.Context, c config, logger *slog.Logger) error {
+	if c.h2 && c.pool == nil {
+		c.pool = ws.NewHTTP2Pool()
+		defer c.pool.Close()
+	}
 	n, err := caseCount(ctx, c)
 	if err != nil {
 		return err
