@@ -58,6 +58,7 @@ func (h h2Recorder) OnConnect(req *ws.ConnectionRequest) (*ws.ConnectionAccept, 
 func TestTesteeH2(t *testing.T) {
 	s := &fakeSuite{}
 	s.results, s.agents, s.deflate, s.opened = map[int]bool{}, map[int]string{}, map[int]bool{}, make(chan int, 16)
+	s.offered = map[int]string{}
 	var mu sync.Mutex
 	var seen []string
 	opts := ws.DefaultOptions()
