@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"errors"
 	"encoding/binary"
 	"io"
 	"math/rand"
@@ -341,7 +342,15 @@ func FuzzBrotliDecode(f *testing.F) {
 				break
 			}
 			if err != nil {
-				require.ErrorIs(t, err, ErrInvalidCompressedData)
+				// Invalid data, or a window larger than MaxWindowBits
+				// (refused with 1009 before the decoder sees it).
+				var pe *protocolError
+				if errors.As(err, &pe) {
+					require.Equal(t, CloseMessageTooBig, pe.code, "error %v", err)
+					require.Greater(t, brotliWindowBits(wire[0]), DefaultBrotliMaxWindowBits)
+				} else {
+					require.ErrorIs(t, err, ErrInvalidCompressedData)
+				}
 				break
 			}
 		}
