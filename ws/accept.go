@@ -208,7 +208,7 @@ func checkRequest(r *http.Request, o *Options) (*clientHello, *rejection) {
 	}
 	// Malformed patterns were reported by Options.Validate; the valid ones
 	// still apply (a bad rule never widens the policy).
-	patterns, _ := parseOriginPatterns(o.AllowedOrigins)
+	patterns := o.originPatterns()
 	allowed, err := originAllowed(origin, len(origins) == 1, patterns, o.AllowNullOrigin)
 	if err != nil {
 		return nil, reject(http.StatusBadRequest, "malformed Origin header "+quoteClip(origin))

@@ -281,6 +281,10 @@ type Options struct {
 	// complete is set by DefaultOptions (and kept by copies): every field
 	// means what it says. Without it zero fields take the defaults.
 	complete bool
+	// origins is AllowedOrigins parsed once by clone (the copy a Server,
+	// Accept or Dial works with), so a handshake does not parse the
+	// patterns again; nil on an Options that was not cloned.
+	origins []originPattern
 }
 
 // DefaultOptions returns Autobahn's defaults (with a finite
@@ -404,6 +408,7 @@ func (o *Options) clone() *Options {
 		c.fillZero()
 	}
 	c.AllowedOrigins = append([]string(nil), c.AllowedOrigins...)
+	c.origins, _ = parseOriginPatterns(c.AllowedOrigins) // the valid ones; Validate reports the rest
 	c.Protocols = append([]string(nil), o.Protocols...)
 	if o.Headers != nil {
 		c.Headers = o.Headers.Clone()
@@ -414,4 +419,15 @@ func (o *Options) clone() *Options {
 	}
 	c.Extensions = append([]Extension(nil), o.Extensions...)
 	return &c
+}
+
+// originPatterns returns the parsed AllowedOrigins: the ones clone parsed,
+// or (an Options that was not cloned) parsed now. Malformed patterns are
+// left out (Validate reports them): a bad rule never widens the policy.
+func (o *Options) originPatterns() []originPattern {
+	if o.origins != nil || len(o.AllowedOrigins) == 0 {
+		return o.origins
+	}
+	p, _ := parseOriginPatterns(o.AllowedOrigins)
+	return p
 }
