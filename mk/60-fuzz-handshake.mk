@@ -1,7 +1,7 @@
 # Short fuzzing runs of the opening handshake parsers (not part of make test).
 #   make fuzz-handshake FUZZTIME=30s
 FUZZTIME ?= 10s
-HANDSHAKE_FUZZ := FuzzServerHandshake FuzzCheckRequest FuzzClientResponse FuzzParseExtensions FuzzParseTokenList FuzzMatchWildcard
+HANDSHAKE_FUZZ := FuzzServerHandshake FuzzCheckRequest FuzzClientResponse FuzzParseExtensions FuzzParseTokenList FuzzMatchWildcard FuzzMatchWildcardReference FuzzOriginNormalise FuzzServerNegotiateOffers FuzzParseURL
 .PHONY: fuzz fuzz-handshake
 fuzz: fuzz-handshake
 fuzz-handshake:

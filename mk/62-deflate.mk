@@ -9,7 +9,7 @@
 #   make bench-inflate-bomb       20 concurrent 1 GiB bombs: server peak RSS
 #                                 with its default MemoryBudget and without
 FUZZTIME ?= 10s
-DEFLATE_FUZZ := FuzzInflate FuzzDeflateRoundTrip
+DEFLATE_FUZZ := FuzzInflate FuzzDeflateRoundTrip FuzzSnappyDecode FuzzBrotliDecode
 DEFLATE_MEMORY_CONNS ?= 10000
 DEFLATE_TAKEOVER_CONNS ?= 2000
 DEFLATE_MEMORY_MSG ?= 1024
