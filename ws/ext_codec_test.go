@@ -2,8 +2,8 @@ package ws
 
 import (
 	"bytes"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"io"
 	"math/rand"
 	"testing"

@@ -279,6 +279,9 @@ func TestHandshakeShapesAllocs(t *testing.T) {
 			require.NotZero(t, limit, "no allocation limit for shape %s", s.name)
 			allocs := testing.AllocsPerRun(3, func() { serverHandshakeWork(r, o) })
 			t.Logf("%s: %.0f allocations", s.name, allocs)
+			if raceEnabled {
+				limit *= 1.5 // sync.Pool drops items at random under the race detector
+			}
 			assert.LessOrEqual(t, allocs, limit)
 		})
 	}

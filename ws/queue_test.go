@@ -64,6 +64,10 @@ func TestQueueOrderMixedSenders(t *testing.T) {
 			p := newPeer(t, cli, true)
 			const senders, per = 4, 150
 			var wg sync.WaitGroup
+			// One streamed message at a time (BeginMessage fails while
+			// one is in progress, as documented): the streamed sends of
+			// the senders take turns; all other sends race freely.
+			var streamMu sync.Mutex
 			for g := range senders {
 				wg.Add(1)
 				go func() {
@@ -85,6 +89,7 @@ func TestQueueOrderMixedSenders(t *testing.T) {
 								err = c.SendPrepared(pm)
 							}
 						case 4:
+							streamMu.Lock()
 							if err = c.BeginMessage(false, false); err == nil {
 								for _, part := range []string{msg[:2], msg[2:]} {
 									if err = c.SendMessageFrameData([]byte(part)); err != nil {
@@ -95,6 +100,7 @@ func TestQueueOrderMixedSenders(t *testing.T) {
 									err = c.EndMessage()
 								}
 							}
+							streamMu.Unlock()
 						}
 						assert.NoError(t, err)
 					}
