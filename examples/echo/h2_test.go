@@ -9,13 +9,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
+	"github.com/autobahn-go/autobahn/internal/h2env"
 	"io"
 	"log/slog"
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -28,26 +27,7 @@ import (
 
 // TestMain re-runs the tests with GODEBUG=http2xconnect=1 (read by
 // net/http once, at start) so that the server offers RFC 8441.
-func TestMain(m *testing.M) {
-	if !ws.HTTP2ExtendedConnect() && os.Getenv("AUTOBAHN_H2_NO_REEXEC") == "" {
-		godebug := os.Getenv("GODEBUG")
-		if godebug != "" {
-			godebug += ","
-		}
-		cmd := exec.Command(os.Args[0], os.Args[1:]...)
-		cmd.Env = append(os.Environ(), "GODEBUG="+godebug+"http2xconnect=1", "AUTOBAHN_H2_NO_REEXEC=1")
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			if ee, ok := err.(*exec.ExitError); ok {
-				os.Exit(ee.ExitCode())
-			}
-			fmt.Fprintln(os.Stderr, "echo tests: re-running with GODEBUG=http2xconnect=1:", err)
-			os.Exit(2)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { h2env.Main(m, ws.HTTP2ExtendedConnect(), "echo") }
 
 // writeTestCert writes a self-signed certificate for 127.0.0.1 and its key
 // as PEM files and returns their paths and a pool trusting it.

@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/autobahn-go/autobahn/examples/internal/flags"
 	"github.com/autobahn-go/autobahn/nvx"
 	"github.com/autobahn-go/autobahn/ws"
 )
@@ -88,41 +89,9 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	return c, nil
 }
 
-// compression maps -compress (and -deflate=false, which drops deflate) to
-// the options' extensions, in order: permessage-deflate as
-// PerMessageDeflate when it comes first, the others in Extensions.
+// compression maps -compress and -deflate to the options' extensions.
 func compression(c config) (*ws.DeflateOptions, []ws.Extension, error) {
-	var pmd *ws.DeflateOptions
-	var exts []ws.Extension
-	seen := map[string]bool{}
-	for _, name := range strings.Split(c.compress, ",") {
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name == "" || name == "none" {
-			continue
-		}
-		if seen[name] {
-			return nil, nil, fmt.Errorf("-compress: %q listed twice", name)
-		}
-		seen[name] = true
-		switch name {
-		case "deflate":
-			if !c.deflate {
-				continue
-			}
-			if len(exts) == 0 {
-				pmd = &ws.DeflateOptions{}
-			} else {
-				exts = append(exts, ws.DeflateExtension(nil))
-			}
-		case "snappy":
-			exts = append(exts, ws.SnappyExtension(nil))
-		case "brotli":
-			exts = append(exts, ws.BrotliExtension(nil))
-		default:
-			return nil, nil, fmt.Errorf("-compress: unknown extension %q (want deflate, snappy or brotli)", name)
-		}
-	}
-	return pmd, exts, nil
+	return flags.Compression(c.compress, c.deflate)
 }
 
 // options are the client's protocol options: Autobahn's defaults (every
