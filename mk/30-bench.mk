@@ -41,10 +41,13 @@ bench-nvx:
 bench-quick:
 	$(MAKE) --no-print-directory bench-nvx BENCH_COUNT=1 BENCH_TIME=10ms BENCH_RESULTS=$(BENCH_RESULTS)/quick
 
-# Part of `make test`: every benchmark compiles and runs one iteration, and
-# the report tool parses their output.
+# Part of `make test`: every benchmark compiles and runs one iteration, the
+# report tool parses their output, and the peer benchmarks' module builds.
 test-bench-smoke:
 	@out=$$(mktemp) && trap 'rm -f "$$out"' EXIT && \
 	echo "$(GO) test -count=1 -run '^\$$' -bench . -benchtime 1x ./bench/..." && \
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./bench/... > "$$out" && \
 	$(GO) run ./bench/cmd/report -in "$$out" -title smoke > /dev/null
+	@# The nested module of the peer benchmarks (bench-peers, bench-broadcast)
+	@# must build against the library as it is: go.mod drift breaks make bench.
+	cd bench/peers && $(GO) vet ./...
