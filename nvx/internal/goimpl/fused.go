@@ -1,5 +1,10 @@
 package goimpl
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // fuseBlock is how many bytes XorMaskValidate unmasks before validating
 // them: small enough that the validator reads them back from L1 cache.
 const fuseBlock = 2048
@@ -9,16 +14,19 @@ const fuseBlock = 2048
 // are still in cache when validated. All of b is unmasked even when an
 // invalid byte is found. It returns the next key offset and v's result over
 // the whole of b. When native is true and FusedHook is set, buffers
-// from FusedASCIIMin bytes go to C in one fused call, and those from
-// FusedMin bytes are unmasked in Go and validated by Validate's choice.
+// from FusedASCIIMin bytes go to C in one fused call, and so do those from
+// FusedMin bytes whose unmasked sample does not look ASCII (Go's ASCII
+// loop cannot win there, and one C pass beats unmasking in Go and
+// validating in C); those that look ASCII are unmasked in Go and validated
+// by Validate's choice.
 func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator, native bool) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
 	if native && FusedHook != nil && len(b) >= FusedMin {
-		if len(b) >= FusedASCIIMin {
+		if len(b) >= FusedASCIIMin || !maskedLooksASCII(b, key, pos) {
 			return FusedHook(b, key, pos, v)
 		}
-		// Mid sizes: unmask in Go, then let Validate choose C or Go from
-		// the plain bytes (its ASCII checks need unmasked bytes, and
-		// Go's ASCII loop wins at these sizes).
+		// Mid sizes of text that looks ASCII: unmask in Go, then let
+		// Validate choose C or Go from the plain bytes (Go's ASCII loop
+		// wins at these sizes, and Validate finds where the ASCII ends).
 		pos = XorMask(b, key, pos, false)
 		valid, endsOnCodepoint, currentIndex, totalIndex = v.Validate(b, true)
 		return pos, valid, endsOnCodepoint, currentIndex, totalIndex
@@ -43,4 +51,19 @@ func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator, native bo
 		off = end
 	}
 	return pos & 3, true, v.state == stAccept, len(b), int(v.total)
+}
+
+// maskedLooksASCII is looksASCII(b) of b as it will be once unmasked with
+// key from offset pos, without unmasking it: the same four sampled words,
+// each XORed with the key stream at its offset.
+func maskedLooksASCII(b []byte, key [4]byte, pos int) bool {
+	n := len(b)
+	if n < 16 {
+		return false
+	}
+	le := binary.LittleEndian
+	k32 := bits.RotateLeft32(le.Uint32(key[:]), -8*(pos&3))
+	k := uint64(k32) | uint64(k32)<<32 // key stream for b[0:8]
+	at := func(o int) uint64 { return le.Uint64(b[o:]) ^ bits.RotateLeft64(k, -8*(o&3)) }
+	return (at(0)|at(n>>2)|at(n>>1)|at(n-8))&hiBits == 0
 }
