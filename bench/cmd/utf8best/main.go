@@ -39,19 +39,24 @@ type impl struct {
 	fn   func(t []byte)
 }
 
-func impls(fused bool) []impl {
+// impls are the implementations compared; the last, copy() of the same
+// bytes into another buffer, is the memory-bandwidth yardstick.
+func impls(fused bool, sink *[]byte) []impl {
 	nv, pv := nvx.NewUtf8Validator(), purego.NewUtf8Validator()
+	cp := impl{"copy", func(t []byte) { copy(*sink, t) }}
 	if fused {
 		return []impl{
 			{"nvx", func(t []byte) { nv.Reset(); nvx.XorMaskValidate(t, fusedKey, 0, nv) }},
 			{"native", func(t []byte) { nv.Reset(); nvx.NativeXorMaskValidate(t, fusedKey, 0, nv) }},
 			{"purego", func(t []byte) { pv.Reset(); purego.XorMaskValidate(t, fusedKey, 0, pv) }},
+			cp,
 		}
 	}
 	return []impl{
 		{"nvx", func(t []byte) { nv.Reset(); nv.Validate(t) }},
 		{"native", func(t []byte) { nv.Reset(); nv.NativeValidate(t) }},
 		{"purego", func(t []byte) { pv.Reset(); pv.Validate(t) }},
+		cp,
 	}
 }
 
@@ -82,13 +87,14 @@ func main() {
 	flag.Parse()
 	th := nvx.ThresholdsInUse()
 	fmt.Printf("kernel %s, thresholds in use %+v, fused %v, best of %d trials\n", nvx.Kernel(), th, *fused, *trials)
-	ims := impls(*fused)
+	var sink []byte
+	ims := impls(*fused, &sink)
 	for _, kind := range strings.Split(*texts, ",") {
 		fmt.Printf("\ntext=%s\n%8s", kind, "size")
 		for _, im := range ims {
 			fmt.Printf(" %15s", im.name+" ns (GB/s)")
 		}
-		fmt.Printf(" %13s %13s\n", "native/purego", "nvx/purego")
+		fmt.Printf(" %13s %13s %13s\n", "native/purego", "nvx/purego", "native/copy")
 		for _, f := range strings.Split(*sizes, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || n <= 0 {
@@ -102,12 +108,13 @@ func main() {
 				fmt.Fprintf(os.Stderr, "utf8best: corpus %s/%d not valid\n", kind, n)
 				os.Exit(1)
 			}
+			sink = make([]byte, n)
 			r := best(ims, t, *trials)
 			fmt.Printf("%8d", n)
 			for _, v := range r {
 				fmt.Printf(" %8.1f (%4.1f)", v, float64(n)/v)
 			}
-			fmt.Printf(" %12.2fx %12.2fx\n", r[2]/r[1], r[2]/r[0])
+			fmt.Printf(" %12.2fx %12.2fx %12.2fx\n", r[2]/r[1], r[2]/r[0], r[3]/r[1])
 		}
 	}
 }
