@@ -10,8 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// maskedLooksASCII on masked bytes says what looksASCII says on the same
-// bytes unmasked, for every key offset and length, whatever the key.
+// maskedLooksASCII on masked bytes says whether the two words it samples
+// are ASCII once unmasked, for every key offset and length, whatever the
+// key; and a high bit in any sampled word is found.
 func TestMaskedLooksASCII(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	ascii := []byte(strings.Repeat("plain words of text ", 40))
@@ -21,11 +22,21 @@ func TestMaskedLooksASCII(t *testing.T) {
 		if n > 0 && rng.IntN(2) == 0 {
 			plain[rng.IntN(n)] |= 0x80
 		}
+		if n >= 16 && rng.IntN(4) == 0 { // a high bit in a sampled word
+			o := []int{0, (n - 8) &^ 3}[rng.IntN(2)]
+			plain[o+rng.IntN(8)] |= 0x80
+		}
 		key := [4]byte{byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32())}
 		pos := rng.IntN(8)
 		masked := bytes.Clone(plain)
 		XorMask(masked, key, pos, false)
-		require.Equal(t, looksASCII(plain), maskedLooksASCII(masked, key, pos), "n=%d pos=%d key=%x", n, pos, key)
+		want := n >= 16
+		if want {
+			for _, o := range []int{0, (n - 8) &^ 3} {
+				want = want && bytes.IndexFunc(plain[o:o+8], func(r rune) bool { return r >= 0x80 }) < 0
+			}
+		}
+		require.Equal(t, want, maskedLooksASCII(masked, key, pos), "n=%d pos=%d key=%x", n, pos, key)
 	}
 }
 
