@@ -56,8 +56,8 @@ const HasNVX = true
 //	XorMaskValidate, ASCII      1 KiB 0.80x                     4 KiB 1.7x
 //
 // On the Intel Xeon (family 6 model 207, Emerald Rapids) the measurement
-// at start picks Mask 3 KiB, UTF8 128-192 B, UTF8ASCII 3 KiB and
-// FusedASCII 2 KiB (bench/results/nvx.md has the tables).
+// at start picks Mask 3 KiB, UTF8 192 B (128-256 B under load), UTF8ASCII
+// 3 KiB and FusedASCII 2 KiB (bench/results/nvx-xeon.md has the tables).
 //
 // ASCII is special because Go's word-at-a-time ASCII loop is as fast as
 // the C core up to a few KiB once the cgo call is paid. Between the UTF8
