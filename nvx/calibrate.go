@@ -32,7 +32,7 @@ var (
 )
 
 const (
-	calibrationRounds = 31 // best of this many per size and side
+	calibrationRounds = 31 // best of this many per size and side (3 under -race)
 	// A timed trial makes work/n calls of n bytes, 4 to 16 of them (a
 	// time.Now costs ~40 ns here, so a trial must last far longer): work
 	// is maskWork for masking (a trial lasts 100-400 ns there) and
@@ -92,7 +92,7 @@ func measureBest(sizes []int, work int, buf []byte, goFn, cFn func([]byte)) (goN
 		goFn(buf)
 		cFn(buf)
 	}
-	for r := range calibrationRounds {
+	for r := range raceRounds {
 		for i, n := range sizes {
 			var g, c float64
 			if r%2 == 0 {
