@@ -25,9 +25,9 @@ import (
 
 var key = [4]byte{0x5A, 0xC3, 0x19, 0xE7}
 
-var maskSizes = []int{8, 16, 32, 64, 128, 256, 512, 1 << 10, 2 << 10, 4 << 10, 8 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20}
+var maskSizes = []int{8, 16, 32, 64, 128, 256, 512, 1 << 10, 2 << 10, 3 << 10, 4 << 10, 8 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20}
 
-var utf8Sizes = []int{8, 16, 32, 64, 128, 256, 512, 1 << 10, 2 << 10, 4 << 10, 8 << 10, 16 << 10, 64 << 10}
+var utf8Sizes = []int{8, 16, 32, 64, 96, 128, 192, 256, 512, 1 << 10, 2 << 10, 3 << 10, 4 << 10, 8 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20}
 
 func BenchmarkMask(b *testing.B) {
 	impls := []struct {
@@ -90,7 +90,7 @@ func BenchmarkUTF8(b *testing.B) {
 // corpora (C3/C5, E3..E9, EF) stay lead bytes of the same length.
 var fusedKey = [4]byte{1, 1, 1, 1}
 
-var fusedSizes = []int{64, 128, 256, 1 << 10, 4 << 10, 16 << 10, 64 << 10}
+var fusedSizes = []int{16, 64, 128, 256, 512, 1 << 10, 2 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20}
 
 func BenchmarkMaskValidate(b *testing.B) {
 	nv := nvx.NewUtf8Validator()

@@ -1,26 +1,44 @@
 package nvx
 
 import (
+	"strings"
 	"time"
 )
 
-// The size from which XorMask hands a buffer to C is measured at start
-// rather than fixed: it is where a cgo call (tens of nanoseconds, and it
-// varies with the CPU, the Go release and virtualisation) plus the C
-// kernel's time drops below the pure-Go loop's time, and each of the three
-// differs from CPU to CPU (on the Intel Xeon this was written on the cut
-// lies near 2.5 KiB, on the AMD EPYC the constant came from near 4 KiB).
+// The sizes from which the nvx functions hand their input to C are
+// measured at start rather than fixed: each is where a cgo call (tens of
+// nanoseconds, and it varies with the CPU, the Go release and
+// virtualisation) plus the C kernel's time drops below the pure-Go loop's
+// time, and each of the three differs from CPU to CPU (masking: on the
+// Intel Xeon this was written on the cut lies near 2.5-3 KiB, on the AMD
+// EPYC the constant came from near 4 KiB; ASCII validation 3 KiB against
+// 4 KiB).
 //
-// calibrationSizes are the candidate thresholds, tried from the smallest;
-// the answer is always one of them. Rounds interleave the two sides size
-// by size and keep each side's best time, so load from other processes
-// (which only ever adds time) hits both alike and a preempted trial is
-// simply not the minimum. All of it takes about 0.5-1 ms at start.
-var calibrationSizes = []int{1 << 10, 2 << 10, 3 << 10, 4 << 10, 6 << 10, 8 << 10, 12 << 10, 16 << 10}
+// The candidate thresholds below are tried from the smallest; the answer
+// is always one of them, or the default constant when the measurement says
+// nothing. Rounds interleave the two sides size by size and keep each
+// side's best time, so load from other processes (which only ever adds
+// time) hits both alike and a preempted trial is simply not the minimum.
+// All of it takes a few milliseconds at start (TestCalibrationIsShort).
+var (
+	// maskCalibrationSizes are the candidates for Thresholds.Mask.
+	maskCalibrationSizes = []int{1 << 10, 2 << 10, 3 << 10, 4 << 10, 6 << 10, 8 << 10, 12 << 10, 16 << 10}
+	// utf8CalibrationSizes are the candidates for Thresholds.UTF8 (and
+	// Fused), measured on accented Latin and on CJK text.
+	utf8CalibrationSizes = []int{32, 48, 64, 96, 128, 192, 256}
+	// asciiCalibrationSizes are the candidates for Thresholds.UTF8ASCII
+	// and FusedASCII, measured on all-ASCII text.
+	asciiCalibrationSizes = []int{1 << 10, 3 << 9, 2 << 10, 3 << 10, 4 << 10, 6 << 10, 8 << 10, 12 << 10, 16 << 10}
+)
 
 const (
-	calibrationRounds = 31 // best of this many per size and side
-	calibrationReps   = 8  // calls per timed trial (a time.Now costs ~40 ns here)
+	calibrationRounds = 31 // best of this many per size and side (3 under -race)
+	// A timed trial makes work/n calls of n bytes, 4 to 16 of them (a
+	// time.Now costs ~40 ns here, so a trial must last far longer): work
+	// is maskWork for masking (a trial lasts 100-400 ns there) and
+	// utf8Work for UTF-8 validation (1-2 GB/s in Go on non-ASCII text).
+	maskWork = 8 << 10
+	utf8Work = 1 << 10
 	// calibrationMargin: C must take at most this fraction of Go's time.
 	// A threshold too low makes XorMask slower than the pure-Go loop just
 	// above it, one too high only forgoes a small gain near the crossing
@@ -54,25 +72,27 @@ func pickThreshold(sizes []int, goNs, cNs []float64, def int) int {
 	return sizes[pick]
 }
 
-// measureBest times goFn and cFn on buf[:n] for every n in sizes,
+// measureBest times goFn and cFn on buf[:n] for every n in sizes, in
+// trials of about work bytes,
 // interleaved (which goes first alternates from round to round), and
 // returns each side's best time per call in ns.
-func measureBest(sizes []int, buf []byte, goFn, cFn func([]byte)) (goNs, cNs []float64) {
+func measureBest(sizes []int, work int, buf []byte, goFn, cFn func([]byte)) (goNs, cNs []float64) {
 	goNs = make([]float64, len(sizes))
 	cNs = make([]float64, len(sizes))
 	trial := func(fn func([]byte), b []byte) float64 {
+		reps := min(max(work/len(b), 4), 16)
 		start := time.Now()
-		for range calibrationReps {
+		for range reps {
 			fn(b)
 		}
-		return float64(time.Since(start).Nanoseconds()) / calibrationReps
+		return float64(time.Since(start).Nanoseconds()) / float64(reps)
 	}
 	// Warm up both paths (and wide vector units that start powered down).
 	for range 8 {
 		goFn(buf)
 		cFn(buf)
 	}
-	for r := range calibrationRounds {
+	for r := range raceRounds {
 		for i, n := range sizes {
 			var g, c float64
 			if r%2 == 0 {
@@ -89,4 +109,39 @@ func measureBest(sizes []int, buf []byte, goFn, cFn func([]byte)) (goNs, cNs []f
 		}
 	}
 	return goNs, cNs
+}
+
+// textKind names the kinds of text the UTF-8 thresholds are measured on.
+type textKind int
+
+const (
+	textASCII textKind = iota // English words
+	textLatin                 // French and German words: about one byte in eleven outside ASCII
+	textCJK                   // Chinese with a little punctuation: 3-byte code points
+)
+
+// calibrationSamples are the phrases calibrationText repeats.
+var calibrationSamples = [...]string{
+	textASCII: "the quick brown fox jumps over the lazy dog, and they were all there when we said it. ",
+	textLatin: "Die Straße und das Haus, le garçon et la maison de la ville, der Käse ist nicht schön. ",
+	textCJK:   "网络协议的消息验证在服务器上很快，客户端也一样。",
+}
+
+// calibrationText returns n bytes of valid UTF-8 of the given kind, cut on
+// a code point and padded with spaces.
+func calibrationText(kind textKind, n int) []byte {
+	sample := calibrationSamples[kind]
+	b := []byte(strings.Repeat(sample, n/len(sample)+1))[:n]
+	for i := n - 1; i >= 0 && i >= n-4; i-- { // cut a split code point
+		if b[i] < 0x80 {
+			break
+		}
+		if b[i] >= 0xC0 {
+			for j := i; j < n; j++ {
+				b[j] = ' '
+			}
+			break
+		}
+	}
+	return b
 }

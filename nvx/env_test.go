@@ -1,6 +1,7 @@
 package nvx
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -65,7 +66,8 @@ func TestHelperReportNVX(t *testing.T) {
 	if os.Getenv("NVX_TEST_CHILD") != "1" {
 		t.Skip("helper for TestEnvAtStart")
 	}
-	os.Stdout.WriteString("uses=" + map[bool]string{true: "true", false: "false"}[UsesNVX()] + " kernel=" + Kernel() + "\n")
+	os.Stdout.WriteString("uses=" + map[bool]string{true: "true", false: "false"}[UsesNVX()] + " kernel=" + Kernel() +
+		fmt.Sprintf(" thresholds=%+v\n", ThresholdsInUse()))
 }
 
 // The variable is honoured in a fresh process, and forcing NVX on in a
@@ -80,6 +82,7 @@ func TestEnvAtStart(t *testing.T) {
 	out, err := run(" No ")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "uses=false kernel=purego")
+	assert.Contains(t, out, "thresholds={Mask:0 UTF8:0 UTF8ASCII:0 Fused:0 FusedASCII:0}", "nothing measured, nothing sent to C")
 
 	out, err = run("yes")
 	if HasNVX {

@@ -40,45 +40,50 @@ const HasNVX = true
 
 // Size thresholds: inputs shorter than these go to package purego's code
 // even when the native core is used, because there a cgo call (about
-// 30 ns with Go 1.26 on the project's loaded 2-core AMD machine, 40-50 ns
-// on the Intel Xeon of a later session) costs more than the vector code
-// saves. Measured with `make bench` and with
-// benchstat over 10 interleaved runs (native against purego; earlier runs
-// agreed within the noise), native/purego speed below and at each
-// threshold:
+// 30 ns with Go 1.26 on the project's loaded 2-core AMD machine, 50-70 ns
+// on the Intel Xeon of later sessions) costs more than the vector code
+// saves. The thresholds in use are measured at start on the CPU at hand
+// (ThresholdsInUse, calibrate.go); these constants are the defaults a
+// measurement that says nothing leaves, tuned on the AMD EPYC with
+// benchstat over 10 interleaved runs (native/purego speed below and at
+// each):
 //
-//	XorMask (AMD, default)      1 KiB 0.66x, 2 KiB 0.93-0.98x   4 KiB 1.27-1.31x
-//	XorMask (Intel, measured    2 KiB 0.8x                      3 KiB 1.2x
-//	  at start: 3 KiB there)
+//	XorMask                     1 KiB 0.66x, 2 KiB 0.93-0.98x   4 KiB 1.27-1.31x
 //	Validate, latin text        64 B 0.60x                      128 B 2.1x
 //	Validate, CJK text          64 B 0.88-1.13x                 128 B 2.2x
 //	Validate, ASCII text        2 KiB 0.90x                     4 KiB 1.34x
 //	XorMaskValidate, latin/CJK  64 B 0.68-0.97x                 128 B 1.25-1.5x
 //	XorMaskValidate, ASCII      1 KiB 0.80x                     4 KiB 1.7x
 //
+// On the Intel Xeon (family 6 model 207, Emerald Rapids) the measurement
+// at start picks Mask 3 KiB, UTF8 192 B (128-256 B under load), UTF8ASCII
+// 3 KiB and FusedASCII 2 KiB (bench/results/nvx-xeon.md has the tables).
+//
 // ASCII is special because Go's word-at-a-time ASCII loop is as fast as
-// the C core up to a few KiB once the cgo call is paid. Between
-// UTF8Threshold and UTF8ASCIIThreshold, Go first runs that loop over the
-// leading ASCII words (the same code purego runs, so all-ASCII text costs
-// the same on both paths) and hands C the rest unless a sample of it
-// looks like ASCII too (goimpl.nativeFrom).
+// the C core up to a few KiB once the cgo call is paid. Between the UTF8
+// and UTF8ASCII thresholds, Go first runs that loop over the leading
+// ASCII words (the same code purego runs, so all-ASCII text costs the same
+// on both paths) and hands C the rest unless a sample of it looks like
+// ASCII too (goimpl.nativeFrom).
 const (
 	// MaskThreshold is the default smallest buffer XorMask sends to C:
 	// the one in use when the measurement at start is inconclusive. The
 	// one in use is MaskThresholdInUse.
 	MaskThreshold = 4 << 10
-	// UTF8Threshold is the smallest chunk Utf8Validator.Validate and
-	// ValidUTF8 send to C.
+	// UTF8Threshold is the default smallest chunk Utf8Validator.Validate
+	// and ValidUTF8 send to C (ThresholdsInUse().UTF8 is the one in use).
 	UTF8Threshold = 128
-	// UTF8ASCIIThreshold is the smallest chunk they send to C whole,
-	// whatever its text.
+	// UTF8ASCIIThreshold is the default smallest chunk they send to C
+	// whole, whatever its text (in use: ThresholdsInUse().UTF8ASCII).
 	UTF8ASCIIThreshold = 4 << 10
-	// FusedThreshold is the smallest buffer for which XorMaskValidate may
-	// use C: from here it unmasks in Go and validates as Validate chooses
-	// (C for text that does not look ASCII).
+	// FusedThreshold is the default smallest buffer for which
+	// XorMaskValidate may use C: from there it unmasks in Go and validates
+	// as Validate chooses (C for text that does not look ASCII). In use it
+	// is always the UTF-8 threshold in use (ThresholdsInUse().Fused).
 	FusedThreshold = 128
-	// FusedASCIIThreshold is the smallest buffer XorMaskValidate sends to
-	// C in one fused call, whatever the text.
+	// FusedASCIIThreshold is the default smallest buffer XorMaskValidate
+	// sends to C in one fused call, whatever the text (in use:
+	// ThresholdsInUse().FusedASCII).
 	FusedASCIIThreshold = 4 << 10
 )
 
@@ -182,25 +187,17 @@ func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validat
 // maskThreshold is the XorMask threshold in use (see calibrate.go).
 var maskThreshold = MaskThreshold
 
-// calibrateMask measures where the C core starts beating the pure-Go loop
-// on this CPU (calibrate.go), with the masking kernel already chosen.
-func calibrateMask() int {
-	buf := make([]byte, calibrationSizes[len(calibrationSizes)-1])
-	goNs, cNs := measureBest(calibrationSizes, buf,
-		func(b []byte) { goimpl.XorMask(b, [4]byte{1, 2, 3, 4}, 1, false) },
-		func(b []byte) { nativeXorMask(b, [4]byte{1, 2, 3, 4}, 1) })
-	return pickThreshold(calibrationSizes, goNs, cNs, MaskThreshold)
-}
-
-// init hands large buffers of the shared pure-Go kernels to the C core,
-// only when the native core is in use.
+// init measures the thresholds on this CPU (calibrate_cgo.go) and hands
+// the inputs above them from the shared pure-Go kernels to the C core, only
+// when the native core is in use.
 func init() {
 	if useNVX {
-		maskThreshold = calibrateMask()
-		goimpl.MaskMin = maskThreshold
+		inUse = calibrate()
+		maskThreshold = inUse.Mask
+		goimpl.MaskMin = inUse.Mask
 		goimpl.MaskHook = nativeXorMask
-		goimpl.UTF8Min, goimpl.UTF8ASCIIMin = UTF8Threshold, UTF8ASCIIThreshold
-		goimpl.FusedMin, goimpl.FusedASCIIMin = FusedThreshold, FusedASCIIThreshold
+		goimpl.UTF8Min, goimpl.UTF8ASCIIMin = inUse.UTF8, inUse.UTF8ASCII
+		goimpl.FusedMin, goimpl.FusedASCIIMin = inUse.Fused, inUse.FusedASCII
 		goimpl.ValidateHook = nativeValidate
 		goimpl.ValidHook = nativeValidUTF8
 		goimpl.FusedHook = nativeXorMaskValidate
