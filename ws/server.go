@@ -316,7 +316,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// WebSockets on HTTP/2 streams ride connections that net/http still
 	// owns: they close first (see awaitH2Closed).
 	if len(hss) > 0 {
-		awaitH2Closed(ctx, conns)
+		s.awaitH2Closed(ctx)
 	}
 	// Then the HTTP side is cut rather than waited for: http.Server.Shutdown
 	// would wait for connections still in their HTTP phase (5 s for one that
