@@ -146,7 +146,11 @@ func TestH2ShutdownSilentPeer(t *testing.T) {
 	o := DefaultOptions()
 	o.HTTP2Pool = pool
 	c := h2Dial(t, "ws://"+ln.Addr().String()+"/", o)
-	require.Eventually(t, func() bool { return srv.ConnectionCount() == 2 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.version) == 2 // both opened on the server
+	}, 5*time.Second, time.Millisecond)
 
 	got := make(chan time.Time, 1)
 	go func() {
