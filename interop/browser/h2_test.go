@@ -57,9 +57,12 @@ type hit struct {
 // never opens a new HTTP/2 connection for a WebSocket): hence the page
 // over h2 first, and GODEBUG=http2xconnect=1 for net/http (TestMain). The
 // test certificate (httptest's, for 127.0.0.1) is trusted by its key:
-// --ignore-certificate-errors-spki-list with the SHA-256 of its
-// SubjectPublicKeyInfo, which makes Chromium treat it as valid (it works
-// with --user-data-dir, which startChromium sets).
+// --ignore-certificate-errors-spki-list with the base64 SHA-256 of its
+// SubjectPublicKeyInfo, which makes Chromium treat that one certificate
+// as valid (it needs --user-data-dir, which startChromium sets).
+// --ignore-certificate-errors works as well, the WebSocket still going
+// over the page's HTTP/2 connection (tried on 156), but ignores every
+// certificate error, so the pin is used.
 func TestChromiumEchoHTTP2(t *testing.T) {
 	bin := requireChromium(t)
 	if !ws.HTTP2ExtendedConnect() {
