@@ -176,3 +176,38 @@ func TestH2ShutdownSilentPeer(t *testing.T) {
 	t.Logf("1001 to the answering WebSocket after %v; Shutdown returned after %v (close handshake timeout %v)",
 		at.Round(time.Microsecond), took.Round(time.Microsecond), closeTimeout)
 }
+
+// TestH2ShutdownForeignServer: mounted on an http.Server of the caller's
+// (ServeHTTP), Shutdown sends 1001 to WebSockets on HTTP/2 streams and
+// returns once they are closed, before the caller shuts its server down.
+func TestH2ShutdownForeignServer(t *testing.T) {
+	const n = 16
+	h := newH2Echo()
+	srv := NewServer(func() Handler { return h }, nil)
+	s := startH2Server(t, srv, true)
+	pool := NewHTTP2Pool()
+	defer pool.Close()
+	var conns []*Conn
+	for range n {
+		conns = append(conns, h2Dial(t, s.url, s.h2Opts(pool)))
+	}
+	require.Equal(t, 1, pool.ConnCount())
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Shutdown(ctx))
+	took := time.Since(start)
+	for _, c := range conns {
+		rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _, err := c.ReadMessage(rctx)
+		rcancel()
+		var ce *CloseError
+		if assert.True(t, errors.As(err, &ce), "%v", err) {
+			assert.Equal(t, CloseGoingAway, ce.Code, "%+v", ce)
+			assert.True(t, ce.WasClean, "%+v", ce)
+		}
+	}
+	assert.Equal(t, 0, srv.ConnectionCount())
+	assert.Less(t, took, 250*time.Millisecond, "Shutdown (target 100 ms)")
+	t.Logf("%d WebSockets on one HTTP/2 connection of a foreign http.Server: Shutdown returned after %v", n, took.Round(time.Microsecond))
+}
