@@ -107,6 +107,12 @@
 // for h2c. On HTTP/2 a WebSocket lives as long as its handler: the
 // Server's ServeHTTP returns when the WebSocket is closed, and a caller
 // of Accept must not return from its handler before the Conn is done.
+// Server.Shutdown sends such WebSockets their 1001 and lets the close
+// handshakes finish before it closes the HTTP/2 connections under Serve.
+// Served by Serve, each stream gets a receive window of 256 KiB of the
+// connection's 16 MiB, so that one WebSocket whose handler stops reading
+// does not stall the others, and DATA frames of at most 16 KiB, which
+// keeps the per-stream buffer of x/net/http2 clients small.
 //
 // A client dials over HTTP/2 with Options.HTTP2 (TLS ALPN h2 for wss://,
 // h2c for ws://), falling back to HTTP/1.1 when the server does not offer

@@ -50,6 +50,7 @@ func startH2Server(t testing.TB, srv *Server, secure bool) *h2Server {
 	requireH2(t)
 	ts := httptest.NewUnstartedServer(srv)
 	ts.Config.ErrorLog = slog.NewLogLogger(slog.NewTextHandler(io.Discard, nil), slog.LevelError)
+	ts.Config.HTTP2 = h2ServerConfig() // as Serve's
 	s := &h2Server{srv: srv, ts: ts}
 	if secure {
 		ts.EnableHTTP2 = true

@@ -210,14 +210,22 @@ func awaitH2(c *Conn) {
 // HTTP/2 connection. With a stream window far below the connection's,
 // h2StallStreams such WebSockets are needed to stall it. Mounted on a
 // foreign http.Server, set its HTTP2 field the same way.
+//
+// The largest DATA frame the server reads is also kept at HTTP/2's
+// default of 16 KiB (net/http advertises 1 MiB): a client built on
+// golang.org/x/net/http2 (ours included) holds a request-body buffer of
+// min(that size, 512 KiB) for the life of each stream, that is of each
+// WebSocket; 16 KiB instead of 512 KiB per WebSocket on such a client.
 const (
 	h2StreamWindow = 256 << 10
 	h2StallStreams = 64
+	h2MaxReadFrame = 16 << 10
 )
 
 func h2ServerConfig() *http.HTTP2Config {
 	return &http.HTTP2Config{
 		MaxReceiveBufferPerStream:     h2StreamWindow,
 		MaxReceiveBufferPerConnection: h2StreamWindow * h2StallStreams,
+		MaxReadFrameSize:              h2MaxReadFrame,
 	}
 }

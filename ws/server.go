@@ -287,6 +287,12 @@ func (s *Server) ListenAndServe(addr string) error {
 // Server's: call Shutdown first, so their 1001s go out at once, then shut
 // down the foreign server (its Shutdown waits for connections that never
 // sent a byte for up to 5 s; its Close does not).
+//
+// WebSockets on HTTP/2 streams (RFC 8441) share their TCP connection with
+// net/http: under Serve, Shutdown lets their close handshakes finish
+// (each bounded by CloseHandshakeTimeout) before it closes the
+// http.Servers, so they get their 1001 rather than a cut connection; what
+// is still in its HTTP phase is cut after that wait.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
@@ -306,6 +312,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// socket is closed, which unblocks such writers too).
 	for _, c := range conns {
 		go goingAway(c)
+	}
+	// WebSockets on HTTP/2 streams ride connections that net/http still
+	// owns: they close first (see awaitH2Closed).
+	if len(hss) > 0 {
+		s.awaitH2Closed(ctx)
 	}
 	// Then the HTTP side is cut rather than waited for: http.Server.Shutdown
 	// would wait for connections still in their HTTP phase (5 s for one that

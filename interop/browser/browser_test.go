@@ -135,16 +135,19 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startChromium runs headless Chromium on url with a fresh profile and
-// kills its whole process group at test end. The returned channel is closed
-// when Chromium exits.
-func startChromium(t *testing.T, bin, url string) <-chan struct{} {
+// startChromium runs headless Chromium on url with a fresh profile (and
+// the extra flags) and kills its whole process group at test end. The
+// returned channel is closed when Chromium exits.
+func startChromium(t *testing.T, bin, url string, extra ...string) <-chan struct{} {
 	t.Helper()
-	cmd := exec.Command(bin,
+	args := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 		"--disable-extensions", "--no-default-browser-check", "--enable-logging=stderr", "--v=0",
-		"--user-data-dir="+t.TempDir(), url)
+		"--user-data-dir=" + t.TempDir(),
+	}
+	args = append(append(args, extra...), url)
+	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -171,29 +174,10 @@ func startChromium(t *testing.T, bin, url string) <-chan struct{} {
 	return exited
 }
 
-// TestChromiumEcho drives headless Chromium against our server, with
-// permessage-deflate accepted and declined, and checks every message made
-// the round trip intact, the close code and reason reached our OnClose, the
-// browser saw the subprotocol we chose, and deflate was negotiated (or not)
-// as configured.
-func TestChromiumEcho(t *testing.T) {
-	bin := requireChromium(t)
-	for _, deflate := range []bool{true, false} {
-		t.Run(fmt.Sprintf("deflate=%v", deflate), func(t *testing.T) { testChromiumEcho(t, bin, deflate) })
-	}
-}
-
-func testChromiumEcho(t *testing.T, bin string, deflate bool) {
-	h := &echo{
-		opened: make(chan *ws.Conn, 8),
-		req:    make(chan *ws.ConnectionRequest, 8),
-		msgs:   make(chan ws.IncomingMessage, 64),
-		closed: make(chan closeInfo, 8),
-	}
-	opts := serverOptions(deflate)
-	wsSrv := ws.NewServer(func() ws.Handler { return h }, opts)
-
-	reports := make(chan report, 1)
+// pageMux serves page.html at /, wsSrv at /ws and takes the page's report
+// at /report (into reports, the first one). seen, when not nil, is told of
+// every request the page and its WebSocket make.
+func pageMux(wsSrv http.Handler, reports chan<- report, seen func(*http.Request)) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -214,6 +198,43 @@ func testChromiumEcho(t *testing.T, bin string, deflate bool) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	if seen == nil {
+		return mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen(r)
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// TestChromiumEcho drives headless Chromium against our server, with
+// permessage-deflate accepted and declined, and checks every message made
+// the round trip intact, the close code and reason reached our OnClose, the
+// browser saw the subprotocol we chose, and deflate was negotiated (or not)
+// as configured.
+func TestChromiumEcho(t *testing.T) {
+	bin := requireChromium(t)
+	for _, deflate := range []bool{true, false} {
+		t.Run(fmt.Sprintf("deflate=%v", deflate), func(t *testing.T) { testChromiumEcho(t, bin, deflate) })
+	}
+}
+
+func newEcho() *echo {
+	return &echo{
+		opened: make(chan *ws.Conn, 8),
+		req:    make(chan *ws.ConnectionRequest, 8),
+		msgs:   make(chan ws.IncomingMessage, 64),
+		closed: make(chan closeInfo, 8),
+	}
+}
+
+func testChromiumEcho(t *testing.T, bin string, deflate bool) {
+	h := newEcho()
+	opts := serverOptions(deflate)
+	wsSrv := ws.NewServer(func() ws.Handler { return h }, opts)
+
+	reports := make(chan report, 1)
+	mux := pageMux(wsSrv, reports, nil)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -240,7 +261,15 @@ func testChromiumEcho(t *testing.T, bin string, deflate bool) {
 	case <-time.After(reportTimeout):
 		t.Fatalf("no report from the page within %v", reportTimeout)
 	}
+	checkEcho(t, h, rep, deflate)
+}
 
+// checkEcho checks a page's report rep and what our handler h saw of the
+// same run: every round trip intact both ways, the subprotocol, deflate as
+// configured, the close code and reason on both sides. It returns the
+// WebSocket's opening request and connection as our server saw them.
+func checkEcho(t *testing.T, h *echo, rep report, deflate bool) (*ws.ConnectionRequest, *ws.Conn) {
+	t.Helper()
 	// the browser's view
 	assert.Empty(t, rep.Errors, "errors the page saw")
 	assert.Contains(t, rep.UserAgent, "Chrome")
@@ -263,7 +292,8 @@ func testChromiumEcho(t *testing.T, bin string, deflate bool) {
 	assert.Equal(t, "/ws", req.Path)
 	assert.Equal(t, []string{"foo", "bar"}, req.Protocols)
 	assert.Contains(t, req.Headers.Get("User-Agent"), "HeadlessChrome")
-	checkDeflate(t, deflate, rep.Extensions, req, <-h.opened)
+	c := <-h.opened
+	checkDeflate(t, deflate, rep.Extensions, req, c)
 	for i := range rep.Messages {
 		var m ws.IncomingMessage
 		select {
@@ -280,4 +310,5 @@ func testChromiumEcho(t *testing.T, bin string, deflate bool) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("OnClose did not run on our side")
 	}
+	return req, c
 }
