@@ -128,25 +128,29 @@ func broadcastAll(conns []*Conn, pm *PreparedMessage, keep func(*Conn) bool, gon
 	if keep != nil || workers < 2 {
 		return broadcastRange(conns, pm, keep, gone)
 	}
+	return broadcastSpread(conns, pm, workers, gone)
+}
+
+// broadcastSpread is broadcastAll on workers goroutines (the caller's
+// included), each with a contiguous share of conns; it returns when all
+// are done.
+func broadcastSpread(conns []*Conn, pm *PreparedMessage, workers int, gone bool) (BroadcastResult, []*Conn) {
 	type part struct {
 		r    BroadcastResult
 		gone []*Conn
 	}
 	parts := make([]part, workers)
-	var wg sync.WaitGroup
 	per := (len(conns) + workers - 1) / workers
-	for i := range workers {
-		lo, hi := i*per, min((i+1)*per, len(conns))
-		if i == 0 {
-			continue
-		}
+	share := func(i int) []*Conn { return conns[min(i*per, len(conns)):min((i+1)*per, len(conns))] }
+	var wg sync.WaitGroup
+	for i := 1; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[i].r, parts[i].gone = broadcastRange(conns[lo:hi], pm, nil, gone)
+			parts[i].r, parts[i].gone = broadcastRange(share(i), pm, nil, gone)
 		}()
 	}
-	parts[0].r, parts[0].gone = broadcastRange(conns[:min(per, len(conns))], pm, nil, gone)
+	parts[0].r, parts[0].gone = broadcastRange(share(0), pm, nil, gone)
 	wg.Wait()
 	var r BroadcastResult
 	var closed []*Conn
