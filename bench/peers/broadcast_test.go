@@ -134,13 +134,15 @@ func (f *fixture) stalledCount() int {
 	return len(f.ourStalled) + len(f.theirStalled)
 }
 
-// prefill fills the stalled connections' send queues before the timing:
-// ours up to Options.SendQueueLimit (the queue then refuses), gws's with
-// as many messages (its queue has no bound).
+// prefill fills the stalled connections' send queues before the timing,
+// as earlier broadcasts would have: ours up to Options.SendQueueLimit (the
+// queue then refuses) with a shared prepared message, gws's with as many
+// messages sharing one payload (its queue has no bound).
 func (f *fixture) prefill(payload []byte) {
+	pm, _ := ws.PrepareMessage(payload, false)
 	for _, c := range f.ourStalled {
 		for range 4096 {
-			if c.SendMessageAsync(payload, false) != nil {
+			if c.SendPreparedAsync(pm) != nil {
 				break
 			}
 		}
