@@ -277,3 +277,73 @@ func TestBroadcastConcurrentSendersOrder(t *testing.T) {
 		require.Eventually(t, func() bool { return c.BufferedAmount() == 0 }, testTimeout, time.Millisecond, "conn %d", i)
 	}
 }
+
+// TestBroadcastOverflowPolicies: broadcasts to a reader that stopped
+// (written directly until its socket is full, then queued) fill its queue
+// to the bound and never past it; each policy then does what it says,
+// and a healthy connection in the same broadcasts gets every message.
+func TestBroadcastOverflowPolicies(t *testing.T) {
+	const limit = 64 << 10
+	for _, pol := range []OverflowPolicy{OverflowError, OverflowDrop, OverflowClose} {
+		t.Run(pol.String(), func(t *testing.T) {
+			clis, srvs := loopbackPairs(t, 2)
+			// A small send buffer only (a small receive buffer makes the
+			// read-back below wait for zero-window probes).
+			require.NoError(t, srvs[0].(*net.TCPConn).SetWriteBuffer(8<<10))
+			o := testOpts()
+			o.SendQueueLimit = limit
+			o.SendQueueOverflow = pol
+			stalled := engine(t, srvs[0], true, o, nil, nil)
+			healthy := engine(t, srvs[1], true, testOpts(), nil, nil)
+			conns := []*Conn{stalled, healthy}
+
+			msg := func(i int) []byte {
+				b := make([]byte, 4<<10)
+				copy(b, fmt.Sprintf("%06d", i))
+				return b
+			}
+			var sent []int
+			var last BroadcastResult
+			for i := range 4000 {
+				pm, err := PrepareMessage(msg(i), true)
+				require.NoError(t, err)
+				last = Broadcast(conns, pm)
+				require.LessOrEqual(t, stalled.BufferedAmount(), limit, "the queue passed its bound")
+				sent = append(sent, i)
+				if last.Delivered != 2 {
+					break
+				}
+			}
+			n := len(sent) - 1 // delivered to the stalled connection
+			require.Greater(t, n, limit/(4<<10)-1, "refused while there was room")
+			switch pol {
+			case OverflowError:
+				require.Equal(t, BroadcastResult{Delivered: 1, Dropped: 1}, last)
+				require.Zero(t, stalled.DroppedMessages())
+			case OverflowDrop:
+				require.Equal(t, BroadcastResult{Delivered: 1, Dropped: 1}, last)
+				require.EqualValues(t, 1, stalled.DroppedMessages())
+			case OverflowClose:
+				require.Equal(t, BroadcastResult{Delivered: 1, Closed: 1}, last)
+				pm, err := PrepareMessage([]byte("late"), false)
+				require.NoError(t, err)
+				require.Equal(t, BroadcastResult{Delivered: 1, Closed: 1}, Broadcast(conns, pm))
+			}
+
+			got := readMessages(t, newPeer(t, clis[1], true), len(sent))
+			for k, i := range sent {
+				require.Equal(t, fmt.Sprintf("%06d", i), got[k][:6], "healthy connection")
+			}
+			p := newPeer(t, clis[0], true)
+			if pol == OverflowClose {
+				f := p.expectClose(ClosePolicyViolation)
+				require.Contains(t, string(f.payload[2:]), "slow consumer")
+				return
+			}
+			got = readMessages(t, p, n)
+			for i := range n {
+				require.Equal(t, fmt.Sprintf("%06d", i), got[i][:6], "stalled connection, once it reads")
+			}
+		})
+	}
+}
