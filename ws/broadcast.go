@@ -4,9 +4,9 @@ import "sync"
 
 // BroadcastResult counts what a broadcast did with each connection.
 type BroadcastResult struct {
-	// Delivered counts the connections the message was queued on (it is
-	// written by each connection's queue writer, after what was queued
-	// before it).
+	// Delivered counts the connections the message was written to or
+	// queued on (a queued message is written by the connection's queue
+	// writer, after what was queued before it).
 	Delivered int
 	// Dropped counts the connections whose send queue had no room
 	// (OverflowDrop or OverflowError).
@@ -28,30 +28,28 @@ func (r *BroadcastResult) add(o queueOutcome) {
 	}
 }
 
-// Broadcast queues one prepared message on every connection in conns (see
-// SendPreparedAsync) and returns at once: the message is framed once (and
-// compressed once per negotiated window size where the connections allow
-// it, see PreparedMessage), and a slow or dead connection delays no other,
-// since each writes its own queue, bounded by its Options.SendQueueLimit
-// and handled by its SendQueueOverflow policy. nil entries are skipped.
+// Broadcast sends one prepared message to every connection in conns as
+// SendPreparedAsync does, and returns without waiting for any peer: the
+// message is framed once (and compressed once per negotiated window size
+// where the connections allow it, see PreparedMessage). A connection with
+// nothing queued gets the frame at once with one non-blocking write from
+// the broadcasting goroutine (a large broadcast spreads these over up to
+// GOMAXPROCS goroutines); what its socket does not take is queued. So a
+// slow or dead connection delays no other: it only fills its own queue,
+// bounded by its Options.SendQueueLimit and handled by its
+// SendQueueOverflow policy. nil entries are skipped.
 func Broadcast(conns []*Conn, pm *PreparedMessage) BroadcastResult {
 	return BroadcastFunc(conns, pm, nil)
 }
 
 // BroadcastFunc is Broadcast to the connections for which keep returns
 // true (all when keep is nil). keep runs on the caller's goroutine, once
-// per connection.
+// per connection (a filtered broadcast runs on that goroutine alone).
 func BroadcastFunc(conns []*Conn, pm *PreparedMessage, keep func(*Conn) bool) BroadcastResult {
-	var r BroadcastResult
 	if pm == nil {
-		return r
+		return BroadcastResult{}
 	}
-	for _, c := range conns {
-		if c == nil || (keep != nil && !keep(c)) {
-			continue
-		}
-		r.add(c.enqueuePrepared(pm))
-	}
+	r, _ := broadcastAll(conns, pm, keep, false)
 	return r
 }
 
@@ -127,21 +125,10 @@ func (g *Group) Broadcast(pm *PreparedMessage) BroadcastResult {
 // returns true (all when keep is nil); see the function BroadcastFunc.
 // Connections found closed are removed from the group.
 func (g *Group) BroadcastFunc(pm *PreparedMessage, keep func(*Conn) bool) BroadcastResult {
-	var r BroadcastResult
 	if pm == nil {
-		return r
+		return BroadcastResult{}
 	}
-	var gone []*Conn
-	for _, c := range g.members() {
-		if keep != nil && !keep(c) {
-			continue
-		}
-		o := c.enqueuePrepared(pm)
-		r.add(o)
-		if o == queueClosed && c.isDone() {
-			gone = append(gone, c)
-		}
-	}
+	r, gone := broadcastAll(g.members(), pm, keep, true)
 	for _, c := range gone {
 		g.Remove(c)
 	}

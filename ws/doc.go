@@ -55,7 +55,10 @@
 // BackpressureHandler show how full the queue is. Broadcast and Group send
 // one PreparedMessage (framed once, compressed once where the connections'
 // permessage-deflate parameters allow) to many connections, so that a slow
-// or dead reader delays no other.
+// or dead reader delays no other: a connection with nothing queued gets the
+// shared frame from the broadcasting goroutine with one non-blocking write
+// (no goroutine, channel or deadline per connection), and only what its
+// socket does not take goes to its queue.
 //
 // Memory taken by what peers send is bounded twice: each received message
 // by Options.MaxMessagePayloadSize (after inflation; 1009 past it), and

@@ -130,21 +130,56 @@ func (c *Conn) writePreparedLocked(pm *PreparedMessage) error {
 	if c.closing.Load() || c.flushDrop.Load() {
 		return ErrClosed
 	}
+	f, err := c.preparedFrame(pm)
+	if err != nil {
+		return err
+	}
+	if err := c.writeSharedFrame(pm.opcode(), f.rsv, f.frame, f.hdr); err != nil {
+		return err
+	}
+	c.sentPrepared(pm, f)
+	return nil
+}
+
+// sharedFrame is the frame of a prepared message that one connection
+// sends: the plain one or a compressed variant.
+type sharedFrame struct {
+	frame []byte // unmasked frame: header + payload
+	hdr   int    // header length in frame
+	rsv   byte   // rsv1 when compressed
+}
+
+// preparedFrame picks the frame this connection sends for pm, making the
+// compressed variant on first need. Call with msgSem held.
+func (c *Conn) preparedFrame(pm *PreparedMessage) (sharedFrame, error) {
 	if dc, ok := c.pmd.(*deflateCodec); ok && dc.shouldCompress(len(pm.payload)) && dc.sharesCompressed() {
 		v, err := pm.compressed(dc.p.level, dc.p.sendWindowBits)
 		if err != nil {
-			return fmt.Errorf("ws: compress prepared message: %w", err)
+			return sharedFrame{}, fmt.Errorf("ws: compress prepared message: %w", err)
 		}
-		if err := c.writeSharedFrame(pm.opcode(), rsv1, v.frame, v.hdr); err != nil {
-			return err
+		return sharedFrame{frame: v.frame, hdr: v.hdr, rsv: rsv1}, nil
+	}
+	return sharedFrame{frame: pm.frame, hdr: len(pm.frame) - len(pm.payload)}, nil
+}
+
+// sentPrepared records a prepared message written whole: the codec's
+// history (when it was sent compressed) and the message counters. Call
+// with msgSem held.
+func (c *Conn) sentPrepared(pm *PreparedMessage, f sharedFrame) {
+	if f.rsv&rsv1 != 0 {
+		if dc, ok := c.pmd.(*deflateCodec); ok {
+			dc.sentShared(pm.payload)
 		}
-		dc.sentShared(pm.payload)
-	} else if err := c.writeSharedFrame(pm.opcode(), 0, pm.frame, len(pm.frame)-len(pm.payload)); err != nil {
-		return err
 	}
 	c.stats.msgsOut.Add(1)
 	c.stats.appOut.Add(uint64(len(pm.payload)))
-	return nil
+}
+
+// countSharedFrame counts a shared frame written to the socket.
+func (c *Conn) countSharedFrame(frame []byte, hdr int) {
+	c.stats.framesOut.Add(1)
+	c.stats.wireOut.Add(uint64(len(frame)))
+	c.stats.wsOut.Add(uint64(len(frame) - hdr))
 }
 
 // writeSharedFrame writes a frame encoded once for many connections
@@ -162,8 +197,6 @@ func (c *Conn) writeSharedFrame(op, rsv byte, frame []byte, hdr int) error {
 	if err := c.sockWrite(nil, frame); err != nil {
 		return c.writeFailed("write prepared message", err)
 	}
-	c.stats.framesOut.Add(1)
-	c.stats.wireOut.Add(uint64(len(frame)))
-	c.stats.wsOut.Add(uint64(len(frame) - hdr))
+	c.countSharedFrame(frame, hdr)
 	return nil
 }

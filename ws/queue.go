@@ -103,6 +103,11 @@ type sendQueue struct {
 	told      bool // the state last told to the BackpressureHandler
 	dropped   atomic.Uint64
 	nmu       sync.Mutex // held while telling the BackpressureHandler
+
+	// direct writes of broadcasts (broadcast_direct.go)
+	raw      *rawWriter  // under wmu; nil until tried, or when not a raw socket
+	rawTried bool        // under wmu
+	noRaw    atomic.Bool // the socket cannot be written directly
 }
 
 // queueOutcome is what enqueue did.
@@ -162,12 +167,15 @@ func (c *Conn) SendMessageAsync(payload []byte, isBinary bool) error {
 
 // SendPreparedAsync queues a prepared message (shared, not copied) and
 // returns at once; see SendMessageAsync for order and errors and
-// PreparedMessage for compression.
+// PreparedMessage for compression. When nothing is queued or being sent
+// on the connection, the frame is written at once with one non-blocking
+// write, and only what the socket does not take is left to the queue
+// (see Broadcast).
 func (c *Conn) SendPreparedAsync(pm *PreparedMessage) error {
 	if pm == nil {
 		return errors.New("ws: nil PreparedMessage")
 	}
-	return c.queueErr(c.enqueuePrepared(pm))
+	return c.queueErr(c.sendPreparedDirect(pm))
 }
 
 // BufferedAmount is the number of bytes queued by the async sends and not

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,12 +30,19 @@ import (
 // (compression paid per connection) against Broadcast's one compression.
 // Stalled clients' queues are filled before the timing starts, so every
 // broadcast meets them full. allocs/op and B/op are the server process's; mem-MiB is its heap and
-// stacks in use after the run; queued-KiB (autobahn) is what its send
+// stacks in use after the run; srv-cpu-ms/op the server process's CPU
+// time (user and system) per broadcast; queued-KiB (autobahn) is what its send
 // queues hold then (bounded by Options.SendQueueLimit per connection).
+// BCAST_ONLY, a regular expression, keeps the cases whose name matches it
+// (the others' connections are not even opened).
 func BenchmarkBroadcast(b *testing.B) {
 	n := 10000
 	if s := os.Getenv("BCAST_CONNS"); s != "" {
 		n, _ = strconv.Atoi(s)
+	}
+	var only *regexp.Regexp
+	if s := os.Getenv("BCAST_ONLY"); s != "" {
+		only = regexp.MustCompile(s)
 	}
 	payload := bytes.Repeat([]byte(`{"sym":"ABCD","px":101.25,"qty":300},`), 1024/37+1)[:1024]
 	for _, mode := range []string{"plain", "deflate"} {
@@ -44,6 +53,9 @@ func BenchmarkBroadcast(b *testing.B) {
 		for _, stalledPct := range []int{0, 1} {
 			for _, lib := range libs {
 				name := fmt.Sprintf("mode=%s/stalled=%d%%/lib=%s", mode, stalledPct, lib)
+				if only != nil && !only.MatchString(name) {
+					continue
+				}
 				every := 0
 				if stalledPct > 0 {
 					every = 100 / stalledPct
@@ -122,13 +134,15 @@ func (f *fixture) stalledCount() int {
 	return len(f.ourStalled) + len(f.theirStalled)
 }
 
-// prefill fills the stalled connections' send queues before the timing:
-// ours up to Options.SendQueueLimit (the queue then refuses), gws's with
-// as many messages (its queue has no bound).
+// prefill fills the stalled connections' send queues before the timing,
+// as earlier broadcasts would have: ours up to Options.SendQueueLimit (the
+// queue then refuses) with a shared prepared message, gws's with as many
+// messages sharing one payload (its queue has no bound).
 func (f *fixture) prefill(payload []byte) {
+	pm, _ := ws.PrepareMessage(payload, false)
 	for _, c := range f.ourStalled {
 		for range 4096 {
-			if c.SendMessageAsync(payload, false) != nil {
+			if c.SendPreparedAsync(pm) != nil {
 				break
 			}
 		}
@@ -242,6 +256,7 @@ func (f *fixture) expect(want byte) error {
 func (f *fixture) run(b *testing.B, payload []byte) {
 	b.ReportAllocs()
 	runtime.GC()
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for range b.N {
 		switch f.lib {
@@ -264,6 +279,7 @@ func (f *fixture) run(b *testing.B, payload []byte) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(time.Millisecond)/float64(b.N), "srv-cpu-ms/op")
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -303,6 +319,16 @@ func (f *fixture) close() {
 		}
 	}
 	runtime.GC()
+}
+
+// processCPU is the CPU time (user and system) this process (the server)
+// has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // smallSendBuffers gives every accepted connection a 32 KiB socket send
