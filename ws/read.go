@@ -372,12 +372,23 @@ func (c *Conn) readMessage(h frameHeader) error {
 	// Past recvBufMax it goes on in pooled chunks of that size (parked):
 	// no more copying, and no garbage of outgrown buffers, which for many
 	// large messages at once (bombs) would double the heap.
-	pooled := compressed && !streaming
+	//
+	// With ReuseMessageBuffer, an uncompressed message for OnMessage is
+	// read into such a pooled buffer as well and handed out in place: the
+	// buffer goes back to the pool when OnMessage returns, so receiving
+	// allocates nothing per message.
+	reuse := c.opts.ReuseMessageBuffer && !streaming && !blocking
+	pooled := (compressed || reuse) && !streaming
 	var parked [][]byte
 	var parkedCap int64
 	if pooled {
 		rb := getRecvBuf()
 		acc = (*rb)[:0]
+		if want := min(h.length, 64<<10); !compressed && int64(cap(acc)) < want {
+			// Room for the first frame (up to 64 KiB, as grow gives), so
+			// that it is not read into a small buffer and then copied.
+			acc = make([]byte, 0, want)
+		}
 		defer func() {
 			if len(parked) == 0 {
 				putRecvBuf(rb, acc)
@@ -527,12 +538,14 @@ func (c *Conn) readMessage(h frameHeader) error {
 		c.deliver(readEvent{first: first, last: true, isBinary: isBinary, data: out})
 	default:
 		out := acc
-		if pooled {
+		if pooled && (!reuse || len(parked) > 0) {
 			if err := c.hold(parkedCap + int64(cap(acc)) + total); err != nil {
 				return err
 			}
 			out = assemble(parked, acc, total) // the buffers go back to the pool
 		}
+		// With reuse and nothing parked, out is the pooled buffer itself:
+		// the deferred putRecvBuf takes it back after OnMessage.
 		if out == nil {
 			out = []byte{}
 		}

@@ -34,17 +34,24 @@ func (c *Conn) writeFrameLocked(opcode byte, fin bool, rsv byte, payload []byte)
 // writeRawFrameLocked writes one frame, masked when mask is set (with a
 // fresh key; the payload is XORed unless ApplyMask is off). Call with wmu
 // held.
+//
+// The header goes out with the payload in one write: copied in front of it
+// in a pooled scratch buffer up to smallWrite (and for masked frames, in
+// chunks of maskChunk), by writev from the connection's header array for
+// larger unmasked payloads. The scratch buffer goes back to its pool when
+// the frame is written, so an idle connection holds no write buffer.
 func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []byte, mask bool) error {
 	var key [4]byte
 	if mask {
 		key = c.newMaskKey()
 	}
-	hdr := appendFrameHeader(c.wbuf[:0], opcode, fin, rsv, mask, key, len(payload))
-	hdrLen := len(hdr)
 	var err error
+	hdrLen := 0
 	switch {
 	case mask && c.opts.ApplyMask:
-		buf := hdr
+		wb := getWriteBuf(len(payload))
+		buf := appendFrameHeader((*wb)[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdrLen = len(buf)
 		pos := 0
 		rest := payload
 		for {
@@ -58,13 +65,17 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 			}
 			buf = buf[:0]
 		}
-		c.wbuf = buf[:0]
+		putWriteBuf(wb, buf)
 	case len(payload) <= smallWrite:
-		buf := append(hdr, payload...)
+		wb := getWriteBuf(len(payload))
+		buf := appendFrameHeader((*wb)[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdrLen = len(buf)
+		buf = append(buf, payload...)
 		err = c.sockWrite(buf, nil)
-		c.wbuf = buf[:0]
+		putWriteBuf(wb, buf)
 	default:
-		c.wbuf = hdr[:0]
+		hdr := appendFrameHeader(c.whdr[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdrLen = len(hdr)
 		err = c.sockWrite(hdr, payload)
 	}
 	if err != nil {
@@ -87,17 +98,37 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 // the time a large frame needs on a slow link.
 const writeSlice = 256 << 10
 
+// deadlineSlack is the fraction of WriteTimeout (1/deadlineSlack) by which
+// an armed write deadline may lie beyond now+WriteTimeout. Arming a
+// deadline costs a runtime timer update per call; with the slack, a
+// connection that writes all the time re-arms it once per
+// WriteTimeout/deadlineSlack instead of once per write.
+const deadlineSlack = 8
+
+// armWriteDeadline makes sure the socket's write deadline is at least
+// WriteTimeout away (and at most WriteTimeout*(1+1/deadlineSlack)), arming
+// it only when the one armed before is closer than that. Call with wmu
+// held, before each socket write.
+func (c *Conn) armWriteDeadline(d time.Duration) {
+	now := time.Now()
+	if !c.wdl.IsZero() && c.wdl.Sub(now) >= d {
+		return
+	}
+	c.wdl = now.Add(d + d/deadlineSlack)
+	_ = c.nc.SetWriteDeadline(c.wdl)
+}
+
 // sockWrite writes a then b to the socket (with one writev when both are
-// non-empty). With WriteTimeout set, each write gets a deadline of
-// now+WriteTimeout and carries at most writeSlice bytes of b. Call with
-// wmu held.
+// non-empty). With WriteTimeout set, each write starts with at least
+// WriteTimeout (at most 1/deadlineSlack more) before its deadline, and
+// carries at most writeSlice bytes of b. Call with wmu held.
 func (c *Conn) sockWrite(a, b []byte) error {
 	d := c.opts.WriteTimeout
 	for {
 		n := len(b)
 		if d > 0 {
 			n = min(n, writeSlice)
-			_ = c.nc.SetWriteDeadline(time.Now().Add(d))
+			c.armWriteDeadline(d)
 		}
 		var err error
 		switch {
