@@ -72,8 +72,8 @@ type Conn struct {
 	flushDrop atomic.Bool // FlushAndDrop was called: no new messages
 
 	// write scratch (write.go), under wmu; the frame buffers are pooled
-	whdr [maxHeaderSize]byte // header of a frame written by writev
-	wdl  time.Time           // write deadline armed on nc (zero: none yet)
+	wsmall [maxHeaderSize + maxControlPayload]byte // a small frame whole, or a header written by writev
+	wdl    time.Time                               // write deadline armed on nc (zero: none yet)
 
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte

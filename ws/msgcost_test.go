@@ -449,7 +449,7 @@ func TestAllocsPerMessage(t *testing.T) {
 
 // TestIdleConnHoldsNoWriteBuffer: between frames the connection holds no
 // write scratch buffer (issue 9: idle connections cost no write memory);
-// the frame header array is all it keeps.
+// the small-frame array (139 bytes) is all it keeps.
 func TestIdleConnHoldsNoWriteBuffer(t *testing.T) {
 	c := newConn(connConfig{netConn: &loopConn{}, isServer: false, opts: DefaultOptions(), handler: &countHandler{}})
 	for _, size := range []int{10, 3000, 40 << 10} {
@@ -457,5 +457,5 @@ func TestIdleConnHoldsNoWriteBuffer(t *testing.T) {
 	}
 	assert.Nil(t, c.wv, "no writev vector kept")
 	assert.Equal(t, [2][]byte{}, c.wvArr, "no payload pinned")
-	assert.Equal(t, uintptr(maxHeaderSize), unsafe.Sizeof(c.whdr), "only a header array is kept")
+	assert.Equal(t, uintptr(maxHeaderSize+maxControlPayload), unsafe.Sizeof(c.wsmall), "only the small-frame array is kept")
 }

@@ -335,7 +335,7 @@ func (c *Conn) BeginMessageFrame(length int64) error {
 	if c.masked {
 		key = c.newMaskKey()
 	}
-	hdr := appendFrameHeader(c.whdr[:0], op, false, 0, c.masked, key, int(length))
+	hdr := appendFrameHeader(c.wsmall[:0], op, false, 0, c.masked, key, int(length))
 	if err := c.sockWrite(hdr, nil); err != nil {
 		err = c.writeFailed("write frame header", err)
 		c.wmu.Unlock()

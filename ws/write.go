@@ -36,10 +36,11 @@ func (c *Conn) writeFrameLocked(opcode byte, fin bool, rsv byte, payload []byte)
 // held.
 //
 // The header goes out with the payload in one write: copied in front of it
-// in a pooled scratch buffer up to smallWrite (and for masked frames, in
-// chunks of maskChunk), by writev from the connection's header array for
-// larger unmasked payloads. The scratch buffer goes back to its pool when
-// the frame is written, so an idle connection holds no write buffer.
+// in the connection's small array (wsmall) for unmasked payloads of up to
+// 125 bytes, in a pooled scratch buffer up to smallWrite (and for masked
+// frames, in chunks of maskChunk), by writev from wsmall for larger
+// unmasked payloads. The scratch buffer goes back to its pool when the
+// frame is written, so an idle connection holds no write buffer.
 func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []byte, mask bool) error {
 	var key [4]byte
 	if mask {
@@ -66,6 +67,13 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 			buf = buf[:0]
 		}
 		putWriteBuf(wb, buf)
+	case len(payload) <= maxControlPayload:
+		// Control frames and small messages: in the connection's own
+		// array, no pool round trip.
+		buf := appendFrameHeader(c.wsmall[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdrLen = len(buf)
+		buf = append(buf, payload...)
+		err = c.sockWrite(buf, nil)
 	case len(payload) <= smallWrite:
 		wb := getWriteBuf(len(payload))
 		buf := appendFrameHeader((*wb)[:0], opcode, fin, rsv, mask, key, len(payload))
@@ -74,7 +82,7 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 		err = c.sockWrite(buf, nil)
 		putWriteBuf(wb, buf)
 	default:
-		hdr := appendFrameHeader(c.whdr[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdr := appendFrameHeader(c.wsmall[:0], opcode, fin, rsv, mask, key, len(payload))
 		hdrLen = len(hdr)
 		err = c.sockWrite(hdr, payload)
 	}
