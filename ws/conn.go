@@ -64,7 +64,6 @@ type Conn struct {
 	wvArr    [2][]byte  // writev vector backing wv, under wmu
 	wv       net.Buffers
 	rng      *rand.ChaCha8
-	cbuf     []byte // compression scratch, under msgSem
 	stream   streamState
 	closing  atomic.Bool   // a close frame was sent: no more frames
 	closeSig chan struct{} // closed when the close frame is sent

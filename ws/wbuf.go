@@ -43,3 +43,29 @@ func putWriteBuf(wb *[]byte, b []byte) {
 		writeBufChunk.Put(wb)
 	}
 }
+
+// compressBufPool holds the buffers messages are compressed into
+// (writeMessageLocked); buffers past compressBufMax are left to the
+// garbage collector rather than pinned in the pool.
+var compressBufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4<<10)
+	return &b
+}}
+
+const compressBufMax = 1 << 20
+
+// getCompressBuf returns an empty compression buffer.
+func getCompressBuf() *[]byte { return compressBufPool.Get().(*[]byte) }
+
+// putCompressBuf gives a compression buffer back; b is the output as the
+// codec left it (it may have grown), nil to give back cb as it was.
+func putCompressBuf(cb *[]byte, b []byte) {
+	if b == nil {
+		b = *cb
+	}
+	if cap(b) > compressBufMax {
+		return
+	}
+	*cb = b[:0]
+	compressBufPool.Put(cb)
+}

@@ -220,49 +220,58 @@ func (c *Conn) sendMessageWith(payload []byte, isBinary bool, so SendOptions) er
 }
 
 // writeMessageLocked compresses, frames and writes one message. Call with
-// msgSem held (blocking sends and the send queue's writer share it).
+// msgSem held (blocking sends and the send queue's writer share it). The
+// compressed form is built in a pooled buffer, given back once it is
+// written, so an idle connection holds no compression output.
 func (c *Conn) writeMessageLocked(payload []byte, isBinary bool, so SendOptions) error {
 	if c.closing.Load() || c.flushDrop.Load() {
 		return ErrClosed
 	}
-	skipCompress := so.SkipCompress
 	opcode := OpText
 	if isBinary {
 		opcode = OpBinary
 	}
-	var rsv byte
-	wire := payload
-	if c.pmd != nil && !skipCompress && c.pmd.shouldCompress(len(payload)) {
-		out, err := c.pmd.compress(c.cbuf[:0], payload)
-		if err != nil {
-			return fmt.Errorf("ws: compress message: %w", err)
-		}
-		c.cbuf = out
-		if cap(c.cbuf) > 1<<20 {
-			c.cbuf = nil // do not pin a huge buffer
-		}
-		wire, rsv = out, rsv1
-	}
-	frag := so.fragmentSize(c.opts.AutoFragmentSize)
-	if frag <= 0 || len(wire) <= frag {
-		if err := c.writeFrame(opcode, true, rsv, wire); err != nil {
+	if c.pmd == nil || so.SkipCompress || !c.pmd.shouldCompress(len(payload)) {
+		if err := c.writeFramesLocked(opcode, 0, payload, so); err != nil {
 			return err
 		}
 	} else {
-		for first := true; first || len(wire) > 0; first = false {
-			n := min(frag, len(wire))
-			op := opcode
-			if !first {
-				op, rsv = OpContinuation, 0
-			}
-			if err := c.writeFrame(op, n == len(wire), rsv, wire[:n]); err != nil {
-				return err
-			}
-			wire = wire[n:]
+		cb := getCompressBuf()
+		out, err := c.pmd.compress((*cb)[:0], payload)
+		if err != nil {
+			putCompressBuf(cb, nil)
+			return fmt.Errorf("ws: compress message: %w", err)
+		}
+		err = c.writeFramesLocked(opcode, rsv1, out, so)
+		putCompressBuf(cb, out)
+		if err != nil {
+			return err
 		}
 	}
 	c.stats.msgsOut.Add(1)
 	c.stats.appOut.Add(uint64(len(payload)))
+	return nil
+}
+
+// writeFramesLocked writes a message's wire payload as one frame, or as
+// fragments of the size so and AutoFragmentSize give. Call with msgSem
+// held.
+func (c *Conn) writeFramesLocked(opcode, rsv byte, wire []byte, so SendOptions) error {
+	frag := so.fragmentSize(c.opts.AutoFragmentSize)
+	if frag <= 0 || len(wire) <= frag {
+		return c.writeFrame(opcode, true, rsv, wire)
+	}
+	for first := true; first || len(wire) > 0; first = false {
+		n := min(frag, len(wire))
+		op := opcode
+		if !first {
+			op, rsv = OpContinuation, 0
+		}
+		if err := c.writeFrame(op, n == len(wire), rsv, wire[:n]); err != nil {
+			return err
+		}
+		wire = wire[n:]
+	}
 	return nil
 }
 
