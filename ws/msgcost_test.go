@@ -418,7 +418,10 @@ func TestAllocsPerMessage(t *testing.T) {
 					if reuse {
 						limit = 0.1
 						if raceEnabled {
-							limit = 0.6 // sync.Pool drops items at random
+							// sync.Pool drops items at random, and a
+							// dropped large buffer is replaced by a new
+							// one: only no worse than the default holds.
+							limit = 1.1
 						}
 					}
 					assert.LessOrEqual(t, per, limit)
