@@ -61,16 +61,18 @@ type Conn struct {
 	smu      sync.Mutex    // guards stream (streamed send calls)
 	pmdOnce  sync.Once
 	wmu      sync.Mutex // held for one frame write
-	wbuf     []byte     // frame scratch, under wmu
 	wvArr    [2][]byte  // writev vector backing wv, under wmu
 	wv       net.Buffers
 	rng      *rand.ChaCha8
-	cbuf     []byte // compression scratch, under msgSem
 	stream   streamState
 	closing  atomic.Bool   // a close frame was sent: no more frames
 	closeSig chan struct{} // closed when the close frame is sent
 
 	flushDrop atomic.Bool // FlushAndDrop was called: no new messages
+
+	// write scratch (write.go), under wmu; the frame buffers are pooled
+	wsmall [maxHeaderSize + maxControlPayload]byte // a small frame whole, or a header written by writev
+	wdl    time.Time                               // write deadline armed on nc (zero: none yet)
 
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte
@@ -348,6 +350,13 @@ func (c *Conn) acquireMsg() error {
 // acquireMsgSem takes the right to send a data message without flushing
 // the send queue; it gives up when the connection is dropped.
 func (c *Conn) acquireMsgSem() error {
+	// Fast path: a free semaphore costs one non-blocking send, not a
+	// two-way select.
+	select {
+	case c.msgSem <- struct{}{}:
+		return nil
+	default:
+	}
 	select {
 	case c.msgSem <- struct{}{}:
 		return nil

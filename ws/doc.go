@@ -36,6 +36,18 @@
 // first (Autobahn's dropConnection with abort false). State reports where
 // a connection is: connecting, open, closing, closed.
 //
+// # Cost per message
+//
+// A received message costs one allocation, its payload, which the handler
+// then owns; with Options.ReuseMessageBuffer it costs none: OnMessage gets
+// the payload in a pooled receive buffer, valid until it returns (the
+// model of gws's Message.Close). Sending allocates nothing: small frames
+// are built in the connection's 139-byte array, others in pooled buffers
+// (or, unmasked and larger than 4 KiB, written with writev beside a
+// header), so an idle connection holds no write or compression buffer.
+// The write deadline (WriteTimeout) is armed again only when it is closer
+// than WriteTimeout, not on every frame.
+//
 // # Optional hooks
 //
 // A Handler may implement more of Autobahn's callbacks as optional

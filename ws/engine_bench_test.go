@@ -48,35 +48,47 @@ func (h *countHandler) OnMessage(*Conn, []byte, bool) { h.n++ }
 
 // BenchmarkEngineRead measures the receive path of a server (unmask and
 // UTF-8 check of masked text frames, message assembly, OnMessage) over an
-// in-memory connection.
+// in-memory connection; the reuse variants with ReuseMessageBuffer.
 func BenchmarkEngineRead(b *testing.B) {
 	for _, size := range []int{64, 4 << 10, 64 << 10} {
 		for _, text := range []bool{true, false} {
-			kind := map[bool]string{true: "text", false: "binary"}[text]
-			b.Run(fmt.Sprintf("%s/%dB", kind, size), func(b *testing.B) {
-				payload := bytes.Repeat([]byte("κόσμε abc "), size/12+1)[:size]
-				op := OpBinary
-				if text {
-					op = OpText
-					payload = bytes.ToValidUTF8(payload[:size-size%12], nil)
+			for _, reuse := range []bool{false, true} {
+				kind := map[bool]string{true: "text", false: "binary"}[text]
+				name := fmt.Sprintf("%s/%dB", kind, size)
+				if reuse {
+					name += "/reuse"
 				}
-				frame := encode(op, true, 0, payload, true)
-				nc := &loopConn{frame: frame, left: b.N}
-				h := &countHandler{}
-				o := DefaultOptions()
-				o.CloseHandshakeTimeout, o.ServerConnectionDropTimeout = time.Second, time.Second
-				c := newConn(connConfig{netConn: nc, isServer: true, opts: o, handler: h})
-				c.started.Store(true)
-				b.SetBytes(int64(len(payload)))
-				b.ReportAllocs()
-				b.ResetTimer()
-				c.readLoop()
-				if h.n != b.N {
-					b.Fatalf("got %d messages, want %d", h.n, b.N)
-				}
-			})
+				benchEngineRead(b, name, size, text, reuse)
+			}
 		}
 	}
+}
+
+// benchEngineRead is one case of BenchmarkEngineRead.
+func benchEngineRead(b *testing.B, name string, size int, text, reuse bool) {
+	b.Run(name, func(b *testing.B) {
+		payload := bytes.Repeat([]byte("κόσμε abc "), size/12+1)[:size]
+		op := OpBinary
+		if text {
+			op = OpText
+			payload = bytes.ToValidUTF8(payload[:size-size%12], nil)
+		}
+		frame := encode(op, true, 0, payload, true)
+		nc := &loopConn{frame: frame, left: b.N}
+		h := &countHandler{}
+		o := DefaultOptions()
+		o.CloseHandshakeTimeout, o.ServerConnectionDropTimeout = time.Second, time.Second
+		o.ReuseMessageBuffer = reuse
+		c := newConn(connConfig{netConn: nc, isServer: true, opts: o, handler: h})
+		c.started.Store(true)
+		b.SetBytes(int64(len(payload)))
+		b.ReportAllocs()
+		b.ResetTimer()
+		c.readLoop()
+		if h.n != b.N {
+			b.Fatalf("got %d messages, want %d", h.n, b.N)
+		}
+	})
 }
 
 // BenchmarkEngineSend measures SendMessage (framing, and masking on the

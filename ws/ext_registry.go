@@ -56,7 +56,10 @@ type Codec interface {
 	// ShouldCompress reports whether a message of n payload bytes is sent
 	// compressed (with RSV1 set).
 	ShouldCompress(n int) bool
-	// Compress appends the wire form of one whole message payload to dst.
+	// Compress appends the wire form of one whole message payload to dst
+	// and returns the result (dst, or a buffer append grew from it, never
+	// one the codec keeps): once written, the engine reuses it as dst for
+	// later messages, of this connection or another.
 	Compress(dst, payload []byte) ([]byte, error)
 	// CompressWriter returns a writer compressing one streamed message
 	// into w; Close ends the message (it does not close w).

@@ -14,7 +14,8 @@ type Handler interface {
 	// OnOpen runs once the opening handshake is done; messages may be sent.
 	OnOpen(c *Conn)
 	// OnMessage runs for each complete message received. The handler owns
-	// payload.
+	// payload, unless Options.ReuseMessageBuffer is set: then payload is
+	// valid only until OnMessage returns (copy what you keep).
 	OnMessage(c *Conn, payload []byte, isBinary bool)
 	// OnPing runs for each ping received. BaseHandler answers with a pong.
 	OnPing(c *Conn, payload []byte)

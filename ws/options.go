@@ -81,6 +81,21 @@ type Options struct {
 	// AutoFragmentSize splits sent messages into frames of at most this
 	// payload size. Default 0 (one frame per message).
 	AutoFragmentSize int
+	// ReuseMessageBuffer hands OnMessage its payload in a receive buffer
+	// that the connection takes back when OnMessage returns and reuses for
+	// a later message (of this or another connection), instead of a
+	// buffer of its own per message: receiving then allocates nothing per
+	// message. The payload is valid only until OnMessage returns; a
+	// handler that keeps it, or any part of it, past that (in a channel, a
+	// map, a goroutine, SendMessageAsync, a Broadcast) must copy it first
+	// (bytes.Clone). Sending it from within OnMessage with SendMessage,
+	// SendOutgoing or SendMessageWith is fine: they return once it is
+	// written. Autobahn|Python hands out immutable bytes, which Go cannot
+	// express; this is the same contract as gws's Message.Close and as
+	// io.Reader's buffer. It applies to callback mode (OnMessage) only:
+	// ReadMessage, NextReader and the frame-level callbacks are unchanged.
+	// Default false (every payload is the handler's to keep).
+	ReuseMessageBuffer bool
 	// FailByDrop drops the TCP connection at once when failing the
 	// WebSocket connection, instead of a close handshake. Default true.
 	FailByDrop bool
@@ -100,9 +115,12 @@ type Options struct {
 	// we sent a close. Default 1s.
 	CloseHandshakeTimeout time.Duration
 	// WriteTimeout bounds each write to the socket: a write gets a deadline
-	// of now+WriteTimeout, and a large frame is written in slices of at
-	// most 256 KiB, each with its own deadline, so what is bounded is a
-	// peer that stops reading, not a slow link. On timeout the connection
+	// between now+WriteTimeout and now+WriteTimeout*9/8 (the deadline is
+	// armed again only when the one armed before is closer than
+	// WriteTimeout, so a busy connection does not pay for a timer update
+	// on every frame), and a large frame is written in slices of at most
+	// 256 KiB, each with such a deadline, so what is bounded is a peer
+	// that stops reading, not a slow link. On timeout the connection
 	// is dropped (OnClose: wasClean false, 1006) and the blocked send call
 	// returns an error wrapping os.ErrDeadlineExceeded. Autobahn has no
 	// such option: Twisted buffers whatever is sent in user space without

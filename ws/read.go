@@ -327,6 +327,44 @@ func (r *rawReader) Read(p []byte) (int, error) {
 // delivers it: to OnMessage (whole), to the frame-level callbacks
 // (streamed, see recvHooks) or to the blocking reader (in chunks).
 func (c *Conn) readMessage(h frameHeader) error {
+	// The clean-up runs here rather than deferred inside readMessageInto:
+	// with its many returns those defers cannot be open-coded, and the
+	// runtime's defer records cost more than the rest of a small message.
+	// (A panicking Handler ends the program, so nothing is left to clean.)
+	var st recvBufs
+	err := c.readMessageInto(h, &st)
+	st.release()
+	c.releaseRecv()
+	return err
+}
+
+// recvBufs are the pooled buffers a message is received into (see
+// readMessageInto), given back by release once it was delivered or failed.
+type recvBufs struct {
+	rb     *[]byte  // the pooled receive buffer taken (nil: none)
+	acc    []byte   // the buffer the message is gathered in
+	parked [][]byte // full chunks of a large pooled message
+}
+
+// release gives the pooled buffers back: the receive buffer as the
+// message left it (it may have grown) and the chunks.
+func (st *recvBufs) release() {
+	if st.rb == nil {
+		return
+	}
+	if len(st.parked) == 0 {
+		putRecvBuf(st.rb, st.acc)
+		return
+	}
+	putRecvBuf(st.rb, st.parked[0])
+	for _, p := range st.parked[1:] {
+		putRecvChunk(p)
+	}
+	putRecvChunk(st.acc)
+}
+
+// readMessageInto is readMessage, gathering into st.
+func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 	isBinary := h.opcode == OpBinary
 	compressed := h.rsv&rsv1 != 0
 	validate := !isBinary && c.opts.UTF8ValidateIncoming
@@ -356,13 +394,11 @@ func (c *Conn) readMessage(h frameHeader) error {
 	}
 	blocking := c.events != nil
 	streaming := c.hooks.takesData
-	var acc []byte
 	var total int64
 	// What the message holds is charged to the memory budget (budget.go)
 	// as it grows, and given back when it is delivered or fails; base is
 	// the inflater's fixed cost.
 	var base int64
-	defer c.releaseRecv()
 	if compressed {
 		base = inflaterCost
 	}
@@ -372,24 +408,23 @@ func (c *Conn) readMessage(h frameHeader) error {
 	// Past recvBufMax it goes on in pooled chunks of that size (parked):
 	// no more copying, and no garbage of outgrown buffers, which for many
 	// large messages at once (bombs) would double the heap.
-	pooled := compressed && !streaming
-	var parked [][]byte
+	//
+	// With ReuseMessageBuffer, an uncompressed message for OnMessage is
+	// read into such a pooled buffer as well and handed out in place: the
+	// buffer goes back to the pool when OnMessage returns, so receiving
+	// allocates nothing per message.
+	reuse := c.opts.ReuseMessageBuffer && !streaming && !blocking
+	pooled := (compressed || reuse) && !streaming
 	var parkedCap int64
 	if pooled {
-		rb := getRecvBuf()
-		acc = (*rb)[:0]
-		defer func() {
-			if len(parked) == 0 {
-				putRecvBuf(rb, acc)
-				return
-			}
-			putRecvBuf(rb, parked[0])
-			for _, p := range parked[1:] {
-				putRecvChunk(p)
-			}
-			putRecvChunk(acc)
-		}()
-		if err := c.hold(base + int64(cap(acc))); err != nil {
+		st.rb = getRecvBuf()
+		st.acc = (*st.rb)[:0]
+		if want := min(h.length, 64<<10); !compressed && int64(cap(st.acc)) < want {
+			// Room for the first frame (up to 64 KiB, as grow gives), so
+			// that it is not read into a small buffer and then copied.
+			st.acc = make([]byte, 0, want)
+		}
+		if err := c.hold(base + int64(cap(st.acc))); err != nil {
 			return err
 		}
 	}
@@ -405,25 +440,25 @@ func (c *Conn) readMessage(h frameHeader) error {
 			// Grow only for bytes known to come: at a frame boundary an
 			// empty read lets the raw reader move to the next frame (or
 			// report the end of the message) first.
-			if pooled && !blocking && len(acc) == cap(acc) && cap(acc) >= recvBufMax {
-				if err := c.hold(base + parkedCap + int64(cap(acc)) + recvBufMax); err != nil {
+			if pooled && !blocking && len(st.acc) == cap(st.acc) && cap(st.acc) >= recvBufMax {
+				if err := c.hold(base + parkedCap + int64(cap(st.acc)) + recvBufMax); err != nil {
 					return err
 				}
-				parked = append(parked, acc)
-				parkedCap += int64(cap(acc))
-				acc = getRecvChunk()
-			} else if len(acc) == cap(acc) && (compressed || c.skipLeft > 0) {
-				add := c.growBy(acc, compressed, blocking)
+				st.parked = append(st.parked, st.acc)
+				parkedCap += int64(cap(st.acc))
+				st.acc = getRecvChunk()
+			} else if len(st.acc) == cap(st.acc) && (compressed || c.skipLeft > 0) {
+				add := c.growBy(st.acc, compressed, blocking)
 				// Old and new buffer both live while it is copied.
-				if err := c.hold(base + int64(cap(acc)) + int64(len(acc)+add)); err != nil {
+				if err := c.hold(base + int64(cap(st.acc)) + int64(len(st.acc)+add)); err != nil {
 					return err
 				}
-				acc = grown(acc, add)
-				if err := c.hold(base + int64(cap(acc))); err != nil {
+				st.acc = grown(st.acc, add)
+				if err := c.hold(base + int64(cap(st.acc))); err != nil {
 					return err
 				}
 			}
-			buf = acc[len(acc):cap(acc)]
+			buf = st.acc[len(st.acc):cap(st.acc)]
 		}
 		if compressed && max > 0 && int64(len(buf)) > max-total+1 {
 			buf = buf[:max-total+1] // cross the message limit by one byte at most
@@ -451,19 +486,19 @@ func (c *Conn) readMessage(h frameHeader) error {
 			if streaming {
 				c.hookFrameData(b)
 			} else {
-				acc = acc[:len(acc)+n]
-				if blocking && len(acc) >= readChunk {
+				st.acc = st.acc[:len(st.acc)+n]
+				if blocking && len(st.acc) >= readChunk {
 					if pooled {
-						if err := c.hold(base + int64(cap(acc)+len(acc))); err != nil {
+						if err := c.hold(base + int64(cap(st.acc)+len(st.acc))); err != nil {
 							return err
 						}
-						c.deliver(readEvent{first: first, isBinary: isBinary, data: bytes.Clone(acc)})
-						first, acc = false, acc[:0]
+						c.deliver(readEvent{first: first, isBinary: isBinary, data: bytes.Clone(st.acc)})
+						first, st.acc = false, st.acc[:0]
 					} else {
-						c.deliver(readEvent{first: first, isBinary: isBinary, data: acc})
-						first, acc = false, nil
+						c.deliver(readEvent{first: first, isBinary: isBinary, data: st.acc})
+						first, st.acc = false, nil
 					}
-					if err := c.hold(base + int64(cap(acc))); err != nil {
+					if err := c.hold(base + int64(cap(st.acc))); err != nil {
 						return err
 					}
 				}
@@ -517,22 +552,24 @@ func (c *Conn) readMessage(h frameHeader) error {
 	switch {
 	case streaming:
 	case blocking:
-		out := acc
+		out := st.acc
 		if pooled {
-			if err := c.hold(int64(cap(acc) + len(acc))); err != nil {
+			if err := c.hold(int64(cap(st.acc) + len(st.acc))); err != nil {
 				return err
 			}
-			out = bytes.Clone(acc) // acc goes back to the pool
+			out = bytes.Clone(st.acc) // st.acc goes back to the pool (release)
 		}
 		c.deliver(readEvent{first: first, last: true, isBinary: isBinary, data: out})
 	default:
-		out := acc
-		if pooled {
-			if err := c.hold(parkedCap + int64(cap(acc)) + total); err != nil {
+		out := st.acc
+		if pooled && (!reuse || len(st.parked) > 0) {
+			if err := c.hold(parkedCap + int64(cap(st.acc)) + total); err != nil {
 				return err
 			}
-			out = assemble(parked, acc, total) // the buffers go back to the pool
+			out = assemble(st.parked, st.acc, total) // the buffers go back to the pool
 		}
+		// With reuse and nothing parked, out is the pooled buffer itself:
+		// readMessage gives it back after OnMessage.
 		if out == nil {
 			out = []byte{}
 		}

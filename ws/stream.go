@@ -335,7 +335,7 @@ func (c *Conn) BeginMessageFrame(length int64) error {
 	if c.masked {
 		key = c.newMaskKey()
 	}
-	hdr := appendFrameHeader(c.wbuf[:0], op, false, 0, c.masked, key, int(length))
+	hdr := appendFrameHeader(c.wsmall[:0], op, false, 0, c.masked, key, int(length))
 	if err := c.sockWrite(hdr, nil); err != nil {
 		err = c.writeFailed("write frame header", err)
 		c.wmu.Unlock()
@@ -403,10 +403,11 @@ func (c *Conn) writeFrameDataLocked(payload []byte) error {
 		n := min(len(rest), maskChunk)
 		var err error
 		if c.masked && c.opts.ApplyMask {
-			buf := append(c.wbuf[:0], rest[:n]...)
+			wb := getWriteBuf(n)
+			buf := append((*wb)[:0], rest[:n]...)
 			s.framePos = nvx.XorMask(buf, s.frameKey, s.framePos)
 			err = c.sockWrite(buf, nil)
-			c.wbuf = buf[:0]
+			putWriteBuf(wb, buf)
 		} else {
 			err = c.sockWrite(nil, rest[:n])
 		}

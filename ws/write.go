@@ -34,17 +34,25 @@ func (c *Conn) writeFrameLocked(opcode byte, fin bool, rsv byte, payload []byte)
 // writeRawFrameLocked writes one frame, masked when mask is set (with a
 // fresh key; the payload is XORed unless ApplyMask is off). Call with wmu
 // held.
+//
+// The header goes out with the payload in one write: copied in front of it
+// in the connection's small array (wsmall) for unmasked payloads of up to
+// 125 bytes, in a pooled scratch buffer up to smallWrite (and for masked
+// frames, in chunks of maskChunk), by writev from wsmall for larger
+// unmasked payloads. The scratch buffer goes back to its pool when the
+// frame is written, so an idle connection holds no write buffer.
 func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []byte, mask bool) error {
 	var key [4]byte
 	if mask {
 		key = c.newMaskKey()
 	}
-	hdr := appendFrameHeader(c.wbuf[:0], opcode, fin, rsv, mask, key, len(payload))
-	hdrLen := len(hdr)
 	var err error
+	hdrLen := 0
 	switch {
 	case mask && c.opts.ApplyMask:
-		buf := hdr
+		wb := getWriteBuf(len(payload))
+		buf := appendFrameHeader((*wb)[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdrLen = len(buf)
 		pos := 0
 		rest := payload
 		for {
@@ -58,13 +66,24 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 			}
 			buf = buf[:0]
 		}
-		c.wbuf = buf[:0]
-	case len(payload) <= smallWrite:
-		buf := append(hdr, payload...)
+		putWriteBuf(wb, buf)
+	case len(payload) <= maxControlPayload:
+		// Control frames and small messages: in the connection's own
+		// array, no pool round trip.
+		buf := appendFrameHeader(c.wsmall[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdrLen = len(buf)
+		buf = append(buf, payload...)
 		err = c.sockWrite(buf, nil)
-		c.wbuf = buf[:0]
+	case len(payload) <= smallWrite:
+		wb := getWriteBuf(len(payload))
+		buf := appendFrameHeader((*wb)[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdrLen = len(buf)
+		buf = append(buf, payload...)
+		err = c.sockWrite(buf, nil)
+		putWriteBuf(wb, buf)
 	default:
-		c.wbuf = hdr[:0]
+		hdr := appendFrameHeader(c.wsmall[:0], opcode, fin, rsv, mask, key, len(payload))
+		hdrLen = len(hdr)
 		err = c.sockWrite(hdr, payload)
 	}
 	if err != nil {
@@ -87,17 +106,37 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 // the time a large frame needs on a slow link.
 const writeSlice = 256 << 10
 
+// deadlineSlack is the fraction of WriteTimeout (1/deadlineSlack) by which
+// an armed write deadline may lie beyond now+WriteTimeout. Arming a
+// deadline costs a runtime timer update per call; with the slack, a
+// connection that writes all the time re-arms it once per
+// WriteTimeout/deadlineSlack instead of once per write.
+const deadlineSlack = 8
+
+// armWriteDeadline makes sure the socket's write deadline is at least
+// WriteTimeout away (and at most WriteTimeout*(1+1/deadlineSlack)), arming
+// it only when the one armed before is closer than that. Call with wmu
+// held, before each socket write.
+func (c *Conn) armWriteDeadline(d time.Duration) {
+	now := time.Now()
+	if !c.wdl.IsZero() && c.wdl.Sub(now) >= d {
+		return
+	}
+	c.wdl = now.Add(d + d/deadlineSlack)
+	_ = c.nc.SetWriteDeadline(c.wdl)
+}
+
 // sockWrite writes a then b to the socket (with one writev when both are
-// non-empty). With WriteTimeout set, each write gets a deadline of
-// now+WriteTimeout and carries at most writeSlice bytes of b. Call with
-// wmu held.
+// non-empty). With WriteTimeout set, each write starts with at least
+// WriteTimeout (at most 1/deadlineSlack more) before its deadline, and
+// carries at most writeSlice bytes of b. Call with wmu held.
 func (c *Conn) sockWrite(a, b []byte) error {
 	d := c.opts.WriteTimeout
 	for {
 		n := len(b)
 		if d > 0 {
 			n = min(n, writeSlice)
-			_ = c.nc.SetWriteDeadline(time.Now().Add(d))
+			c.armWriteDeadline(d)
 		}
 		var err error
 		switch {
@@ -181,49 +220,58 @@ func (c *Conn) sendMessageWith(payload []byte, isBinary bool, so SendOptions) er
 }
 
 // writeMessageLocked compresses, frames and writes one message. Call with
-// msgSem held (blocking sends and the send queue's writer share it).
+// msgSem held (blocking sends and the send queue's writer share it). The
+// compressed form is built in a pooled buffer, given back once it is
+// written, so an idle connection holds no compression output.
 func (c *Conn) writeMessageLocked(payload []byte, isBinary bool, so SendOptions) error {
 	if c.closing.Load() || c.flushDrop.Load() {
 		return ErrClosed
 	}
-	skipCompress := so.SkipCompress
 	opcode := OpText
 	if isBinary {
 		opcode = OpBinary
 	}
-	var rsv byte
-	wire := payload
-	if c.pmd != nil && !skipCompress && c.pmd.shouldCompress(len(payload)) {
-		out, err := c.pmd.compress(c.cbuf[:0], payload)
-		if err != nil {
-			return fmt.Errorf("ws: compress message: %w", err)
-		}
-		c.cbuf = out
-		if cap(c.cbuf) > 1<<20 {
-			c.cbuf = nil // do not pin a huge buffer
-		}
-		wire, rsv = out, rsv1
-	}
-	frag := so.fragmentSize(c.opts.AutoFragmentSize)
-	if frag <= 0 || len(wire) <= frag {
-		if err := c.writeFrame(opcode, true, rsv, wire); err != nil {
+	if c.pmd == nil || so.SkipCompress || !c.pmd.shouldCompress(len(payload)) {
+		if err := c.writeFramesLocked(opcode, 0, payload, so); err != nil {
 			return err
 		}
 	} else {
-		for first := true; first || len(wire) > 0; first = false {
-			n := min(frag, len(wire))
-			op := opcode
-			if !first {
-				op, rsv = OpContinuation, 0
-			}
-			if err := c.writeFrame(op, n == len(wire), rsv, wire[:n]); err != nil {
-				return err
-			}
-			wire = wire[n:]
+		cb := getCompressBuf()
+		out, err := c.pmd.compress((*cb)[:0], payload)
+		if err != nil {
+			putCompressBuf(cb, nil)
+			return fmt.Errorf("ws: compress message: %w", err)
+		}
+		err = c.writeFramesLocked(opcode, rsv1, out, so)
+		putCompressBuf(cb, out)
+		if err != nil {
+			return err
 		}
 	}
 	c.stats.msgsOut.Add(1)
 	c.stats.appOut.Add(uint64(len(payload)))
+	return nil
+}
+
+// writeFramesLocked writes a message's wire payload as one frame, or as
+// fragments of the size so and AutoFragmentSize give. Call with msgSem
+// held.
+func (c *Conn) writeFramesLocked(opcode, rsv byte, wire []byte, so SendOptions) error {
+	frag := so.fragmentSize(c.opts.AutoFragmentSize)
+	if frag <= 0 || len(wire) <= frag {
+		return c.writeFrame(opcode, true, rsv, wire)
+	}
+	for first := true; first || len(wire) > 0; first = false {
+		n := min(frag, len(wire))
+		op := opcode
+		if !first {
+			op, rsv = OpContinuation, 0
+		}
+		if err := c.writeFrame(op, n == len(wire), rsv, wire[:n]); err != nil {
+			return err
+		}
+		wire = wire[n:]
+	}
 	return nil
 }
 

@@ -52,6 +52,20 @@ func cases(kinds []string) []testCase {
 	return cs
 }
 
+// wantSize reports whether size is in the comma-separated list sizes (an
+// empty list takes every size).
+func wantSize(sizes string, size int) bool {
+	if sizes == "" {
+		return true
+	}
+	for _, f := range strings.Split(sizes, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n == size {
+			return true
+		}
+	}
+	return false
+}
+
 // sizeName spells n as bench's SizeName does (64B, 1KiB, 1MiB), which
 // bench/cmd/report sorts by size.
 func sizeName(n int) string {
@@ -81,6 +95,7 @@ func line(impl string, c testCase, r result) string {
 
 type config struct {
 	out, impls, kinds    string
+	sizes                string
 	serverCPU, clientCPU string
 	warmup, duration     time.Duration
 	count                int
@@ -97,6 +112,7 @@ func main() {
 	flag.StringVar(&c.out, "out", "", "also append the results to `file`")
 	flag.StringVar(&c.impls, "impls", strings.Join(serverOrder, ","), "servers to compare")
 	flag.StringVar(&c.kinds, "kinds", "ascii,utf8,binary", "message kinds")
+	flag.StringVar(&c.sizes, "sizes", "", "only these message sizes in bytes, comma-separated (default: all shapes)")
 	flag.StringVar(&c.serverCPU, "server-cpu", "0", "CPU list for the servers (taskset -c)")
 	flag.StringVar(&c.clientCPU, "client-cpu", "1", "CPU list for the client (taskset -c)")
 	flag.DurationVar(&c.warmup, "warmup", 500*time.Millisecond, "load before measuring")
@@ -150,6 +166,9 @@ func compare(c config) error {
 	}
 	for round := 0; round < c.count; round++ {
 		for _, tc := range cases(strings.Split(c.kinds, ",")) {
+			if !wantSize(c.sizes, tc.size) {
+				continue
+			}
 			for _, im := range impls {
 				r, err := runOne(self, im, tc, c, tsErr == nil)
 				if err != nil {

@@ -24,9 +24,13 @@ import (
 // gorilla and coder do not, so they do less work per text message.
 var servers = map[string]func(ln net.Listener) error{
 	"autobahn": serveAutobahn,
-	"gws":      serveGWS,
-	"gorilla":  serveGorilla,
-	"coder":    serveCoder,
+	// autobahn-copy is autobahn with a payload of its own per message
+	// (ReuseMessageBuffer off, the default); not in serverOrder, run it
+	// with -impls.
+	"autobahn-copy": serveAutobahnCopy,
+	"gws":           serveGWS,
+	"gorilla":       serveGorilla,
+	"coder":         serveCoder,
 }
 
 // serverOrder is the order of the columns and of the runs of one case.
@@ -38,7 +42,18 @@ func (autobahnEcho) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
 	_ = c.SendMessage(payload, isBinary) // a failed send closes the connection
 }
 
+// serveAutobahn runs the echo with ReuseMessageBuffer: the handler sends
+// the payload back before OnMessage returns, so it may live in a reused
+// buffer, as gws's echo gives its Message back with Close.
 func serveAutobahn(ln net.Listener) error {
+	o := ws.DefaultOptions()
+	o.ReuseMessageBuffer = true
+	srv := ws.NewServer(func() ws.Handler { return autobahnEcho{} }, o)
+	return srv.Serve(ln)
+}
+
+// serveAutobahnCopy runs the echo with the default options.
+func serveAutobahnCopy(ln net.Listener) error {
 	srv := ws.NewServer(func() ws.Handler { return autobahnEcho{} }, ws.DefaultOptions())
 	return srv.Serve(ln)
 }
