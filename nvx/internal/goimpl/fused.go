@@ -104,6 +104,17 @@ func fusedMid(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid
 	return next, false, false, i + currentIndex, totalIndex
 }
 
+// UnmaskASCII unmasks b in place from key offset pos for as long as it is
+// ASCII once unmasked, in one pass, and returns how many bytes it unmasked
+// (len(b) when all of it is ASCII; see maskASCII). It is what
+// XorMaskValidate does with all-ASCII text between FusedMin and
+// FusedASCIIMin, so package nvx times it against one fused C call to
+// choose FusedASCIIMin.
+func UnmaskASCII(b []byte, key [4]byte, pos int) int {
+	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*(pos&3))
+	return maskASCII(b, uint64(k32)*(1<<32+1))
+}
+
 // maskASCII XORs b with the key stream k (as XorMask) for as long as the
 // unmasked bytes are ASCII, and returns how many it unmasked: len(b) when
 // all of b is ASCII once unmasked, else an index i with b[i:] still masked

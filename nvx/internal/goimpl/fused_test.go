@@ -178,3 +178,26 @@ func TestMaskASCII(t *testing.T) {
 		}
 	}
 }
+
+// UnmaskASCII unmasks all-ASCII text whole, at every key offset, and stops
+// before the block holding a non-ASCII byte, leaving it masked.
+func TestUnmaskASCII(t *testing.T) {
+	key := [4]byte{0x01, 0x7F, 0x22, 0x55}
+	plain := []byte(strings.Repeat("an all-ASCII line of text. ", 20))
+	for pos := 0; pos < 4; pos++ {
+		masked := bytes.Clone(plain)
+		XorMask(masked, key, pos, false)
+		require.Equal(t, len(plain), UnmaskASCII(masked, key, pos))
+		require.Equal(t, plain, masked)
+
+		withBad := bytes.Clone(plain)
+		withBad[300] = 0xE9
+		masked = bytes.Clone(withBad)
+		XorMask(masked, key, pos, false)
+		orig := bytes.Clone(masked)
+		i := UnmaskASCII(masked, key, pos)
+		require.True(t, i <= 300 && 300 < i+72, "pos %d: %d", pos, i)
+		require.Equal(t, withBad[:i], masked[:i])
+		require.Equal(t, orig[i:], masked[i:])
+	}
+}
