@@ -14,8 +14,9 @@ func calibrate() Thresholds {
 		UTF8ASCII:  calibrateUTF8ASCII(),
 		FusedASCII: calibrateFusedASCII(),
 	}
-	// Between Fused and FusedASCII, XorMaskValidate unmasks in Go and
-	// validates as Validate does, so the UTF-8 crossover is its crossover.
+	// Between Fused and FusedASCII, XorMaskValidate hands C what follows
+	// the leading ASCII, as Validate does, so the UTF-8 crossover is its
+	// crossover.
 	t.Fused = t.UTF8
 	// The ASCII thresholds come from other candidates than the others, but
 	// a default may meet a measured value: keep each pair ordered.
@@ -63,14 +64,16 @@ func calibrateUTF8ASCII() int {
 }
 
 // calibrateFusedASCII measures where one fused C call starts unmasking and
-// validating all-ASCII text faster than Go. The key flips the low bit of
-// every byte, so the text stays ASCII however often it is unmasked.
+// validating all-ASCII text faster than Go does below FusedASCII (one pass
+// that unmasks and checks the words, goimpl.UnmaskASCII). The key flips
+// the low bit of every byte, so the text stays ASCII however often it is
+// unmasked.
 func calibrateFusedASCII() int {
 	var v goimpl.Utf8Validator
 	key := [4]byte{1, 1, 1, 1}
 	buf := calibrationText(textASCII, asciiCalibrationSizes[len(asciiCalibrationSizes)-1])
 	goNs, cNs := measureBest(asciiCalibrationSizes, maskWork, buf,
-		func(b []byte) { v.Reset(); goimpl.XorMaskValidate(b, key, 0, &v, false) },
+		func(b []byte) { v.Reset(); goimpl.UnmaskASCII(b, key, 0) },
 		func(b []byte) { v.Reset(); nativeXorMaskValidate(b, key, 0, &v) })
 	return pickThreshold(asciiCalibrationSizes, goNs, cNs, FusedASCIIThreshold)
 }

@@ -2,6 +2,7 @@ package nvx
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -78,31 +79,44 @@ func FuzzXorMask(f *testing.F) {
 
 func FuzzXorMaskValidate(f *testing.F) {
 	f.Add([]byte("grüße \xED\xA0\x80 世界"), uint32(0x01020304), uint8(2), uint8(5))
-	f.Fuzz(func(t *testing.T, plain []byte, k uint32, pos, cut uint8) {
-		key := [4]byte{byte(k), byte(k >> 8), byte(k >> 16), byte(k >> 24)}
-		c := int(cut) % (len(plain) + 1)
-		masked := bytes.Clone(plain)
-		ref.XorMask(masked, key, int(pos))
-		for name, fused := range map[string]func([]byte, [4]byte, int, *Utf8Validator) (int, bool, bool, int, int){
-			"nvx": XorMaskValidate, "native": NativeXorMaskValidate,
-		} {
-			got := bytes.Clone(masked)
-			fv := NewUtf8Validator()
-			pv := purego.NewUtf8Validator()
-			p := int(pos)
-			for _, part := range [][]byte{got[:c], got[c:]} {
-				sep := bytes.Clone(part)
-				wantNext := ref.XorMask(sep, key, p)
-				wv, we, wc, wt := pv.Validate(sep)
-				next, gv, ge, gc, gt := fused(part, key, p, fv)
-				if next != wantNext || gv != wv || ge != we || gc != wc || gt != wt {
-					t.Fatalf("%s: got (%d,%v,%v,%d,%d) want (%d,%v,%v,%d,%d)", name, next, gv, ge, gc, gt, wantNext, wv, we, wc, wt)
-				}
-				p = next
-			}
-			if !bytes.Equal(got, plain) {
-				t.Fatalf("%s: not fully unmasked", name)
-			}
+	// The input also runs after an ASCII lead of 128 to 1148 bytes (from
+	// cut), so that it reaches the mid sizes where Go unmasks the leading
+	// ASCII and C takes over at the first non-ASCII word.
+	lead := strings.Repeat("an ascii lead, ", 80)
+	f.Fuzz(func(t *testing.T, input []byte, k uint32, pos, cut uint8) {
+		for _, plain := range [][]byte{input, append([]byte(lead[:128+4*int(cut)]), input...)} {
+			fuzzXorMaskValidate(t, plain, k, pos, cut)
 		}
 	})
+}
+
+// fuzzXorMaskValidate is one FuzzXorMaskValidate check: plain masked and
+// fed whole and in two chunks (cut) to nvx and to C, against the reference
+// masking and the pure-Go validator.
+func fuzzXorMaskValidate(t *testing.T, plain []byte, k uint32, pos, cut uint8) {
+	key := [4]byte{byte(k), byte(k >> 8), byte(k >> 16), byte(k >> 24)}
+	c := int(cut) % (len(plain) + 1)
+	masked := bytes.Clone(plain)
+	ref.XorMask(masked, key, int(pos))
+	for name, fused := range map[string]func([]byte, [4]byte, int, *Utf8Validator) (int, bool, bool, int, int){
+		"nvx": XorMaskValidate, "native": NativeXorMaskValidate,
+	} {
+		got := bytes.Clone(masked)
+		fv := NewUtf8Validator()
+		pv := purego.NewUtf8Validator()
+		p := int(pos)
+		for _, part := range [][]byte{got[:c], got[c:]} {
+			sep := bytes.Clone(part)
+			wantNext := ref.XorMask(sep, key, p)
+			wv, we, wc, wt := pv.Validate(sep)
+			next, gv, ge, gc, gt := fused(part, key, p, fv)
+			if next != wantNext || gv != wv || ge != we || gc != wc || gt != wt {
+				t.Fatalf("%s: got (%d,%v,%v,%d,%d) want (%d,%v,%v,%d,%d)", name, next, gv, ge, gc, gt, wantNext, wv, we, wc, wt)
+			}
+			p = next
+		}
+		if !bytes.Equal(got, plain) {
+			t.Fatalf("%s: not fully unmasked", name)
+		}
+	}
 }

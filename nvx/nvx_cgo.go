@@ -64,7 +64,10 @@ const HasNVX = true
 // and UTF8ASCII thresholds, Go first runs that loop over the leading
 // ASCII words (the same code purego runs, so all-ASCII text costs the same
 // on both paths) and hands C the rest unless a sample of it looks like
-// ASCII too (goimpl.nativeFrom).
+// ASCII too (goimpl.nativeFrom). XorMaskValidate does the same between
+// the Fused and FusedASCII thresholds, unmasking the leading ASCII and
+// checking it in one pass (faster than purego's unmask-then-validate) and
+// handing C the rest, still masked, in one fused call (goimpl.fusedMid).
 const (
 	// MaskThreshold is the default smallest buffer XorMask sends to C:
 	// the one in use when the measurement at start is inconclusive. The
@@ -77,9 +80,11 @@ const (
 	// whole, whatever its text (in use: ThresholdsInUse().UTF8ASCII).
 	UTF8ASCIIThreshold = 4 << 10
 	// FusedThreshold is the default smallest buffer for which
-	// XorMaskValidate may use C: from there it unmasks in Go and validates
-	// as Validate chooses (C for text that does not look ASCII). In use it
-	// is always the UTF-8 threshold in use (ThresholdsInUse().Fused).
+	// XorMaskValidate may use C: from there Go unmasks and checks the
+	// leading ASCII in one pass and C takes the rest, from the first
+	// non-ASCII block, in one fused call (unless the rest is short or
+	// looks ASCII). In use it is always the UTF-8 threshold in use
+	// (ThresholdsInUse().Fused).
 	FusedThreshold = 128
 	// FusedASCIIThreshold is the default smallest buffer XorMaskValidate
 	// sends to C in one fused call, whatever the text (in use:

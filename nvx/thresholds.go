@@ -13,8 +13,8 @@ type Thresholds struct {
 	// text: below it, all-ASCII text stays in Go's word-at-a-time loop.
 	UTF8ASCII int
 	// Fused is where XorMaskValidate starts using the native core for
-	// text that is not all ASCII (unmasking in Go, validating as Validate
-	// does).
+	// text that is not all ASCII: Go unmasks the leading ASCII, checking
+	// it as it goes, and C takes the rest in one fused call.
 	Fused int
 	// FusedASCII is where XorMaskValidate hands the whole buffer to C in
 	// one fused call, whatever the text.

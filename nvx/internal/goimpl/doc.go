@@ -28,9 +28,9 @@ var FusedHook func(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, 
 // UTF8ASCIIMin bytes on; from UTF8Min bytes, they go whole when their
 // first word is not all ASCII and otherwise after their leading ASCII
 // words, unless the rest looks ASCII (see nativeFrom). The fused call goes
-// to C whole from FusedASCIIMin, and from FusedMin when a sample of the
-// unmasked bytes does not look ASCII; otherwise from FusedMin it unmasks in
-// Go and validates as Validate chooses.
+// to C whole from FusedASCIIMin; from FusedMin, Go unmasks and checks the
+// leading ASCII words and C takes the rest in one fused call, unless the
+// rest is short or looks ASCII (see fusedMid).
 var (
 	UTF8Min, UTF8ASCIIMin   int
 	FusedMin, FusedASCIIMin int
