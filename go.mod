@@ -11,6 +11,7 @@ require (
 )
 
 require (
+	github.com/lesismal/nbio v1.6.8 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.41.0 // indirect

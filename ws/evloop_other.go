@@ -1,0 +1,11 @@
+//go:build !linux
+
+package ws
+
+// startEventConn has no poller on this platform: connections with
+// Options.EventLoop run in goroutine mode (see evloop.go).
+func startEventConn(cfg connConfig) *Conn { return nil }
+
+// eventLoopAvailable reports whether Options.EventLoop can take effect on
+// this platform.
+func eventLoopAvailable() bool { return false }
