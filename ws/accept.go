@@ -428,9 +428,14 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 	}
 	setNoDelay(netConn, connOpts.TCPNoDelay)
 	td.LocalAddr = netConn.LocalAddr().String()
+	// Bytes the client sent past its request are copied out of net/http's
+	// hijack buffers, which are then dropped (an idle connection keeps
+	// neither their 4 KiB reader nor their writer).
+	pending, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	br := newConnReader(netConn, pending)
 	cfg := connConfig{
 		netConn:   netConn,
-		br:        brw.Reader,
+		br:        br,
 		isServer:  true,
 		opts:      connOpts,
 		handler:   h,

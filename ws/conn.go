@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"bufio"
 	crand "crypto/rand"
 	"io"
 	"log/slog"
@@ -17,7 +16,7 @@ import (
 // connConfig is everything the opening handshake hands the engine.
 type connConfig struct {
 	netConn   net.Conn
-	br        *bufio.Reader // buffered reader over netConn; may hold bytes read past the handshake
+	br        *connReader // reader over netConn; holds the bytes read past the handshake (nil: none)
 	isServer  bool
 	opts      *Options            // this connection's options (already cloned)
 	handler   Handler             // nil: blocking mode (ReadMessage / NextReader)
@@ -47,7 +46,7 @@ type Conn struct {
 	cfg    connConfig
 	opts   *Options
 	nc     net.Conn
-	br     *bufio.Reader
+	br     *connReader
 	log    *slog.Logger
 	pmd    pmdCodec
 	rules  headerRules
@@ -132,7 +131,7 @@ func newConn(cfg connConfig) *Conn {
 		cfg.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.br == nil {
-		cfg.br = bufio.NewReaderSize(cfg.netConn, 16<<10)
+		cfg.br = newConnReader(cfg.netConn, nil)
 	}
 	c := &Conn{
 		cfg:      cfg,
