@@ -395,9 +395,14 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 			}
 		}
 	}
-	connOpts = connOpts.clone()
-	if connOpts.MemoryBudget == nil {
-		connOpts.MemoryBudget = u.opts.MemoryBudget // the server's
+	if connOpts != u.opts {
+		// OnConnect's own options: the connection gets a private copy.
+		// Otherwise every connection shares the server's copy, which
+		// nothing writes to (one Options less per idle connection).
+		connOpts = connOpts.clone()
+		if connOpts.MemoryBudget == nil {
+			connOpts.MemoryBudget = u.opts.MemoryBudget // the server's
+		}
 	}
 
 	extResp, pmd, err := serverNegotiate(connOpts, hello.extensions)

@@ -1,7 +1,6 @@
 package ws
 
 import (
-	crand "crypto/rand"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -63,8 +62,8 @@ type Conn struct {
 	wbuf     []byte     // frame scratch, under wmu
 	wvArr    [2][]byte  // writev vector backing wv, under wmu
 	wv       net.Buffers
-	rng      *rand.ChaCha8
-	cbuf     []byte // compression scratch, under msgSem
+	rng      *rand.ChaCha8 // masking keys, made on first use (idle.go)
+	cbuf     []byte        // compression scratch, under msgSem
 	stream   streamState
 	closing  atomic.Bool   // a close frame was sent: no more frames
 	closeSig chan struct{} // closed when the close frame is sent
@@ -165,9 +164,6 @@ func newConn(cfg connConfig) *Conn {
 	} else {
 		c.events = make(chan readEvent)
 	}
-	var seed [32]byte
-	_, _ = crand.Read(seed[:])
-	c.rng = rand.NewChaCha8(seed)
 	c.raw.c = c
 	c.initBudget()
 	c.stats.preopenIn.Store(cfg.preopenIn)
