@@ -17,7 +17,7 @@ type connConfig struct {
 	netConn   net.Conn
 	br        *connReader // reader over netConn; holds the bytes read past the handshake (nil: none)
 	isServer  bool
-	opts      *Options            // this connection's options (already cloned)
+	opts      *Options            // this connection's options: a private copy, or the server's shared one; read-only
 	handler   Handler             // nil: blocking mode (ReadMessage / NextReader)
 	protocol  string              // negotiated subprotocol, "" for none
 	pmd       pmdCodec            // negotiated permessage-deflate, nil for none
@@ -62,8 +62,8 @@ type Conn struct {
 	wbuf     []byte     // frame scratch, under wmu
 	wvArr    [2][]byte  // writev vector backing wv, under wmu
 	wv       net.Buffers
-	rng      *rand.ChaCha8 // masking keys, made on first use (idle.go)
-	cbuf     []byte        // compression scratch, under msgSem
+	rng      *rand.ChaCha8
+	cbuf     []byte // compression scratch, under msgSem
 	stream   streamState
 	closing  atomic.Bool   // a close frame was sent: no more frames
 	closeSig chan struct{} // closed when the close frame is sent
