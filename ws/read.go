@@ -66,6 +66,9 @@ func (c *Conn) readNext() error {
 		}
 		return err
 	}
+	// A message boundary: with nothing buffered, the wait for the next
+	// message holds no pooled read buffer.
+	c.br.release()
 	h, err := c.nextFrame()
 	if err != nil {
 		return err
