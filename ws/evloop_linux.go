@@ -138,32 +138,23 @@ func startEventConn(cfg connConfig) *Conn {
 	}
 	e := &evConn{running: true, wsig: make(chan struct{}, 1)}
 	e.cond.L = &e.mu
-	if br := cfg.br; br != nil && br.Buffered() > 0 {
-		// Bytes the handshake's reader took past the handshake: the feed
-		// starts with them.
-		rest, _ := br.Peek(br.Buffered())
-		for len(rest) > 0 {
-			p := evChunkPool.Get().(*[]byte)
-			n := copy(*p, rest)
-			e.bufs = append(e.bufs, evBuf{p: p, b: (*p)[:n]})
-			e.fed += n
-			rest = rest[n:]
-		}
-	}
 	// NBConn duplicates the socket and closes cfg.netConn; on failure
 	// cfg.netConn is untouched and serves in goroutine mode.
 	nc, err := nbio.NBConn(cfg.netConn)
 	if err != nil {
 		cfg.logger.Debug("ws: event loop refused the socket, serving in goroutine mode", "err", err)
-		for _, b := range e.bufs {
-			evChunkPool.Put(b.p)
-		}
 		return nil
 	}
 	e.nc = nc
 	nc.SetSession(e)
 	cfg.netConn = e
-	cfg.br = evReader(e)
+	// The engine's reader keeps what the handshake read past its end and
+	// then reads the feed.
+	if cfg.br == nil {
+		cfg.br = newConnReader(e, nil)
+	} else {
+		cfg.br.setSource(e)
+	}
 	c := newConn(cfg)
 	e.c = c
 	c.started.Store(true)
