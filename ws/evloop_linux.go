@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -166,15 +167,50 @@ func startEventConn(cfg connConfig) *Conn {
 		e.eof, e.err = true, err
 		e.mu.Unlock()
 	}
-	go e.burst() // OnOpen, then what came with the handshake
+	evRun(e) // OnOpen, then what came with the handshake
 	return c
+}
+
+// Bursts run on pooled goroutines: a worker that finished a burst waits
+// for the next one (any connection's), so that a busy connection does not
+// pay for a new goroutine, its stack growth and its id (Close's check
+// for calls from a callback) on every message. At most evIdleMax workers
+// wait; the others end.
+var (
+	evWork    = make(chan *evConn)
+	evIdle    atomic.Int32
+	evIdleMax = int32(4 * runtime.GOMAXPROCS(0))
+)
+
+// evRun runs a burst of e on an idle worker, or on a new one.
+func evRun(e *evConn) {
+	select {
+	case evWork <- e:
+	default:
+		go evWorker(e)
+	}
+}
+
+// evWorker runs bursts until it has waited once too many.
+func evWorker(e *evConn) {
+	gid := goroutineID()
+	for {
+		e.burst(gid)
+		e = nil
+		if evIdle.Add(1) > evIdleMax {
+			evIdle.Add(-1)
+			return
+		}
+		e = <-evWork
+		evIdle.Add(-1)
+	}
 }
 
 // burst runs the engine on this goroutine until a message boundary with
 // nothing left to read, or until the connection ends.
-func (e *evConn) burst() {
+func (e *evConn) burst(gid uint64) {
 	c := e.c
-	c.readGID.Store(goroutineID())
+	c.readGID.Store(gid)
 	if !e.opened {
 		e.opened = true
 		c.runOnOpen()
@@ -269,7 +305,7 @@ func (e *evConn) fill(nc *nbio.Conn) {
 		nc.ResetPollerEvent()
 	}
 	if start {
-		go e.burst()
+		evRun(e)
 	}
 }
 
@@ -310,7 +346,7 @@ func (e *evConn) onClose(err error) {
 	start := e.wakeLocked()
 	e.mu.Unlock()
 	if start {
-		go e.burst()
+		evRun(e)
 	}
 }
 
