@@ -95,7 +95,7 @@ type Conn struct {
 	events chan readEvent
 	rmu    sync.Mutex // one blocking reader at a time
 	cur    *messageReader
-	rmr    messageReader // reused by ReadMessage (never handed out)
+	rmr    *messageReader // reused by ReadMessage (never handed out); made on first use
 
 	// close state, under mu
 	mu            sync.Mutex
@@ -115,7 +115,7 @@ type Conn struct {
 	started       atomic.Bool
 
 	diag  *diagState // nil unless LogOctets, LogFrames or TrackTimings
-	ping  autoPing
+	ping  *autoPing
 	sq    atomic.Pointer[sendQueue] // SendMessageAsync's queue, allocated on first use (queue.go)
 	stats statCounters
 	epoch time.Time

@@ -63,6 +63,20 @@
 // MemoryBudget (DefaultMemoryBudget unless Options.MemoryBudget names one,
 // which several Servers, Accept and Dial calls may share; 1013 past it).
 //
+// An idle connection holds no read buffer: headers and small messages are
+// read into a 256-byte array inside the connection, a pooled 16 KiB
+// buffer is borrowed only to read ahead while bytes keep coming and given
+// back once consumed, and large payloads are read straight into the
+// message. The opening handshake's buffers (net/http's hijacked reader
+// and writer, Dial's reader) are dropped once the bytes past the
+// handshake are copied out; connections share the Server's Options
+// unless OnConnect gives them their own; auto-ping state and the
+// client's masking-key generator are made only when used. What stays is
+// the connection's state, its read goroutine with its stack (4 KiB once
+// it has run a callback: the Go runtime shrinks a stack no further while
+// it waits in a read) and what the API keeps: ConnectionRequest with its
+// headers and *http.Request (and that request's context).
+//
 // Compression is negotiated through Extension plug-ins, Autobahn's
 // PERMESSAGE_COMPRESSION_EXTENSION registry: Options.PerMessageDeflate
 // (permessage-deflate) and Options.Extensions, where SnappyExtension
