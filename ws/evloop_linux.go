@@ -30,6 +30,22 @@ var evChunkPool = sync.Pool{New: func() any {
 	return &b
 }}
 
+// evChunksOut counts the feed chunks taken and not given back (by every
+// connection of the process); tests watch it.
+var evChunksOut atomic.Int64
+
+// getChunk takes a feed chunk from the pool.
+func getChunk() *[]byte {
+	evChunksOut.Add(1)
+	return evChunkPool.Get().(*[]byte)
+}
+
+// putChunk gives a feed chunk back.
+func putChunk(p *[]byte) {
+	evChunksOut.Add(-1)
+	evChunkPool.Put(p)
+}
+
 // evEngine is the process's poller, started on first use.
 var evEngine struct {
 	once sync.Once
@@ -255,12 +271,12 @@ func (e *evConn) fill(nc *nbio.Conn) {
 	eof := false
 	var rerr error
 	for {
-		p := evChunkPool.Get().(*[]byte)
+		p := getChunk()
 		n, err := nc.Read(*p)
 		if n > 0 {
 			got = append(got, evBuf{p: p, b: (*p)[:n]})
 		} else {
-			evChunkPool.Put(p)
+			putChunk(p)
 		}
 		if n == len(*p) {
 			continue // there may be more
@@ -280,7 +296,7 @@ func (e *evConn) fill(nc *nbio.Conn) {
 	if e.done {
 		e.mu.Unlock()
 		for _, b := range got {
-			evChunkPool.Put(b.p)
+			putChunk(b.p)
 		}
 		return
 	}
@@ -377,7 +393,7 @@ func (e *evConn) Read(p []byte) (int, error) {
 		b.b = b.b[k:]
 		n += k
 		if len(b.b) == 0 {
-			evChunkPool.Put(b.p)
+			putChunk(b.p)
 			e.bufs[0] = evBuf{}
 			e.bufs = e.bufs[1:]
 		}

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -203,10 +202,8 @@ func TestEventLoopIdleHoldsNoGoroutine(t *testing.T) {
 		t.Skip("no poller on this platform")
 	}
 	const n = 2000
-	var rl syscall.Rlimit
-	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl))
-	if rl.Cur < 2*n+200 {
-		t.Skipf("open file limit %d is below %d", rl.Cur, 2*n+200)
+	if lim := openFileLimit(); lim < 2*n+200 {
+		t.Skipf("open file limit %d is below %d", lim, 2*n+200)
 	}
 	h := &evEcho{}
 	addr := startOurServer(t, evOpts(true), h)
@@ -281,4 +278,20 @@ func (h *evCount) OnMessage(_ *Conn, p []byte, _ bool) {
 	} else {
 		h.got <- fmt.Errorf("unexpected message %q", p)
 	}
+}
+
+// TestIdleConnectionsEventLoop: in event mode an idle server connection
+// costs no goroutine (only the pooled workers, a constant, may wait) and
+// no pooled read buffer or feed chunk; the clients are raw sockets.
+func TestIdleConnectionsEventLoop(t *testing.T) {
+	if !eventLoopAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	n := 2000
+	if testing.Short() || raceEnabled {
+		n = 500
+	}
+	checkIdleGoroutines(t, evOpts(true), n, 0, int(evIdleMax)+20)
+	assert.Eventually(t, func() bool { return evChunksOut.Load() == 0 }, 10*time.Second, 10*time.Millisecond,
+		"idle connections hold %d feed chunks", evChunksOut.Load())
 }
