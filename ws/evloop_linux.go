@@ -117,7 +117,7 @@ type evConn struct {
 	nc *nbio.Conn
 
 	mu      sync.Mutex
-	cond    sync.Cond // on mu: the engine waits for the feed mid-message
+	cond    sync.Cond // on mu: the engine waits for the feed mid-message, senders for the poller to write
 	bufs    []evBuf   // read from the socket, not yet by the engine
 	fed     int       // bytes in bufs
 	paused  bool      // not re-armed: the feed is full
@@ -130,8 +130,7 @@ type evConn struct {
 
 	pending atomic.Int64 // bytes handed to the poller's write, not written yet
 	wdl     atomic.Int64 // write deadline (UnixNano), 0 for none
-	waiters atomic.Int32 // senders waiting for the write buffer to drain
-	wsig    chan struct{}
+	waiters atomic.Int32 // senders waiting for the write buffer to drain (on cond)
 	closed  atomic.Bool // the socket is closed
 	local   atomic.Bool // closed by us (drop)
 }
@@ -153,7 +152,7 @@ func startEventConn(cfg connConfig) *Conn {
 		cfg.logger.Debug("ws: event loop unavailable, serving in goroutine mode", "err", err)
 		return nil
 	}
-	e := &evConn{running: true, wsig: make(chan struct{}, 1)}
+	e := &evConn{running: true}
 	e.cond.L = &e.mu
 	// NBConn duplicates the socket and closes cfg.netConn; on failure
 	// cfg.netConn is untouched and serves in goroutine mode.
@@ -330,7 +329,7 @@ func (e *evConn) fill(nc *nbio.Conn) {
 func (e *evConn) wakeLocked() bool {
 	if e.running {
 		if e.waiting {
-			e.cond.Signal()
+			e.cond.Broadcast() // not Signal: senders may wait on cond too
 		}
 		return false
 	}
@@ -345,11 +344,10 @@ func (e *evConn) wakeLocked() bool {
 // error, or our Close).
 func (e *evConn) onClose(err error) {
 	e.closed.Store(true)
-	select {
-	case e.wsig <- struct{}{}:
-	default:
-	}
 	e.mu.Lock()
+	if e.waiters.Load() > 0 {
+		e.cond.Broadcast() // senders waiting in waitDrain
+	}
 	if !e.eof {
 		e.eof = true
 		switch {
@@ -426,29 +424,35 @@ func (e *evConn) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// waitDrain waits until the poller wrote enough of what it holds.
+// waitDrain waits until the poller wrote enough of what it holds, the
+// write deadline passed or the socket closed.
 func (e *evConn) waitDrain() error {
-	var tc <-chan time.Time
+	e.waiters.Add(1)
+	defer e.waiters.Add(-1)
+	expired := false
 	if dl := e.wdl.Load(); dl != 0 {
 		d := time.Until(time.Unix(0, dl))
 		if d <= 0 {
 			return os.ErrDeadlineExceeded
 		}
-		t := time.NewTimer(d)
+		t := time.AfterFunc(d, func() {
+			e.mu.Lock()
+			expired = true
+			e.cond.Broadcast()
+			e.mu.Unlock()
+		})
 		defer t.Stop()
-		tc = t.C
 	}
-	e.waiters.Add(1)
-	defer e.waiters.Add(-1)
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	for e.pending.Load() > evWriteMax {
-		if e.closed.Load() {
+		switch {
+		case e.closed.Load():
 			return net.ErrClosed
-		}
-		select {
-		case <-e.wsig:
-		case <-tc:
+		case expired:
 			return os.ErrDeadlineExceeded
 		}
+		e.cond.Wait()
 	}
 	return nil
 }
@@ -456,10 +460,9 @@ func (e *evConn) waitDrain() error {
 // wrote runs when the poller wrote n bytes to the socket.
 func (e *evConn) wrote(n int) {
 	if e.pending.Add(-int64(n)) <= evWriteMax && e.waiters.Load() > 0 {
-		select {
-		case e.wsig <- struct{}{}:
-		default:
-		}
+		e.mu.Lock()
+		e.cond.Broadcast()
+		e.mu.Unlock()
 	}
 }
 
