@@ -131,8 +131,8 @@ type evConn struct {
 	pending atomic.Int64 // bytes handed to the poller's write, not written yet
 	wdl     atomic.Int64 // write deadline (UnixNano), 0 for none
 	waiters atomic.Int32 // senders waiting for the write buffer to drain (on cond)
-	closed  atomic.Bool // the socket is closed
-	local   atomic.Bool // closed by us (drop)
+	closed  atomic.Bool  // the socket is closed
+	local   atomic.Bool  // closed by us (drop)
 }
 
 // startEventConn hands a finished opening handshake to the poller and
@@ -464,6 +464,13 @@ func (e *evConn) wrote(n int) {
 		e.cond.Broadcast()
 		e.mu.Unlock()
 	}
+}
+
+// feedSize is how many bytes the feed holds (tests).
+func (e *evConn) feedSize() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fed
 }
 
 // Close closes the socket (the poller then reports it closed).

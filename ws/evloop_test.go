@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,4 +295,68 @@ func TestIdleConnectionsEventLoop(t *testing.T) {
 	checkIdleGoroutines(t, evOpts(true), n, 0, int(evIdleMax)+20)
 	assert.Eventually(t, func() bool { return evChunksOut.Load() == 0 }, 10*time.Second, 10*time.Millisecond,
 		"idle connections hold %d feed chunks", evChunksOut.Load())
+}
+
+// evStall blocks in OnMessage until release is closed.
+type evStall struct {
+	BaseHandler
+	conn    chan *Conn
+	release chan struct{}
+	got     atomic.Int64
+}
+
+func (h *evStall) OnOpen(c *Conn) { h.conn <- c }
+
+func (h *evStall) OnMessage(*Conn, []byte, bool) {
+	<-h.release
+	h.got.Add(1)
+}
+
+// TestEventLoopReadBackpressure: a handler that does not return stops the
+// poller from reading the socket once the feed holds evFeedMax bytes; TCP
+// flow control then stops the peer, as in goroutine mode. Released, every
+// message arrives.
+func TestEventLoopReadBackpressure(t *testing.T) {
+	if !eventLoopAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	h := &evStall{conn: make(chan *Conn, 1), release: make(chan struct{})}
+	addr := startOurServer(t, evOpts(true), h)
+	c, err := Dial(dialCtx(t), "ws://"+addr+"/", nil, DefaultOptions())
+	require.NoError(t, err)
+	defer func() { _ = c.CloseNow() }()
+	sc := <-h.conn
+	const n, size = 400, 64 << 10 // 25 MiB, far beyond socket buffers and the feed bound
+	var sent atomic.Int64
+	sendDone := make(chan error, 1)
+	go func() {
+		p := make([]byte, size)
+		for i := 0; i < n; i++ {
+			if err := c.SendMessage(p, true); err != nil {
+				sendDone <- err
+				return
+			}
+			sent.Add(1)
+		}
+		sendDone <- nil
+	}()
+	// Wait until the sender is stuck (no progress for 300 ms).
+	last := int64(-1)
+	for i := 0; i < 100; i++ {
+		time.Sleep(300 * time.Millisecond)
+		if s := sent.Load(); s == last {
+			break
+		} else {
+			last = s
+		}
+	}
+	e := sc.nc.(interface{ feedSize() int })
+	fed := e.feedSize()
+	t.Logf("sender stuck after %d of %d messages of 64 KiB; the server's feed holds %d bytes (bound %d + one socket read burst)", sent.Load(), n, fed, evFeedMax)
+	assert.Less(t, sent.Load(), int64(n), "the sender was never held back")
+	assert.LessOrEqual(t, fed, evFeedMax+8<<20, "the feed grew past its bound plus a receive buffer")
+	close(h.release)
+	require.NoError(t, <-sendDone)
+	assert.Eventually(t, func() bool { return h.got.Load() == n }, 20*time.Second, 10*time.Millisecond,
+		"%d of %d messages arrived after the release", h.got.Load(), n)
 }
