@@ -190,11 +190,14 @@ func startEventConn(cfg connConfig) *Conn {
 // for the next one (any connection's), so that a busy connection does not
 // pay for a new goroutine, its stack growth and its id (Close's check
 // for calls from a callback) on every message. At most evIdleMax workers
-// wait; the others end.
+// wait (a constant: 32 per P, so that bursts blocked mid-message or in a
+// blocking reader's hand-over rarely leave none idle); the others end. The
+// hand-over is unbuffered: a burst never waits in a queue behind bursts
+// that block.
 var (
 	evWork    = make(chan *evConn)
 	evIdle    atomic.Int32
-	evIdleMax = int32(4 * runtime.GOMAXPROCS(0))
+	evIdleMax = int32(32 * runtime.GOMAXPROCS(0))
 )
 
 // evRun runs a burst of e on an idle worker, or on a new one.

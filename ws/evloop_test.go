@@ -259,7 +259,8 @@ func TestEventLoopIdleHoldsNoGoroutine(t *testing.T) {
 	heap := int64(ms1.HeapInuse+ms1.StackInuse) - int64(ms0.HeapInuse+ms0.StackInuse)
 	t.Logf("goroutines: %d before, %d with %d idle connections (both sides here); Go heap+stack %d bytes per connection pair",
 		base, after, n, heap/n)
-	assert.Less(t, after, base+50, "the goroutine count grew with idle connections")
+	// Only the pooled workers (at most evIdleMax, a constant) may wait.
+	assert.Less(t, after, base+int(evIdleMax)+50, "the goroutine count grew with idle connections")
 	assert.Len(t, h.served(), n+1)
 	for _, c := range conns {
 		_ = c.CloseNow()
