@@ -128,6 +128,25 @@
 // Options.HTTP2Pool. Closing a WebSocket ends its stream, not the
 // connection; a stream reset by the peer is an abnormal closure (1006).
 //
+// # Event-driven mode
+//
+// By default every connection has a read goroutine. With
+// Options.EventLoop (server and client; off by default) the socket is
+// handed after the opening handshake to an epoll poller
+// (github.com/lesismal/nbio), and an idle connection holds no goroutine
+// and no read or write buffer. When bytes arrive the same engine runs on
+// a pooled goroutine, with the same checks, limits and callbacks in the
+// same order, until a message boundary with nothing left to read; a
+// connection in the middle of a message keeps its goroutine until the
+// message is done. Sends work from any goroutine as before: they go to
+// the poller's non-blocking write and block, up to WriteTimeout, while
+// the poller holds more than 256 KiB for the connection. Connections the
+// poller cannot serve run in goroutine mode: on platforms other than
+// Linux, with TLS (or any net.Conn other than *net.TCPConn and
+// *net.UnixConn), over HTTP/2, with LogOctets. See evloop.go for the
+// details, including the one difference (a peer that half-closes its
+// side right after its close frame gets no close reply).
+//
 // The per-byte work (unmasking, UTF-8 validation) goes through package nvx,
 // which uses the native SIMD core when built with cgo unless
 // AUTOBAHN_USE_NVX=0.
