@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"runtime"
@@ -360,4 +361,57 @@ func TestEventLoopReadBackpressure(t *testing.T) {
 	require.NoError(t, <-sendDone)
 	assert.Eventually(t, func() bool { return h.got.Load() == n }, 20*time.Second, 10*time.Millisecond,
 		"%d of %d messages arrived after the release", h.got.Load(), n)
+}
+
+// evCloseRec records how the server side closed.
+type evCloseRec struct {
+	BaseHandler
+	closed chan closeInfo
+}
+
+func (h *evCloseRec) OnClose(_ *Conn, wasClean bool, code int, reason string) {
+	h.closed <- closeInfo{wasClean, code, reason}
+}
+
+// TestEventLoopHalfCloseAfterClose: a client sends its close frame and
+// shuts down its write side at once. In goroutine mode the server's reply
+// still goes out and the close is clean; in event mode the poller closes
+// the socket on the peer's FIN, so the close frame is still handled (the
+// code reaches OnClose's reason) but no reply goes out: the documented
+// difference (evloop.go).
+func TestEventLoopHalfCloseAfterClose(t *testing.T) {
+	for _, ev := range []bool{false, true} {
+		t.Run(fmt.Sprintf("event=%v", ev), func(t *testing.T) {
+			if ev && !eventLoopAvailable() {
+				t.Skip("no poller on this platform")
+			}
+			h := &evCloseRec{closed: make(chan closeInfo, 1)}
+			srv := NewServer(func() Handler { return h }, evOpts(ev))
+			addr := startServer(t, srv, "tcp4")
+			c, err := dialRawIdle(addr)
+			require.NoError(t, err)
+			defer c.nc.Close()
+			_, err = c.nc.Write(encode(OpClose, true, 0, closePayload(1000, "bye"), true))
+			require.NoError(t, err)
+			require.NoError(t, c.nc.(*net.TCPConn).CloseWrite())
+			hdr, _, rerr := readTestFrameHeader(c.br)
+			var ci closeInfo
+			select {
+			case ci = <-h.closed:
+			case <-time.After(testTimeout):
+				t.Fatal("no OnClose")
+			}
+			t.Logf("reply: opcode %d, err %v; OnClose clean=%v code=%d reason=%q", hdr[0]&0xF, rerr, ci.wasClean, ci.code, ci.reason)
+			if !ev {
+				require.NoError(t, rerr)
+				assert.Equal(t, byte(OpClose), hdr[0]&0xF)
+				assert.True(t, ci.wasClean)
+				assert.Equal(t, 1000, ci.code)
+				return
+			}
+			assert.Error(t, rerr, "no close reply in event mode")
+			assert.False(t, ci.wasClean)
+			assert.Equal(t, CloseAbnormal, ci.code)
+		})
+	}
 }
