@@ -145,7 +145,7 @@
 // Linux, with TLS (or any net.Conn other than *net.TCPConn and
 // *net.UnixConn), over HTTP/2, with LogOctets. See evloop.go for the
 // details, including the one difference (a peer that half-closes its
-// side right after its close frame gets no close reply).
+// side right after its close frame may get no close reply).
 //
 // The per-byte work (unmasking, UTF-8 validation) goes through package nvx,
 // which uses the native SIMD core when built with cgo unless

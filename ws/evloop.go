@@ -51,6 +51,7 @@ package ws
 // half-closes it (sends FIN). What the peer sent before is still read and
 // handled in order, but a reply written after that fails: a peer that sends
 // its close frame and shuts down its write side without waiting for the
-// answer sees no close reply, and the connection reports an unclean close
-// (1006). Peers that wait for the close reply, as RFC 6455 §7.1.1 asks
-// and as browsers and Autobahn do, are not affected.
+// answer may see no close reply (when its FIN reaches the poller with the
+// close frame), and the connection then reports an unclean close (1006).
+// Peers that wait for the close reply, as RFC 6455 §7.1.1 asks and as
+// browsers and Autobahn do, are not affected.

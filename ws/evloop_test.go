@@ -375,10 +375,12 @@ func (h *evCloseRec) OnClose(_ *Conn, wasClean bool, code int, reason string) {
 
 // TestEventLoopHalfCloseAfterClose: a client sends its close frame and
 // shuts down its write side at once. In goroutine mode the server's reply
-// still goes out and the close is clean; in event mode the poller closes
-// the socket on the peer's FIN, so the close frame is still handled (the
-// code reaches OnClose's reason) but no reply goes out: the documented
-// difference (evloop.go).
+// still goes out and the close is clean. In event mode the poller closes
+// the socket on the peer's FIN: when the FIN comes with the close frame
+// (in one poller event) the close frame is still handled but the reply
+// cannot go out and the close is unclean (1006); when the engine replies
+// before the FIN is seen, the close is clean. Either way nothing hangs
+// and OnClose runs once: the documented difference (evloop.go).
 func TestEventLoopHalfCloseAfterClose(t *testing.T) {
 	for _, ev := range []bool{false, true} {
 		t.Run(fmt.Sprintf("event=%v", ev), func(t *testing.T) {
@@ -409,9 +411,15 @@ func TestEventLoopHalfCloseAfterClose(t *testing.T) {
 				assert.Equal(t, 1000, ci.code)
 				return
 			}
-			assert.Error(t, rerr, "no close reply in event mode")
+			if rerr == nil {
+				assert.Equal(t, byte(OpClose), hdr[0]&0xF)
+				assert.True(t, ci.wasClean)
+				assert.Equal(t, 1000, ci.code)
+				return
+			}
 			assert.False(t, ci.wasClean)
 			assert.Equal(t, CloseAbnormal, ci.code)
+			assert.Contains(t, ci.reason, "write failed")
 		})
 	}
 }
