@@ -19,6 +19,11 @@ import (
 //     waiting in the socket: the next reads borrow a pooled buffer of
 //     readBufSize bytes (read ahead: fewer system calls for a stream of
 //     small frames) until a read no longer fills its buffer.
+//   - On a TCP or Unix socket (connreader_unix.go), a read that would
+//     wait first waits for the socket to become readable holding no
+//     buffer, then borrows a pooled buffer and takes everything that
+//     arrived in one read: a message of up to readBufSize costs one read
+//     however large it is, and a connection waiting holds nothing.
 //   - The pooled buffer goes back to its pool as soon as everything in it
 //     is consumed; release, at a message boundary, also makes the next
 //     wait read into small, so a connection blocked waiting for its next
@@ -34,15 +39,16 @@ type connReader struct {
 	r, w   int     // unread bytes are buf[r:w]
 	err    error   // the source's error, returned once the bytes before it are consumed
 	hot    bool    // the last fill filled its buffer: more bytes are likely waiting
+	raw    rawSource
 	small  [connReaderSmall]byte
 }
 
 const (
 	// connReaderSmall is the size of the array inside connReader: large
-	// enough for a frame header and a small message with its header (one
-	// read per message for small echoes), small enough not to weigh on an
-	// idle connection.
-	connReaderSmall = 256
+	// enough for a frame header and a small message with its header,
+	// small enough not to weigh on an idle connection. On sockets it only
+	// takes what is already there when a read starts (see connReader).
+	connReaderSmall = 192
 	// readBufSize is the size of a pooled read buffer; reads at least this
 	// large go straight into the caller's buffer.
 	readBufSize = 16 << 10
@@ -66,6 +72,7 @@ var errNegativeRead = errors.New("ws: read returned a negative count")
 // the caller's buffer is not kept.
 func newConnReader(src io.Reader, pending []byte) *connReader {
 	r := &connReader{src: src}
+	r.raw.init(r, src)
 	if len(pending) > 0 {
 		if len(pending) <= len(r.small) {
 			r.buf = r.small[:]
@@ -88,7 +95,10 @@ func (r *connReader) unread() []byte { return r.buf[r.r:r.w] }
 
 // setSource replaces the source the reader reads from once its buffer is
 // consumed (LogOctets wraps the socket).
-func (r *connReader) setSource(src io.Reader) { r.src = src }
+func (r *connReader) setSource(src io.Reader) {
+	r.src = src
+	r.raw.init(r, src)
+}
 
 // Read implements io.Reader: it returns buffered bytes if there are any,
 // else reads the source once (see connReader for where into).
@@ -121,12 +131,12 @@ func (r *connReader) Read(p []byte) (int, error) {
 // fill reads the source once into an empty buffer: small, or a pooled
 // buffer when the last read filled its buffer.
 func (r *connReader) fill() {
+	if !r.hot && r.raw.ok() {
+		r.raw.fill(r)
+		return
+	}
 	if r.hot {
-		if r.pooled == nil {
-			r.pooled = readBufPool.Get().(*[]byte)
-			readBufsOut.Add(1)
-		}
-		r.buf = *r.pooled
+		r.buf = r.borrow()
 	} else {
 		r.buf = r.small[:]
 	}
@@ -139,6 +149,15 @@ func (r *connReader) fill() {
 	if n == 0 {
 		r.drained()
 	}
+}
+
+// borrow takes a pooled buffer, if the reader has none yet.
+func (r *connReader) borrow() []byte {
+	if r.pooled == nil {
+		r.pooled = readBufPool.Get().(*[]byte)
+		readBufsOut.Add(1)
+	}
+	return *r.pooled
 }
 
 // drained drops the buffer once everything in it was consumed: a pooled

@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -249,4 +252,88 @@ func FuzzConnReader(f *testing.F) {
 		require.True(t, bytes.Equal(data, got))
 		require.Nil(t, r.pooled, "the borrowed buffer went back")
 	})
+}
+
+// tcpConns returns the two ends of a loopback TCP connection.
+func tcpConns(t *testing.T) (a, b *net.TCPConn) {
+	x, y := tcpPair(t)
+	return x.(*net.TCPConn), y.(*net.TCPConn)
+}
+
+// TestConnReaderSocket: over a TCP socket (the raw path on Unix) any
+// split of the writes and of the reads yields the bytes in order, then
+// io.EOF; pending bytes come first.
+func TestConnReaderSocket(t *testing.T) {
+	cases := []struct {
+		name    string
+		pending int
+		writes  []int
+		reads   []int
+	}{
+		{"small pieces", 0, []int{1, 2, 70, 300}, []int{2, 64}},
+		{"pending first", 50, []int{200, 20000}, []int{2, 1000}},
+		{"large", 0, []int{1 << 20, 3, 70000}, []int{2, 1 << 20, 16 << 10}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := tcpConns(t)
+			var want []byte
+			pend := crPattern(tc.pending)
+			want = append(want, pend...)
+			r := newConnReader(a, pend)
+			if runtime.GOOS != "windows" && runtime.GOOS != "plan9" && runtime.GOOS != "js" && runtime.GOOS != "wasip1" {
+				assert.True(t, r.raw.ok(), "a TCP socket is read through its RawConn")
+			}
+			var chunks [][]byte
+			for i, n := range tc.writes {
+				c := bytes.Repeat([]byte{byte(i + 1)}, n)
+				chunks = append(chunks, c)
+				want = append(want, c...)
+			}
+			go func() {
+				for _, c := range chunks {
+					_, _ = b.Write(c)
+					time.Sleep(2 * time.Millisecond)
+				}
+				_ = b.CloseWrite()
+			}()
+			_ = a.SetReadDeadline(time.Now().Add(20 * time.Second))
+			got, err := readAllSized(r, tc.reads)
+			require.NoError(t, err)
+			require.Equal(t, len(want), len(got))
+			require.True(t, bytes.Equal(want, got))
+			assert.Nil(t, r.pooled, "drained: no pooled buffer")
+		})
+	}
+}
+
+// TestConnReaderSocketErrors: a read deadline and a local close give the
+// errors net.Conn.Read gives (a timeout; net.ErrClosed), and a reader that
+// timed out reads on once the deadline is moved.
+func TestConnReaderSocketErrors(t *testing.T) {
+	a, b := tcpConns(t)
+	r := newConnReader(a, nil)
+	p := make([]byte, 10)
+	_ = a.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	_, err := r.Read(p)
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
+	assert.Contains(t, err.Error(), "read tcp")
+	assert.NotContains(t, err.Error(), "raw-read")
+	assert.Nil(t, r.pooled, "waiting holds no pooled buffer")
+
+	_ = a.SetReadDeadline(time.Time{})
+	_, err = b.Write([]byte("hello"))
+	require.NoError(t, err)
+	n, err := r.Read(p)
+	require.NoError(t, err)
+	assert.Equal(t, "hello", string(p[:n]))
+
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		_ = a.Close()
+	}()
+	_, err = r.Read(p)
+	require.ErrorIs(t, err, net.ErrClosed)
 }

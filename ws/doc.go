@@ -63,11 +63,13 @@
 // MemoryBudget (DefaultMemoryBudget unless Options.MemoryBudget names one,
 // which several Servers, Accept and Dial calls may share; 1013 past it).
 //
-// An idle connection holds no read buffer: headers and small messages are
-// read into a 256-byte array inside the connection, a pooled 16 KiB
-// buffer is borrowed only to read ahead while bytes keep coming and given
-// back once consumed, and large payloads are read straight into the
-// message. The opening handshake's buffers (net/http's hijacked reader
+// An idle connection holds no read buffer: on a TCP or Unix socket the
+// engine waits for the socket to become readable holding none, then reads
+// what arrived into a pooled 16 KiB buffer that goes back once consumed
+// (elsewhere, TLS for one, it reads headers and small messages into a
+// 192-byte array inside the connection and borrows the pooled buffer
+// only to read ahead while bytes keep coming); large payloads are read
+// straight into the message. The opening handshake's buffers (net/http's hijacked reader
 // and writer, Dial's reader) are dropped once the bytes past the
 // handshake are copied out; connections share the Server's Options
 // unless OnConnect gives them their own; auto-ping state and the
