@@ -28,8 +28,12 @@ package ws
 // before TCP flow control stops the peer, as in goroutine mode.
 //
 // Writes go through the poller's non-blocking write: what the kernel does
-// not take at once is kept in the poller's write buffer and written when
-// the socket is writable. A send blocks while more than evWriteMax bytes
+// not take at once is copied into the poller's write buffer and written
+// when the socket is writable. Left alone, nbio lets that buffer grow
+// without bound when the peer does not read (its MaxWriteBufferSize is 0,
+// no limit, by default; set, it closes the connection when passed, and
+// its write deadline closes it too), so the bound is ours, counted with
+// its OnWrittenSize events. A send blocks while more than evWriteMax bytes
 // are waiting there, and gives up after WriteTimeout like a blocking socket
 // write (the connection is then dropped, as in goroutine mode); so a peer
 // that stops reading costs at most evWriteMax plus one write
