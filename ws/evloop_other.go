@@ -12,8 +12,11 @@ func startEventConn(cfg connConfig) *Conn { return nil }
 // this platform.
 func eventLoopAvailable() bool { return false }
 
-// evIdleMax and evChunksOut exist for the tests' sake only here.
+// evIdleMax, evChunksOut and evFeedMax exist for the tests' sake only
+// here.
 var (
 	evIdleMax   int32
 	evChunksOut atomic.Int64
 )
+
+const evFeedMax = 0
