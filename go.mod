@@ -6,6 +6,7 @@ require (
 	github.com/andybalholm/brotli v1.3.0
 	github.com/klauspost/compress v1.20.4
 	github.com/klauspost/cpuid/v2 v2.4.2
+	github.com/lesismal/nbio v1.6.8
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/net v0.58.0
 )

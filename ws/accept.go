@@ -395,9 +395,14 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 			}
 		}
 	}
-	connOpts = connOpts.clone()
-	if connOpts.MemoryBudget == nil {
-		connOpts.MemoryBudget = u.opts.MemoryBudget // the server's
+	if connOpts != u.opts {
+		// OnConnect's own options: the connection gets a private copy.
+		// Otherwise every connection shares the server's copy, which
+		// nothing writes to (one Options less per idle connection).
+		connOpts = connOpts.clone()
+		if connOpts.MemoryBudget == nil {
+			connOpts.MemoryBudget = u.opts.MemoryBudget // the server's
+		}
 	}
 
 	extResp, pmd, err := serverNegotiate(connOpts, hello.extensions)
@@ -428,9 +433,14 @@ func (u *upgrader) upgrade(w http.ResponseWriter, r *http.Request) (*Conn, error
 	}
 	setNoDelay(netConn, connOpts.TCPNoDelay)
 	td.LocalAddr = netConn.LocalAddr().String()
+	// Bytes the client sent past its request are copied out of net/http's
+	// hijack buffers, which are then dropped (an idle connection keeps
+	// neither their 4 KiB reader nor their writer).
+	pending, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	br := newConnReader(netConn, pending)
 	cfg := connConfig{
 		netConn:   netConn,
-		br:        brw.Reader,
+		br:        br,
 		isServer:  true,
 		opts:      connOpts,
 		handler:   h,

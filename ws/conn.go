@@ -1,8 +1,6 @@
 package ws
 
 import (
-	"bufio"
-	crand "crypto/rand"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -17,9 +15,9 @@ import (
 // connConfig is everything the opening handshake hands the engine.
 type connConfig struct {
 	netConn   net.Conn
-	br        *bufio.Reader // buffered reader over netConn; may hold bytes read past the handshake
+	br        *connReader // reader over netConn; holds the bytes read past the handshake (nil: none)
 	isServer  bool
-	opts      *Options            // this connection's options (already cloned)
+	opts      *Options            // this connection's options: a private copy, or the server's shared one; read-only
 	handler   Handler             // nil: blocking mode (ReadMessage / NextReader)
 	protocol  string              // negotiated subprotocol, "" for none
 	pmd       pmdCodec            // negotiated permessage-deflate, nil for none
@@ -47,7 +45,7 @@ type Conn struct {
 	cfg    connConfig
 	opts   *Options
 	nc     net.Conn
-	br     *bufio.Reader
+	br     *connReader
 	log    *slog.Logger
 	pmd    pmdCodec
 	rules  headerRules
@@ -99,7 +97,7 @@ type Conn struct {
 	events chan readEvent
 	rmu    sync.Mutex // one blocking reader at a time
 	cur    *messageReader
-	rmr    messageReader // reused by ReadMessage (never handed out)
+	rmr    *messageReader // reused by ReadMessage (never handed out); made on first use
 
 	// close state, under mu
 	mu            sync.Mutex
@@ -119,7 +117,7 @@ type Conn struct {
 	started       atomic.Bool
 
 	diag  *diagState // nil unless LogOctets, LogFrames or TrackTimings
-	ping  autoPing
+	ping  *autoPing
 	sq    atomic.Pointer[sendQueue] // SendMessageAsync's queue, allocated on first use (queue.go)
 	stats statCounters
 	epoch time.Time
@@ -134,7 +132,7 @@ func newConn(cfg connConfig) *Conn {
 		cfg.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.br == nil {
-		cfg.br = bufio.NewReaderSize(cfg.netConn, 16<<10)
+		cfg.br = newConnReader(cfg.netConn, nil)
 	}
 	c := &Conn{
 		cfg:      cfg,
@@ -168,9 +166,6 @@ func newConn(cfg connConfig) *Conn {
 	} else {
 		c.events = make(chan readEvent)
 	}
-	var seed [32]byte
-	_, _ = crand.Read(seed[:])
-	c.rng = rand.NewChaCha8(seed)
 	c.raw.c = c
 	c.initBudget()
 	c.stats.preopenIn.Store(cfg.preopenIn)

@@ -1,11 +1,8 @@
 package ws
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sort"
@@ -51,13 +48,11 @@ func (c *Conn) setupDiag() {
 	if o.LogOctets {
 		oc := &octetConn{Conn: c.nc, d: d}
 		// Bytes the handshake read past its end are logged as received now.
-		pending, _ := c.br.Peek(c.br.Buffered())
-		pending = bytes.Clone(pending)
-		if len(pending) > 0 {
+		if pending := c.br.unread(); len(pending) > 0 {
 			d.logOctets("RX", pending)
 		}
 		c.nc = oc
-		c.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(pending), oc), 16<<10)
+		c.br.setSource(oc)
 	}
 }
 

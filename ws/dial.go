@@ -262,9 +262,12 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	preopenIn := uint64(limit+4096-lr.left) - uint64(br.Buffered())
 	lr.unlimit()
 
+	// The 4 KiB handshake buffer is dropped: what it holds past the
+	// response goes into the connection's own reader.
+	pending, _ := br.Peek(br.Buffered())
 	cfg := connConfig{
 		netConn:   conn,
-		br:        br,
+		br:        newConnReader(conn, pending),
 		isServer:  false,
 		opts:      o,
 		handler:   h,

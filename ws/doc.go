@@ -78,6 +78,22 @@
 // MemoryBudget (DefaultMemoryBudget unless Options.MemoryBudget names one,
 // which several Servers, Accept and Dial calls may share; 1013 past it).
 //
+// An idle connection holds no read buffer: on a TCP or Unix socket the
+// engine waits for the socket to become readable holding none, then reads
+// what arrived into a pooled 16 KiB buffer that goes back once consumed
+// (elsewhere, TLS for one, it reads headers and small messages into a
+// 192-byte array inside the connection and borrows the pooled buffer
+// only to read ahead while bytes keep coming); large payloads are read
+// straight into the message. The opening handshake's buffers (net/http's hijacked reader
+// and writer, Dial's reader) are dropped once the bytes past the
+// handshake are copied out; connections share the Server's Options
+// unless OnConnect gives them their own; auto-ping state and the
+// client's masking-key generator are made only when used. What stays is
+// the connection's state, its read goroutine with its stack (4 KiB once
+// it has run a callback: the Go runtime shrinks a stack no further while
+// it waits in a read) and what the API keeps: ConnectionRequest with its
+// headers and *http.Request (and that request's context).
+//
 // Compression is negotiated through Extension plug-ins, Autobahn's
 // PERMESSAGE_COMPRESSION_EXTENSION registry: Options.PerMessageDeflate
 // (permessage-deflate) and Options.Extensions, where SnappyExtension
@@ -134,6 +150,25 @@
 // RFC 8441, and shares one HTTP/2 connection between many WebSockets with
 // Options.HTTP2Pool. Closing a WebSocket ends its stream, not the
 // connection; a stream reset by the peer is an abnormal closure (1006).
+//
+// # Event-driven mode
+//
+// By default every connection has a read goroutine. With
+// Options.EventLoop (server and client; off by default) the socket is
+// handed after the opening handshake to an epoll poller
+// (github.com/lesismal/nbio), and an idle connection holds no goroutine
+// and no read or write buffer. When bytes arrive the same engine runs on
+// a pooled goroutine, with the same checks, limits and callbacks in the
+// same order, until a message boundary with nothing left to read; a
+// connection in the middle of a message keeps its goroutine until the
+// message is done. Sends work from any goroutine as before: they go to
+// the poller's non-blocking write and block, up to WriteTimeout, while
+// the poller holds more than 256 KiB for the connection. Connections the
+// poller cannot serve run in goroutine mode: on platforms other than
+// Linux, with TLS (or any net.Conn other than *net.TCPConn and
+// *net.UnixConn), over HTTP/2, with LogOctets. See evloop.go for the
+// details, including the one difference (a peer that half-closes its
+// side right after its close frame may get no close reply).
 //
 // The per-byte work (unmasking, UTF-8 validation) goes through package nvx,
 // which uses the native SIMD core when built with cgo unless

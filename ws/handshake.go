@@ -267,6 +267,11 @@ func runTestHook(cfg *connConfig) {
 
 // startConn hands a finished opening handshake to the engine.
 func startConn(cfg connConfig) *Conn {
+	if cfg.opts != nil && cfg.opts.EventLoop {
+		if c := startEventConn(cfg); c != nil {
+			return c
+		}
+	}
 	c := newConn(cfg)
 	c.start()
 	return c

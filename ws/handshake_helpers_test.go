@@ -224,7 +224,7 @@ func peekEarly(isServer bool, n int, ch chan<- []byte) func(*connConfig) {
 			return
 		}
 		_ = cfg.netConn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		b, err := cfg.br.Peek(n)
+		b, err := cfg.br.peek(n)
 		_ = cfg.netConn.SetReadDeadline(time.Time{})
 		if err != nil {
 			b = []byte("peek error: " + err.Error())

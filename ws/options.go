@@ -132,6 +132,23 @@ type Options struct {
 	WriteTimeout time.Duration
 	// TCPNoDelay sets TCP_NODELAY on the socket. Default true.
 	TCPNoDelay bool
+	// EventLoop serves the connection in event-driven mode (evloop.go):
+	// after the opening handshake the socket is handed to an epoll poller
+	// (github.com/lesismal/nbio), and while no message is in flight the
+	// connection holds no goroutine and no read or write buffer, only its
+	// own state, so that a process can hold many mostly idle connections.
+	// When bytes arrive the same engine runs on a goroutine of its own
+	// until a message boundary with nothing left to read; a connection in
+	// the middle of a message (or whose blocking reader has not taken the
+	// last one) holds its goroutine until then. Callbacks, limits, close
+	// and timeout rules are those of the default goroutine mode.
+	//
+	// It falls back to goroutine mode, per connection and silently, where
+	// the poller cannot serve it: on platforms other than Linux, for TLS
+	// and other wrapped connections (anything but a plain *net.TCPConn or
+	// *net.UnixConn), over HTTP/2 (RFC 8441), with LogOctets, and when the
+	// poller cannot be started. Default false.
+	EventLoop bool
 	// AutoPingInterval sends a ping this often. Default 0 (off).
 	AutoPingInterval time.Duration
 	// AutoPingTimeout fails the connection when the pong to an automatic

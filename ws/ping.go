@@ -11,6 +11,8 @@ import (
 )
 
 // autoPing is the state of automatic pings (Options.AutoPingInterval).
+// (A connection has one only when AutoPingInterval is set: Conn.ping is
+// nil otherwise.)
 type autoPing struct {
 	mu       sync.Mutex
 	enabled  bool
@@ -32,7 +34,8 @@ func (c *Conn) startAutoPing() {
 	if c.opts.AutoPingInterval <= 0 {
 		return
 	}
-	p := &c.ping
+	p := &autoPing{} // made only when enabled: most connections never ping
+	c.ping = p
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.enabled = true
@@ -42,7 +45,10 @@ func (c *Conn) startAutoPing() {
 
 // stopAutoPing stops the timers for good.
 func (c *Conn) stopAutoPing() {
-	p := &c.ping
+	p := c.ping
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.stopped = true
@@ -56,15 +62,15 @@ func (c *Conn) stopAutoPing() {
 
 // noteTraffic records that a frame arrived (for AutoPingRestartOnAnyTraffic).
 func (c *Conn) noteTraffic() {
-	if c.ping.enabled {
-		c.ping.lastRx.Store(int64(c.now()))
+	if p := c.ping; p != nil && p.enabled {
+		p.lastRx.Store(int64(c.now()))
 	}
 }
 
 // autoPingFire sends an automatic ping, unless traffic arrived within the
 // interval and AutoPingRestartOnAnyTraffic is set.
 func (c *Conn) autoPingFire() {
-	p := &c.ping
+	p := c.ping // non-nil: its timers exist
 	interval := c.opts.AutoPingInterval
 	p.mu.Lock()
 	if p.stopped {
@@ -108,7 +114,7 @@ func (c *Conn) autoPingFire() {
 // autoPingTimedOut drops the connection when the pending ping got no pong
 // (and, with AutoPingRestartOnAnyTraffic, nothing else arrived either).
 func (c *Conn) autoPingTimedOut() {
-	p := &c.ping
+	p := c.ping // non-nil: its timers exist
 	p.mu.Lock()
 	if p.stopped || p.pending == nil {
 		p.mu.Unlock()
@@ -128,8 +134,8 @@ func (c *Conn) autoPingTimedOut() {
 // gotPong matches a pong against the pending automatic ping and reports
 // the round-trip time to an AutoPingHandler (on the read goroutine).
 func (c *Conn) gotPong(payload []byte) {
-	p := &c.ping
-	if !p.enabled {
+	p := c.ping
+	if p == nil || !p.enabled {
 		return
 	}
 	p.mu.Lock()

@@ -24,6 +24,14 @@ type readEvent struct {
 func (c *Conn) readLoop() {
 	defer c.finish()
 	c.readGID.Store(goroutineID())
+	c.runOnOpen()
+	for c.readStep() {
+	}
+}
+
+// runOnOpen calls OnOpen (callback mode); the read side's first step, in
+// either mode (readLoop, or the event loop's first burst, evloop.go).
+func (c *Conn) runOnOpen() {
 	if c.diag != nil {
 		c.diag.track(TimingOnOpen)
 	}
@@ -32,15 +40,17 @@ func (c *Conn) readLoop() {
 		h.OnOpen(c)
 		c.inCB.Add(-1)
 	}
-	for {
-		err := c.readNext()
-		if err == nil || errors.Is(err, errCloseReceived) {
-			continue
-		}
-		if !c.handleReadError(err) {
-			return
-		}
+}
+
+// readStep reads up to the end of the next message (or frame) and
+// reports whether reading goes on; when it returns false the caller
+// finishes the connection.
+func (c *Conn) readStep() bool {
+	err := c.readNext()
+	if err == nil || errors.Is(err, errCloseReceived) {
+		return true
 	}
+	return c.handleReadError(err)
 }
 
 // readNext reads up to the end of the next data message (or frame, when
@@ -56,6 +66,9 @@ func (c *Conn) readNext() error {
 		}
 		return err
 	}
+	// A message boundary: with nothing buffered, the wait for the next
+	// message holds no pooled read buffer.
+	c.br.release()
 	h, err := c.nextFrame()
 	if err != nil {
 		return err

@@ -193,6 +193,7 @@ func (sl *connSlot) attach(c net.Conn) {
 func (s *Server) opened(sl *connSlot, c *Conn) {
 	s.mu.Lock()
 	sl.conn = c
+	sl.netConn = c.nc // the socket as the engine holds it (event mode: the poller's)
 	_, live := s.slots[sl]
 	closing := s.closing
 	s.mu.Unlock()

@@ -100,10 +100,10 @@ func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader
 		// from its start (what it gathered, then the rest as it arrives).
 		m.partial = false
 		m.buf, m.acc = m.acc, nil
-		if !reuse && m == &c.rmr {
+		if !reuse && m == c.rmr {
 			// A reader handed out is never reused by a later ReadMessage.
 			nm := *m
-			c.rmr = messageReader{}
+			*c.rmr = messageReader{}
 			m = &nm
 			c.cur = m
 		}
@@ -129,7 +129,10 @@ func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader
 	if !ev.first {
 		return nil, errors.New("ws: internal error: message piece out of order")
 	}
-	m := &c.rmr
+	if reuse && c.rmr == nil {
+		c.rmr = new(messageReader) // on first ReadMessage: callback mode never needs one
+	}
+	m := c.rmr
 	if !reuse {
 		m = new(messageReader)
 	}

@@ -20,7 +20,7 @@ const maskChunk = 32 << 10
 // newMaskKey returns a fresh masking key. Call with wmu held.
 func (c *Conn) newMaskKey() [4]byte {
 	var k [4]byte
-	u := c.rng.Uint64()
+	u := c.maskRNG().Uint64()
 	k[0], k[1], k[2], k[3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
 	return k
 }

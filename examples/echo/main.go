@@ -54,6 +54,7 @@ type config struct {
 	tlsCert        string
 	tlsKey         string
 	h2c            bool
+	eventLoop      bool
 }
 
 func parseFlags(args []string, errOut io.Writer) (config, error) {
@@ -71,6 +72,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS (HTTP/1.1 and HTTP/2) with this PEM certificate (needs -tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.BoolVar(&c.h2c, "h2c", false, "also serve HTTP/2 without TLS (h2c, prior knowledge)")
+	fs.BoolVar(&c.eventLoop, "event-loop", false, "serve in event-driven mode: idle connections hold no goroutine and no buffer (Linux, plain TCP; others stay in goroutine mode)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -103,6 +105,7 @@ func options(c config) *ws.Options {
 	// send it rather than dropping TCP.
 	o.FailByDrop = c.failByDrop
 	o.AutoFragmentSize = c.autoFragment
+	o.EventLoop = c.eventLoop
 	o.PerMessageDeflate, o.Extensions, _ = compression(c) // checked by parseFlags
 	return o
 }

@@ -92,6 +92,12 @@ func TestParseFlags(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 
+	c, err = parseFlags([]string{"-event-loop"}, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, c.eventLoop)
+	assert.True(t, options(c).EventLoop, "-event-loop switches Options.EventLoop on")
+	assert.False(t, options(config{}).EventLoop, "goroutine mode by default")
+
 	_, err = parseFlags([]string{"-nope"}, io.Discard)
 	assert.Error(t, err)
 	_, err = parseFlags([]string{"extra"}, io.Discard)
@@ -110,6 +116,7 @@ func TestEchoRoundTrip(t *testing.T) {
 		{"-compress=snappy,brotli", []ws.Extension{ws.BrotliExtension(nil)}, "permessage-brotli"},
 		{"-compress=brotli,snappy", []ws.Extension{ws.SnappyExtension(nil), ws.BrotliExtension(nil)}, "permessage-brotli"},
 		{"-compress=", []ws.Extension{ws.SnappyExtension(nil), ws.DeflateExtension(nil)}, ""},
+		{"-event-loop", nil, "permessage-deflate"},
 	} {
 		t.Run(tc.flag, func(t *testing.T) {
 			addr, stop := startEcho(t, tc.flag)

@@ -1,0 +1,194 @@
+package ws
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+)
+
+// connReader is the engine's byte source: a read buffer over the socket
+// that holds no buffer of its own while it is empty, so that an idle
+// connection costs only this struct.
+//
+//   - A read that finds the buffer empty reads into small, the array
+//     inside the struct (frame headers are at most 14 bytes; a small
+//     message fits whole), unless the caller's buffer is large enough to
+//     read into directly (a payload: no extra copy).
+//   - When such a read fills small completely, more bytes are likely
+//     waiting in the socket: the next reads borrow a pooled buffer of
+//     readBufSize bytes (read ahead: fewer system calls for a stream of
+//     small frames) until a read no longer fills its buffer.
+//   - On a TCP or Unix socket (connreader_unix.go), a read that would
+//     wait first waits for the socket to become readable holding no
+//     buffer, then borrows a pooled buffer and takes everything that
+//     arrived in one read: a message of up to readBufSize costs one read
+//     however large it is, and a connection waiting holds nothing.
+//   - The pooled buffer goes back to its pool as soon as everything in it
+//     is consumed; release, at a message boundary, also makes the next
+//     wait read into small, so a connection blocked waiting for its next
+//     message never holds a pooled buffer.
+//
+// It is used by the read goroutine only (or, in event-loop mode, by
+// whoever serves the connection at the time); it is not safe for
+// concurrent use.
+type connReader struct {
+	src    io.Reader
+	buf    []byte  // the buffer in use: small[:], *pooled, or nil
+	pooled *[]byte // the borrowed buffer, nil when none
+	r, w   int     // unread bytes are buf[r:w]
+	err    error   // the source's error, returned once the bytes before it are consumed
+	hot    bool    // the last fill filled its buffer: more bytes are likely waiting
+	raw    rawSource
+	small  [connReaderSmall]byte
+}
+
+const (
+	// connReaderSmall is the size of the array inside connReader: large
+	// enough for a frame header and a small message with its header,
+	// small enough not to weigh on an idle connection. On sockets it only
+	// takes what is already there when a read starts (see connReader).
+	connReaderSmall = 192
+	// readBufSize is the size of a pooled read buffer; reads at least this
+	// large go straight into the caller's buffer.
+	readBufSize = 16 << 10
+)
+
+// readBufPool holds the read buffers connReaders borrow.
+var readBufPool = sync.Pool{New: func() any {
+	b := make([]byte, readBufSize)
+	return &b
+}}
+
+// readBufsOut counts the pooled read buffers borrowed and not yet given
+// back (by every connReader of the process); tests watch it.
+var readBufsOut atomic.Int64
+
+// errNegativeRead is the error for a source that reports a negative count.
+var errNegativeRead = errors.New("ws: read returned a negative count")
+
+// newConnReader returns a connReader over src. pending are bytes already
+// read from the stream (past the opening handshake); they are copied, so
+// the caller's buffer is not kept.
+func newConnReader(src io.Reader, pending []byte) *connReader {
+	r := &connReader{src: src}
+	r.raw.init(r, src)
+	if len(pending) > 0 {
+		if len(pending) <= len(r.small) {
+			r.buf = r.small[:]
+		} else {
+			// More than small holds: a buffer of its own (exactly that
+			// big, not pooled), dropped once consumed.
+			r.buf = make([]byte, len(pending))
+		}
+		r.w = copy(r.buf, pending)
+	}
+	return r
+}
+
+// Buffered returns how many bytes can be read without reading the source.
+func (r *connReader) Buffered() int { return r.w - r.r }
+
+// unread returns the buffered bytes without consuming them. The slice is
+// valid until the next Read.
+func (r *connReader) unread() []byte { return r.buf[r.r:r.w] }
+
+// setSource replaces the source the reader reads from once its buffer is
+// consumed (LogOctets wraps the socket).
+func (r *connReader) setSource(src io.Reader) {
+	r.src = src
+	r.raw.init(r, src)
+}
+
+// Read implements io.Reader: it returns buffered bytes if there are any,
+// else reads the source once (see connReader for where into).
+func (r *connReader) Read(p []byte) (int, error) {
+	if r.r == r.w {
+		if len(p) == 0 || r.err != nil {
+			return 0, r.takeErr()
+		}
+		if len(p) >= readBufSize || (!r.hot && len(p) >= len(r.small)) {
+			// Large read: straight into p, no copy.
+			n, err := r.src.Read(p)
+			if n < 0 {
+				n, err = 0, errNegativeRead
+			}
+			return n, err
+		}
+		r.fill()
+		if r.r == r.w {
+			return 0, r.takeErr()
+		}
+	}
+	n := copy(p, r.buf[r.r:r.w])
+	r.r += n
+	if r.r == r.w {
+		r.drained()
+	}
+	return n, nil
+}
+
+// fill reads the source once into an empty buffer: small, or a pooled
+// buffer when the last read filled its buffer.
+func (r *connReader) fill() {
+	if !r.hot && r.raw.ok() {
+		r.raw.fill(r)
+		return
+	}
+	if r.hot {
+		r.buf = r.borrow()
+	} else {
+		r.buf = r.small[:]
+	}
+	n, err := r.src.Read(r.buf)
+	if n < 0 {
+		n, err = 0, errNegativeRead
+	}
+	r.r, r.w, r.err = 0, n, err
+	r.hot = n == len(r.buf)
+	if n == 0 {
+		r.drained()
+	}
+}
+
+// borrow takes a pooled buffer, if the reader has none yet.
+func (r *connReader) borrow() []byte {
+	if r.pooled == nil {
+		r.pooled = readBufPool.Get().(*[]byte)
+		readBufsOut.Add(1)
+	}
+	return *r.pooled
+}
+
+// drained drops the buffer once everything in it was consumed: a pooled
+// buffer goes back to its pool.
+func (r *connReader) drained() {
+	r.r, r.w = 0, 0
+	r.buf = nil
+	if r.pooled != nil {
+		readBufPool.Put(r.pooled)
+		r.pooled = nil
+		readBufsOut.Add(-1)
+	}
+}
+
+// release is called at a message boundary: if nothing is buffered, the
+// next read (the wait for the next message) goes into small, so the
+// connection holds no pooled buffer while it waits. It reports whether
+// the reader now holds no buffer besides small.
+func (r *connReader) release() bool {
+	if r.r != r.w {
+		return r.pooled == nil
+	}
+	r.hot = false
+	r.drained()
+	return true
+}
+
+// takeErr returns the source's pending error and forgets it (as bufio
+// does: a source may recover, e.g. after a deadline is moved).
+func (r *connReader) takeErr() error {
+	err := r.err
+	r.err = nil
+	return err
+}

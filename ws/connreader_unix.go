@@ -1,0 +1,110 @@
+//go:build unix
+
+package ws
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// rawSource reads a TCP or Unix socket through its syscall.RawConn, so
+// that a read waits for the socket to become readable before it picks a
+// buffer (see connReader): the first attempt goes into the small array
+// (bytes already there), and only once the socket is readable is a pooled
+// buffer borrowed for everything that arrived.
+type rawSource struct {
+	rc    syscall.RawConn
+	nc    net.Conn              // for the addresses of errors
+	fn    func(fd uintptr) bool // r.rawRead bound once (no closure per read)
+	n     int                   // what the last read returned
+	errno syscall.Errno
+	tries uint8
+}
+
+// init sets the raw path up when src is a TCP or Unix socket.
+func (s *rawSource) init(r *connReader, src io.Reader) {
+	*s = rawSource{}
+	var sc syscall.Conn
+	switch c := src.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	s.rc, s.nc = rc, src.(net.Conn)
+	s.fn = r.rawRead
+}
+
+func (s *rawSource) ok() bool { return s.rc != nil }
+
+// rawRead is the RawConn.Read callback: one non-blocking read; false
+// (wait for readability) when nothing is there.
+func (r *connReader) rawRead(fd uintptr) bool {
+	s := &r.raw
+	buf := r.small[:]
+	if s.tries > 0 {
+		buf = r.borrow() // woken up: bytes have arrived
+	}
+	s.tries = 1
+	var err error
+	for {
+		s.n, err = syscall.Read(int(fd), buf)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	s.errno = 0
+	if err != nil {
+		s.errno, _ = err.(syscall.Errno)
+		if s.errno == 0 {
+			s.errno = syscall.EIO
+		}
+	}
+	if s.errno == syscall.EAGAIN || s.errno == syscall.EWOULDBLOCK {
+		if r.pooled != nil {
+			r.drained() // a spurious wake-up: wait holding nothing
+		}
+		return false
+	}
+	r.buf = buf
+	return true
+}
+
+// fill reads the socket once into an empty buffer (the raw path of
+// connReader.fill).
+func (s *rawSource) fill(r *connReader) {
+	s.tries, s.n, s.errno = 0, 0, 0
+	err := s.rc.Read(s.fn)
+	n := s.n
+	var rerr error
+	if err != nil {
+		// Closed, deadline: the error net.Conn.Read would give.
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "raw-read" {
+			oe.Op = "read"
+		}
+		n, rerr = 0, err
+	} else if s.errno != 0 {
+		n = 0
+		rerr = &net.OpError{Op: "read", Net: s.nc.LocalAddr().Network(), Source: s.nc.LocalAddr(), Addr: s.nc.RemoteAddr(), Err: os.NewSyscallError("read", s.errno)}
+	} else if n == 0 {
+		rerr = io.EOF
+	}
+	if n < 0 {
+		n = 0
+	}
+	r.r, r.w, r.err = 0, n, rerr
+	r.hot = n > 0 && n == len(r.buf)
+	if n == 0 {
+		r.drained()
+	}
+}

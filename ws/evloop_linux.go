@@ -1,0 +1,506 @@
+//go:build linux
+
+package ws
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/logging"
+)
+
+// Sizes of the event-driven mode (see evloop.go).
+const (
+	evChunk    = 16 << 10  // the poller reads into pooled chunks of this size
+	evFeedMax  = 256 << 10 // the socket is not re-armed while the feed holds this much
+	evWriteMax = 256 << 10 // a send waits while the poller holds this much unwritten
+)
+
+// evChunkPool holds the feed's chunks between bursts and connections.
+var evChunkPool = sync.Pool{New: func() any {
+	b := make([]byte, evChunk)
+	return &b
+}}
+
+// evChunksOut counts the feed chunks taken and not given back (by every
+// connection of the process); tests watch it.
+var evChunksOut atomic.Int64
+
+// getChunk takes a feed chunk from the pool.
+func getChunk() *[]byte {
+	evChunksOut.Add(1)
+	return evChunkPool.Get().(*[]byte)
+}
+
+// putChunk gives a feed chunk back.
+func putChunk(p *[]byte) {
+	evChunksOut.Add(-1)
+	evChunkPool.Put(p)
+}
+
+// evEngine is the process's poller, started on first use.
+var evEngine struct {
+	once sync.Once
+	g    *nbio.Engine
+	err  error
+}
+
+// eventLoopAvailable reports whether Options.EventLoop can take effect on
+// this platform.
+func eventLoopAvailable() bool { return true }
+
+// evPoller returns the started poller.
+func evPoller() (*nbio.Engine, error) {
+	evEngine.once.Do(func() {
+		// nbio logs its start and its errors on stdout; ours go through
+		// the connection's slog logger. (This is nbio's global level.)
+		logging.SetLevel(logging.LevelNone)
+		g := nbio.NewEngine(nbio.Config{
+			Name:           "autobahn-ws",
+			EpollMod:       nbio.EPOLLET,
+			EPOLLONESHOT:   nbio.EPOLLONESHOT,
+			ReadBufferSize: 1 << 10, // unused: reads go to the feed (OnRead)
+		})
+		g.OnRead(func(nc *nbio.Conn) {
+			evPublished.Load()
+			if e, ok := nc.Session().(*evConn); ok {
+				e.fill(nc)
+			}
+		})
+		g.OnClose(func(nc *nbio.Conn, err error) {
+			evPublished.Load()
+			if e, ok := nc.Session().(*evConn); ok {
+				e.onClose(err)
+			}
+		})
+		g.OnWrittenSize(func(nc *nbio.Conn, _ []byte, n int) {
+			evPublished.Load()
+			if e, ok := nc.Session().(*evConn); ok {
+				e.wrote(n)
+			}
+		})
+		if err := g.Start(); err != nil {
+			evEngine.err = err
+			return
+		}
+		evEngine.g = g
+	})
+	return evEngine.g, evEngine.err
+}
+
+// evPublished orders a new connection's setup before the poller's first
+// look at it: the poller finds a connection through epoll and nbio's fd
+// table, which the race detector cannot see as synchronisation. Every
+// start adds to it after building its evConn; every poller callback loads
+// it before touching one.
+var evPublished atomic.Uint64
+
+// evBuf is a chunk of the feed: b is what is left to read of *p.
+type evBuf struct {
+	p *[]byte
+	b []byte
+}
+
+// evConn is a connection served by the poller. It is the engine's
+// net.Conn (writes, deadlines, close) and the source its reader reads
+// from (the feed).
+type evConn struct {
+	c  *Conn
+	nc *nbio.Conn
+
+	mu      sync.Mutex
+	cond    sync.Cond // on mu: the engine waits for the feed mid-message, senders for the poller to write
+	bufs    []evBuf   // read from the socket, not yet by the engine
+	fed     int       // bytes in bufs
+	paused  bool      // not re-armed: the feed is full
+	running bool      // a goroutine is in the engine (or about to be)
+	waiting bool      // it waits in Read
+	eof     bool      // the socket is closed: no more bytes come
+	err     error     // why (nil: the peer closed it)
+	done    bool      // the engine finished the connection
+	opened  bool      // OnOpen ran (engine goroutine only)
+
+	pending atomic.Int64 // bytes handed to the poller's write, not written yet
+	wdl     atomic.Int64 // write deadline (UnixNano), 0 for none
+	waiters atomic.Int32 // senders waiting for the write buffer to drain (on cond)
+	closed  atomic.Bool  // the socket is closed
+	local   atomic.Bool  // closed by us (drop)
+}
+
+// startEventConn hands a finished opening handshake to the poller and
+// returns the running connection, or nil when the connection must run in
+// goroutine mode (see evloop.go for when).
+func startEventConn(cfg connConfig) *Conn {
+	if cfg.opts.LogOctets {
+		return nil
+	}
+	switch cfg.netConn.(type) {
+	case *net.TCPConn, *net.UnixConn:
+	default:
+		return nil // TLS, HTTP/2 streams, wrappers: the poller needs the socket
+	}
+	g, err := evPoller()
+	if err != nil {
+		cfg.logger.Debug("ws: event loop unavailable, serving in goroutine mode", "err", err)
+		return nil
+	}
+	e := &evConn{running: true}
+	e.cond.L = &e.mu
+	// NBConn duplicates the socket and closes cfg.netConn; on failure
+	// cfg.netConn is untouched and serves in goroutine mode.
+	nc, err := nbio.NBConn(cfg.netConn)
+	if err != nil {
+		cfg.logger.Debug("ws: event loop refused the socket, serving in goroutine mode", "err", err)
+		return nil
+	}
+	e.nc = nc
+	nc.SetSession(e)
+	cfg.netConn = e
+	// The engine's reader keeps what the handshake read past its end and
+	// then reads the feed.
+	if cfg.br == nil {
+		cfg.br = newConnReader(e, nil)
+	} else {
+		cfg.br.setSource(e)
+	}
+	c := newConn(cfg)
+	e.c = c
+	c.started.Store(true)
+	c.startAutoPing()
+	evPublished.Add(1) // e is complete (see evPublished)
+	if _, err := g.AddConn(nc); err != nil {
+		// The poller closed the socket: the engine finishes the connection.
+		e.mu.Lock()
+		e.eof, e.err = true, err
+		e.mu.Unlock()
+	}
+	evRun(e) // OnOpen, then what came with the handshake
+	return c
+}
+
+// Bursts run on pooled goroutines: a worker that finished a burst waits
+// for the next one (any connection's), so that a busy connection does not
+// pay for a new goroutine, its stack growth and its id (Close's check
+// for calls from a callback) on every message. At most evIdleMax workers
+// wait (a constant: 32 per P, so that bursts blocked mid-message or in a
+// blocking reader's hand-over rarely leave none idle); the others end. The
+// hand-over is unbuffered: a burst never waits in a queue behind bursts
+// that block.
+var (
+	evWork    = make(chan *evConn)
+	evIdle    atomic.Int32
+	evIdleMax = int32(32 * runtime.GOMAXPROCS(0))
+)
+
+// evRun runs a burst of e on an idle worker, or on a new one.
+func evRun(e *evConn) {
+	select {
+	case evWork <- e:
+	default:
+		go evWorker(e)
+	}
+}
+
+// evWorker runs bursts until it has waited once too many.
+func evWorker(e *evConn) {
+	gid := goroutineID()
+	for {
+		e.burst(gid)
+		e = nil
+		if evIdle.Add(1) > evIdleMax {
+			evIdle.Add(-1)
+			return
+		}
+		e = <-evWork
+		evIdle.Add(-1)
+	}
+}
+
+// burst runs the engine on this goroutine until a message boundary with
+// nothing left to read, or until the connection ends.
+func (e *evConn) burst(gid uint64) {
+	c := e.c
+	c.readGID.Store(gid)
+	if !e.opened {
+		e.opened = true
+		c.runOnOpen()
+	}
+	for {
+		if c.br.Buffered() == 0 && e.park() {
+			return
+		}
+		if !c.readStep() {
+			e.mu.Lock()
+			e.done = true
+			e.mu.Unlock()
+			c.finish()
+			return
+		}
+	}
+}
+
+// park ends the burst when the feed is empty and the socket open; it
+// reports whether the burst ended. The next bytes (or the close) start a
+// new one.
+func (e *evConn) park() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fed > 0 || e.eof {
+		return false
+	}
+	e.running = false
+	if len(e.bufs) == 0 {
+		e.bufs = nil // hold no array while idle
+	}
+	return true
+}
+
+// fill runs on the poller when the socket is readable: it reads what the
+// kernel holds into the feed, re-arms the socket unless the feed is full,
+// and wakes or starts the engine.
+func (e *evConn) fill(nc *nbio.Conn) {
+	var got []evBuf
+	var arr [2]evBuf
+	got = arr[:0]
+	eof := false
+	var rerr error
+	for {
+		p := getChunk()
+		n, err := nc.Read(*p)
+		if n > 0 {
+			got = append(got, evBuf{p: p, b: (*p)[:n]})
+		} else {
+			putChunk(p)
+		}
+		if n == len(*p) {
+			continue // there may be more
+		}
+		switch {
+		case n == 0 && err == nil:
+			eof = true
+		case err == nil, errors.Is(err, syscall.EAGAIN):
+		case errors.Is(err, syscall.EINTR):
+			continue
+		default:
+			eof, rerr = true, err
+		}
+		break
+	}
+	e.mu.Lock()
+	if e.done {
+		e.mu.Unlock()
+		for _, b := range got {
+			putChunk(b.p)
+		}
+		return
+	}
+	for _, b := range got {
+		e.bufs = append(e.bufs, b)
+		e.fed += len(b.b)
+	}
+	if eof && !e.eof {
+		e.eof, e.err = true, rerr
+	}
+	rearm := false
+	if !e.eof {
+		if e.fed < evFeedMax {
+			rearm = true
+		} else {
+			e.paused = true
+		}
+	}
+	start := e.wakeLocked()
+	e.mu.Unlock()
+	if rearm {
+		nc.ResetPollerEvent()
+	}
+	if start {
+		evRun(e)
+	}
+}
+
+// wakeLocked wakes the engine waiting for bytes, or reports that a burst
+// must be started (running is then set). Call with mu held.
+func (e *evConn) wakeLocked() bool {
+	if e.running {
+		if e.waiting {
+			e.cond.Broadcast() // not Signal: senders may wait on cond too
+		}
+		return false
+	}
+	if e.done || (e.fed == 0 && !e.eof) {
+		return false
+	}
+	e.running = true
+	return true
+}
+
+// onClose runs when the poller closed the socket (the peer closed it, an
+// error, or our Close).
+func (e *evConn) onClose(err error) {
+	e.closed.Store(true)
+	e.mu.Lock()
+	if e.waiters.Load() > 0 {
+		e.cond.Broadcast() // senders waiting in waitDrain
+	}
+	if !e.eof {
+		e.eof = true
+		switch {
+		case e.local.Load():
+			e.err = net.ErrClosed
+		case err != nil && !errors.Is(err, io.EOF):
+			e.err = err
+		}
+	}
+	start := e.wakeLocked()
+	e.mu.Unlock()
+	if start {
+		evRun(e)
+	}
+}
+
+// Read hands the engine what the poller read; mid-message it waits for
+// more. Engine goroutine only.
+func (e *evConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	e.mu.Lock()
+	for e.fed == 0 && !e.eof {
+		e.waiting = true
+		e.cond.Wait()
+		e.waiting = false
+	}
+	if e.fed == 0 {
+		err := e.err
+		e.mu.Unlock()
+		if err == nil {
+			err = io.EOF
+		}
+		return 0, err
+	}
+	n := 0
+	for n < len(p) && len(e.bufs) > 0 {
+		b := &e.bufs[0]
+		k := copy(p[n:], b.b)
+		b.b = b.b[k:]
+		n += k
+		if len(b.b) == 0 {
+			putChunk(b.p)
+			e.bufs[0] = evBuf{}
+			e.bufs = e.bufs[1:]
+		}
+	}
+	e.fed -= n
+	rearm := e.paused && e.fed < evFeedMax/2
+	if rearm {
+		e.paused = false
+	}
+	e.mu.Unlock()
+	if rearm {
+		e.nc.ResetPollerEvent()
+	}
+	return n, nil
+}
+
+// Write hands b to the poller's non-blocking write; it waits while the
+// poller holds more than evWriteMax bytes unwritten, up to the write
+// deadline.
+func (e *evConn) Write(b []byte) (int, error) {
+	e.pending.Add(int64(len(b)))
+	if _, err := e.nc.Write(b); err != nil {
+		return 0, err
+	}
+	if e.pending.Load() > evWriteMax {
+		if err := e.waitDrain(); err != nil {
+			return len(b), err
+		}
+	}
+	return len(b), nil
+}
+
+// waitDrain waits until the poller wrote enough of what it holds, the
+// write deadline passed or the socket closed.
+func (e *evConn) waitDrain() error {
+	e.waiters.Add(1)
+	defer e.waiters.Add(-1)
+	expired := false
+	if dl := e.wdl.Load(); dl != 0 {
+		d := time.Until(time.Unix(0, dl))
+		if d <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+		t := time.AfterFunc(d, func() {
+			e.mu.Lock()
+			expired = true
+			e.cond.Broadcast()
+			e.mu.Unlock()
+		})
+		defer t.Stop()
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for e.pending.Load() > evWriteMax {
+		switch {
+		case e.closed.Load():
+			return net.ErrClosed
+		case expired:
+			return os.ErrDeadlineExceeded
+		}
+		e.cond.Wait()
+	}
+	return nil
+}
+
+// wrote runs when the poller wrote n bytes to the socket.
+func (e *evConn) wrote(n int) {
+	if e.pending.Add(-int64(n)) <= evWriteMax && e.waiters.Load() > 0 {
+		e.mu.Lock()
+		e.cond.Broadcast()
+		e.mu.Unlock()
+	}
+}
+
+// feedSize is how many bytes the feed holds (tests).
+func (e *evConn) feedSize() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fed
+}
+
+// Close closes the socket (the poller then reports it closed).
+func (e *evConn) Close() error {
+	e.local.Store(true)
+	return e.nc.Close()
+}
+
+// LocalAddr implements net.Conn.
+func (e *evConn) LocalAddr() net.Addr { return e.nc.LocalAddr() }
+
+// RemoteAddr implements net.Conn.
+func (e *evConn) RemoteAddr() net.Addr { return e.nc.RemoteAddr() }
+
+// SetDeadline implements net.Conn; only the write deadline is used (the
+// engine reads without deadlines).
+func (e *evConn) SetDeadline(t time.Time) error { return e.SetWriteDeadline(t) }
+
+// SetReadDeadline implements net.Conn; the engine sets none.
+func (e *evConn) SetReadDeadline(time.Time) error { return nil }
+
+// SetWriteDeadline bounds the wait of Write for the poller's buffer.
+func (e *evConn) SetWriteDeadline(t time.Time) error {
+	if t.IsZero() {
+		e.wdl.Store(0)
+	} else {
+		e.wdl.Store(t.UnixNano())
+	}
+	return nil
+}

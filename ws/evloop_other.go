@@ -1,0 +1,22 @@
+//go:build !linux
+
+package ws
+
+import "sync/atomic"
+
+// startEventConn has no poller on this platform: connections with
+// Options.EventLoop run in goroutine mode (see evloop.go).
+func startEventConn(cfg connConfig) *Conn { return nil }
+
+// eventLoopAvailable reports whether Options.EventLoop can take effect on
+// this platform.
+func eventLoopAvailable() bool { return false }
+
+// evIdleMax, evChunksOut and evFeedMax exist for the tests' sake only
+// here.
+var (
+	evIdleMax   int32
+	evChunksOut atomic.Int64
+)
+
+const evFeedMax = 0
