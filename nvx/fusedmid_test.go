@@ -27,8 +27,8 @@ func TestFusedMidFirstNonASCII(t *testing.T) {
 	}
 	inserts := []string{"é", "世", "😀", "\xff", "\xe4\xb8", "\xed\xa0\x80", "\xc0\x80"}
 	tails := map[string]string{
-		"ascii": strings.Repeat("plain json text, ", 200),
-		"latin": strings.Repeat("la forêt et le garçon, die Straße, ", 200),
+		"ascii": strings.Repeat("plain json text, ", 600),
+		"latin": strings.Repeat("la forêt et le garçon, die Straße, ", 400),
 		"cjk":   strings.Repeat("网络协议的消息验证。", 400),
 	}
 	lead := strings.Repeat("the words of an event, ", 200)
