@@ -192,7 +192,9 @@ func TestMemoryBudgetOverflowGets1013(t *testing.T) {
 
 	assert.LessOrEqual(t, b.Peak(), b.Limit())
 	assert.GreaterOrEqual(t, b.Refused(), int64(1))
-	assert.Equal(t, int64(0), b.InUse())
+	// D's buffer is given back after OnMessage returns, which may be just
+	// after the test has the payload.
+	require.Eventually(t, func() bool { return b.InUse() == 0 }, testTimeout, time.Millisecond, "released after D's delivery")
 }
 
 // TestMemoryBudgetMessageLargerThanBudget: a message that alone needs
