@@ -24,6 +24,7 @@ func load(url, ip string, n int, out io.Writer) error {
 		NetDialContext: (&net.Dialer{
 			LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)},
 			Timeout:   30 * time.Second,
+			Control:   bindAddressNoPort,
 		}).DialContext,
 	}
 	msg := []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
