@@ -412,3 +412,38 @@ func inflate(t testing.TB, payload []byte) []byte {
 	require.NoError(t, err)
 	return out
 }
+
+// sendResult is how a loop of sends to a peer that never reads ended.
+type sendResult struct {
+	err  error         // the first failed send's error
+	took time.Duration // how long the failed send blocked
+	sent int           // sends that succeeded before it
+}
+
+// sendUntilFail calls send until it fails, in a goroutine so that a send
+// blocked for good fails the test instead of hanging it (the cleanup's
+// CloseNow then unblocks it).
+func sendUntilFail(t *testing.T, send func() error) sendResult {
+	t.Helper()
+	done := make(chan sendResult, 1)
+	go func() {
+		var r sendResult
+		for {
+			start := time.Now()
+			r.err = send()
+			r.took = time.Since(start)
+			if r.err != nil {
+				break
+			}
+			r.sent++
+		}
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(30 * time.Second):
+		t.Fatal("a send is still blocked 30s after the peer stopped reading")
+		return sendResult{}
+	}
+}

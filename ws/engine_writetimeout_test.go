@@ -60,34 +60,7 @@ func TestWriteTimeoutPeerStopsReading(t *testing.T) {
 			c := engine(t, a, tc.server, o, h, nil)
 			payload := bytes.Repeat([]byte("x"), tc.size)
 
-			// The sends run in a goroutine so that a send blocked for good
-			// fails the test instead of hanging it (the cleanup's CloseNow
-			// then unblocks it).
-			type result struct {
-				err  error
-				took time.Duration
-				sent int
-			}
-			done := make(chan result, 1)
-			go func() {
-				var r result
-				for {
-					start := time.Now()
-					r.err = tc.send(c, payload)
-					r.took = time.Since(start)
-					if r.err != nil {
-						break
-					}
-					r.sent++
-				}
-				done <- r
-			}()
-			var r result
-			select {
-			case r = <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatal("a send is still blocked 30s after the peer stopped reading")
-			}
+			r := sendUntilFail(t, func() error { return tc.send(c, payload) })
 			err, took, sent := r.err, r.took, r.sent
 			require.Error(t, err, "sends never failed (%d sent)", sent)
 			assert.Positive(t, sent, "the first send already failed: %v", err)

@@ -159,31 +159,7 @@ func TestEventLoopWriteTimeout(t *testing.T) {
 	t.Cleanup(func() { _ = c.CloseNow() })
 	require.True(t, inEvent(c))
 	payload := bytes.Repeat([]byte("x"), 64<<10)
-	type result struct {
-		err  error
-		took time.Duration
-		sent int
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r result
-		for {
-			start := time.Now()
-			r.err = c.SendMessage(payload, true)
-			r.took = time.Since(start)
-			if r.err != nil {
-				break
-			}
-			r.sent++
-		}
-		done <- r
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("a send is still blocked 30s after the peer stopped reading")
-	}
+	r := sendUntilFail(t, func() error { return c.SendMessage(payload, true) })
 	require.Error(t, r.err)
 	assert.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
 	assert.Contains(t, r.err.Error(), "WriteTimeout")
