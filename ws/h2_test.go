@@ -594,6 +594,49 @@ func TestH2WarnsWithoutGodebug(t *testing.T) {
 	}
 }
 
+// TestH2WarnsAtStartWithoutGodebug: Serve's start-up check warns when
+// its Protocols enable HTTP/2 (TLS or h2c) without extended CONNECT, and
+// only then; a later HTTP/2 request does not warn again.
+func TestH2WarnsAtStartWithoutGodebug(t *testing.T) {
+	h1only := new(http.Protocols)
+	h1only.SetHTTP1(true)
+	h2c := new(http.Protocols)
+	h2c.SetHTTP1(true)
+	h2c.SetUnencryptedHTTP2(true)
+	h2tls := new(http.Protocols)
+	h2tls.SetHTTP2(true)
+	for _, tc := range []struct {
+		name      string
+		enabled   bool
+		protocols *http.Protocols
+		want      int
+	}{
+		{"h2c without the setting", false, h2c, 1},
+		{"h2 without the setting", false, h2tls, 1},
+		{"HTTP/1.1 only", false, h1only, 0},
+		{"net/http's default (TLS decides)", false, nil, 0},
+		{"h2c with the setting", true, h2c, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf safeBuffer
+			logger := slog.New(slog.NewTextHandler(&buf, nil))
+			var once sync.Once
+			warnH2AtStart(tc.enabled, &once, logger, tc.protocols)
+			warnH2If(tc.enabled, &once, logger, &http.Request{ProtoMajor: 2})
+			want := tc.want
+			if !tc.enabled && want == 0 {
+				want = 1 // the first HTTP/2 request still warns
+			}
+			assert.Equal(t, want, strings.Count(buf.String(), "GODEBUG=http2xconnect=1"), buf.String())
+			if tc.want == 1 {
+				var again safeBuffer
+				warnH2AtStart(tc.enabled, new(sync.Once), slog.New(slog.NewTextHandler(&again, nil)), tc.protocols)
+				assert.Contains(t, again.String(), "level=WARN")
+			}
+		})
+	}
+}
+
 type safeBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -74,6 +74,18 @@ func warnH2If(enabled bool, once *sync.Once, logger *slog.Logger, r *http.Reques
 	})
 }
 
+// warnH2AtStart logs the same warning as warnH2 (sharing its once) when a
+// Server starts serving with HTTP/2 enabled in protocols and extended
+// CONNECT is off, so the operator sees it at start rather than at the
+// first HTTP/2 request. Over a TLS listener Serve cannot see whether ALPN
+// offers h2; there the warning comes with the first HTTP/2 request.
+func warnH2AtStart(enabled bool, once *sync.Once, logger *slog.Logger, protocols *http.Protocols) {
+	if enabled || protocols == nil || !(protocols.HTTP2() || protocols.UnencryptedHTTP2()) {
+		return
+	}
+	warnH2If(false, once, logger, &http.Request{ProtoMajor: 2})
+}
+
 // isH2Connect reports whether r is an RFC 8441 extended CONNECT, of any
 // :protocol.
 func isH2Connect(r *http.Request) bool {

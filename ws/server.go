@@ -240,7 +240,9 @@ func (s *Server) httpServer() *http.Server {
 // on them until Shutdown, when it returns http.ErrServerClosed. It closes
 // ln when it returns. For wss, pass a listener from tls.NewListener (the
 // handshake then reports TransportDetails.IsSecure). Serve may be called
-// for several listeners.
+// for several listeners. When Protocols enables HTTP/2 but the process
+// did not start with GODEBUG=http2xconnect=1, Serve logs a warning at
+// start (over a TLS listener, at the first HTTP/2 request).
 func (s *Server) Serve(ln net.Listener) error {
 	if s.optsErr != nil {
 		_ = ln.Close()
@@ -255,6 +257,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	hs := s.httpServer()
 	s.httpSrvs = append(s.httpSrvs, hs)
 	s.mu.Unlock()
+	warnH2AtStart(h2ExtendedConnect, &h2WarnOnce, s.logger(), s.Protocols)
 	return hs.Serve(ln)
 }
 

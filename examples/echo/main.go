@@ -137,6 +137,9 @@ func serve(ctx context.Context, ln net.Listener, c config, logger *slog.Logger) 
 		srv.Protocols.SetHTTP1(true)
 		srv.Protocols.SetUnencryptedHTTP2(true)
 	}
+	if c.tlsCert != "" && !ws.HTTP2ExtendedConnect() {
+		logger.Warn("serving HTTP/2 over TLS without WebSockets over HTTP/2: start the process with GODEBUG=http2xconnect=1 for RFC 8441")
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
