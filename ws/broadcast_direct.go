@@ -68,6 +68,12 @@ func (c *Conn) sendPreparedDirect(pm *PreparedMessage) queueOutcome {
 		c.releaseMsg()
 		return c.enqueuePrepared(pm)
 	}
+	if d := c.opts.WriteTimeout; d > 0 && !c.wdl.IsZero() {
+		// A deadline armed by an earlier write stays on the socket and,
+		// once past, fails every write at once, a non-blocking one too:
+		// move it on (armWriteDeadline does nothing while it is fresh).
+		c.armWriteDeadline(d)
+	}
 	n, err := q.raw.tryWrite(f.frame)
 	switch {
 	case err != nil:

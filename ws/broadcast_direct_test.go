@@ -347,3 +347,30 @@ func TestBroadcastOverflowPolicies(t *testing.T) {
 		})
 	}
 }
+
+// TestBroadcastDirectAfterStaleDeadline: a connection whose last write
+// armed a write deadline, then idled past it, still takes a broadcast on
+// the direct path (a deadline left on the socket fails even non-blocking
+// writes once it has passed; the direct path moves it on first) and stays
+// open.
+func TestBroadcastDirectAfterStaleDeadline(t *testing.T) {
+	cli, srv := tcpPair(t)
+	o := testOpts()
+	o.WriteTimeout = 100 * time.Millisecond
+	c := engine(t, srv, true, o, nil, nil)
+	p := newPeer(t, cli, true)
+	require.NoError(t, c.SendMessage([]byte("hello"), false)) // arms the deadline
+	require.Equal(t, "hello", string(p.mustRead().payload))
+	time.Sleep(300 * time.Millisecond) // past it; the peer reads all along
+	pm, err := PrepareMessage([]byte("bcast"), false)
+	require.NoError(t, err)
+	r := Broadcast([]*Conn{c}, pm)
+	assert.Equal(t, 1, r.Delivered, "%+v", r)
+	assert.Zero(t, r.Closed, "%+v", r)
+	require.Equal(t, "bcast", string(p.mustRead().payload))
+	select {
+	case <-c.Done():
+		t.Fatal("a broadcast dropped a healthy idle connection")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
