@@ -165,8 +165,8 @@
 // the poller's non-blocking write and block, up to WriteTimeout, while
 // the poller holds more than 256 KiB for the connection. Connections the
 // poller cannot serve run in goroutine mode: on platforms other than
-// Linux, with TLS (or any net.Conn other than *net.TCPConn and
-// *net.UnixConn), over HTTP/2, with LogOctets. See evloop.go for the
+// Linux, with TLS, on Unix sockets (or any net.Conn other than
+// *net.TCPConn), over HTTP/2, with LogOctets. See evloop.go for the
 // details, including the one difference (a peer that half-closes its
 // side right after its close frame may get no close reply).
 //

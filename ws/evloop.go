@@ -47,7 +47,8 @@ package ws
 //
 // Fallbacks to goroutine mode, per connection: platforms other than Linux
 // (evloop_other.go), TLS and any other wrapped net.Conn (the poller needs
-// the raw socket; only *net.TCPConn and *net.UnixConn are handed over),
+// the raw socket; only *net.TCPConn is handed over: on a Unix socket nbio
+// drops the part of a write the socket buffer does not take),
 // HTTP/2 streams (RFC 8441, h2accept.go / h2dial.go), LogOctets (it wraps
 // the socket), and a poller that cannot start or refuses the socket.
 //

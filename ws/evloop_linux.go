@@ -142,10 +142,12 @@ func startEventConn(cfg connConfig) *Conn {
 	if cfg.opts.LogOctets {
 		return nil
 	}
-	switch cfg.netConn.(type) {
-	case *net.TCPConn, *net.UnixConn:
-	default:
-		return nil // TLS, HTTP/2 streams, wrappers: the poller needs the socket
+	if _, ok := cfg.netConn.(*net.TCPConn); !ok {
+		// TLS, HTTP/2 streams, wrappers: the poller needs the socket.
+		// Unix sockets too: nbio (v1.6.8) keeps the unwritten rest of a
+		// write only for TCP, and drops it on a Unix socket whose buffer
+		// is full (a cut frame, then a stalled connection).
+		return nil
 	}
 	g, err := evPoller()
 	if err != nil {

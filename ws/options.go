@@ -145,8 +145,8 @@ type Options struct {
 	//
 	// It falls back to goroutine mode, per connection and silently, where
 	// the poller cannot serve it: on platforms other than Linux, for TLS
-	// and other wrapped connections (anything but a plain *net.TCPConn or
-	// *net.UnixConn), over HTTP/2 (RFC 8441), with LogOctets, and when the
+	// and other wrapped connections (anything but a plain *net.TCPConn:
+	// Unix sockets too), over HTTP/2 (RFC 8441), with LogOctets, and when the
 	// poller cannot be started. Default false.
 	EventLoop bool
 	// AutoPingInterval sends a ping this often. Default 0 (off).
