@@ -211,3 +211,24 @@ func TestH2ShutdownForeignServer(t *testing.T) {
 	assert.Less(t, took, 250*time.Millisecond, "Shutdown (target 100 ms)")
 	t.Logf("%d WebSockets on one HTTP/2 connection of a foreign http.Server: Shutdown returned after %v", n, took.Round(time.Microsecond))
 }
+
+// TestH2ShutdownSeesLoggedStreams: Shutdown's wait for WebSockets on
+// HTTP/2 streams recognises them under the LogOctets wrapper too (it
+// missed them there, and cut them with their connection: 1006).
+func TestH2ShutdownSeesLoggedStreams(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	for _, tc := range []struct {
+		name string
+		nc   net.Conn
+		want bool
+	}{
+		{"stream", &h2Conn{}, true},
+		{"stream under LogOctets", &octetConn{Conn: &h2Conn{}}, true},
+		{"socket", a, false},
+		{"socket under LogOctets", &octetConn{Conn: a}, false},
+	} {
+		assert.Equal(t, tc.want, isH2Stream(tc.nc), tc.name)
+	}
+}

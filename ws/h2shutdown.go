@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"net"
 	"time"
 )
 
@@ -33,9 +34,19 @@ func (s *Server) h2Open() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for sl := range s.slots {
-		if _, ok := sl.netConn.(*h2Conn); ok {
+		if isH2Stream(sl.netConn) {
 			return true
 		}
 	}
 	return false
+}
+
+// isH2Stream reports whether nc is a WebSocket's HTTP/2 stream, also
+// under the LogOctets wrapper.
+func isH2Stream(nc net.Conn) bool {
+	if o, ok := nc.(*octetConn); ok {
+		nc = o.Conn
+	}
+	_, ok := nc.(*h2Conn)
+	return ok
 }
