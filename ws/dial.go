@@ -234,27 +234,9 @@ func Dial(ctx context.Context, rawURL string, h Handler, opts *Options) (*Conn, 
 	if err != nil {
 		return fail(fmt.Errorf("ws: dial %s: %w: %w", target, ErrBadHandshake, err))
 	}
-	closePMD := func() {
-		if pmd != nil {
-			pmd.close()
-		}
-	}
-	cresp := &ConnectionResponse{
-		Peer:       td.Peer,
-		Headers:    resp.Header,
-		Version:    protocolVersion,
-		Protocol:   protocol,
-		Extensions: exts,
-	}
-	if cc, ok := h.(ClientConnectHandler); ok {
-		if err := cc.OnConnect(cresp); err != nil {
-			closePMD()
-			return fail(fmt.Errorf("ws: dial %s: OnConnect: %w", target, err))
-		}
-	}
-	if !stop() {
-		closePMD()
-		return fail(fmt.Errorf("ws: dial %s: %w", target, ctx.Err()))
+	cresp, err := clientOpened(ctx, h, stop, td, resp.Header, protocol, exts, pmd, target)
+	if err != nil {
+		return fail(err)
 	}
 	_ = conn.SetDeadline(time.Time{})
 	// What the handshake consumed of the stream: read, less what br holds
@@ -297,6 +279,37 @@ func checkResponse(resp *http.Response, key string, offered []string) (string, [
 		return "", nil, fmt.Errorf("%w: wrong or missing Sec-WebSocket-Accept", ErrBadHandshake)
 	}
 	return checkNegotiated(resp.Header, offered)
+}
+
+// clientOpened finishes a client's opening handshake once the server's
+// answer checked out (HTTP/1.1 and HTTP/2 alike): it builds the
+// ConnectionResponse, runs the handler's OnConnect and stops the dial's
+// context watch (stop reports whether ctx was still live). On an error it
+// closes pmd; the caller drops the connection.
+func clientOpened(ctx context.Context, h Handler, stop func() bool, td *TransportDetails, header http.Header, protocol string, exts []ExtensionOffer, pmd pmdCodec, target string) (*ConnectionResponse, error) {
+	closePMD := func() {
+		if pmd != nil {
+			pmd.close()
+		}
+	}
+	cresp := &ConnectionResponse{
+		Peer:       td.Peer,
+		Headers:    header,
+		Version:    protocolVersion,
+		Protocol:   protocol,
+		Extensions: exts,
+	}
+	if cc, ok := h.(ClientConnectHandler); ok {
+		if err := cc.OnConnect(cresp); err != nil {
+			closePMD()
+			return nil, fmt.Errorf("ws: dial %s: OnConnect: %w", target, err)
+		}
+	}
+	if !stop() {
+		closePMD()
+		return nil, fmt.Errorf("ws: dial %s: %w", target, ctx.Err())
+	}
+	return cresp, nil
 }
 
 // checkNegotiated checks the subprotocol and extensions a server chose

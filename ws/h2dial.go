@@ -273,7 +273,12 @@ func dialH2(ctx context.Context, d h2Target, hs clientRequest, secure bool, h Ha
 		}
 		hs.override(cr, host, port, defaultPort)
 	}
-	header, err := hs.h2Header(clientExtensionOffer(o))
+	extOffer, err := clientOffer(o)
+	if err != nil {
+		ownCC()
+		return nil, fmt.Errorf("ws: dial %s: %w", d.target, err)
+	}
+	header, err := hs.h2Header(extOffer)
 	if err != nil {
 		ownCC()
 		return nil, fmt.Errorf("ws: dial %s: %w", d.target, err)
@@ -338,33 +343,15 @@ func dialH2(ctx context.Context, d h2Target, hs clientRequest, secure bool, h Ha
 		closeResp()
 		return fail(fmt.Errorf("ws: dial %s: %w", d.target, err))
 	}
-	pmd, err := clientAcceptExtensions(o, exts)
+	pmd, err := clientAccept(o, exts)
 	if err != nil {
 		closeResp()
 		return fail(fmt.Errorf("ws: dial %s: %w: %w", d.target, ErrBadHandshake, err))
 	}
-	cresp := &ConnectionResponse{
-		Peer:       td.Peer,
-		Headers:    resp.Header,
-		Version:    protocolVersion,
-		Protocol:   protocol,
-		Extensions: exts,
-	}
-	if c, ok := h.(ClientConnectHandler); ok {
-		if err := c.OnConnect(cresp); err != nil {
-			if pmd != nil {
-				pmd.close()
-			}
-			closeResp()
-			return fail(fmt.Errorf("ws: dial %s: OnConnect: %w", d.target, err))
-		}
-	}
-	if !stop() {
-		if pmd != nil {
-			pmd.close()
-		}
+	cresp, err := clientOpened(ctx, h, stop, td, resp.Header, protocol, exts, pmd, d.target)
+	if err != nil {
 		closeResp()
-		return fail(fmt.Errorf("ws: dial %s: %w", d.target, ctx.Err()))
+		return fail(err)
 	}
 	nc := newH2Conn(resp.Body, pw, h2Addr(""), remote)
 	nc.endWrite = func() error {
