@@ -581,6 +581,14 @@ func runConfCase(t *testing.T, role rawRole, c confCase) {
 		c.opts(opts)
 	}
 	e := startCase(t, role, opts)
+	playConfCase(t, e, c)
+}
+
+// playConfCase runs a case's steps against its started environment, then
+// checks OnClose and, when the case lists them, the callbacks between
+// open and close (every transport and mode of the conformance tables).
+func playConfCase(t *testing.T, e *confEnv, c confCase) {
+	t.Helper()
 	for _, s := range c.steps {
 		s(e)
 	}

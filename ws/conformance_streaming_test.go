@@ -99,19 +99,7 @@ func runStreamingTable(t *testing.T, role rawRole, cases []confCase) {
 			}
 			sh := &confStreamHandler{confHandler: newConfHandler()}
 			e := startCaseWith(t, role, opts, sh.confHandler, sh)
-			for _, s := range c.steps {
-				s(e)
-			}
-			checkOnClose(t, e.h, c.want)
-			if c.events != nil {
-				var got []string
-				for _, ev := range e.h.snapshot() {
-					if ev.kind != "open" && ev.kind != "close" && ev.kind != "rtt" {
-						got = append(got, ev.String())
-					}
-				}
-				assert.Equal(t, c.events, append([]string{}, got...), "callbacks")
-			}
+			playConfCase(t, e, c)
 			sh.mu.Lock()
 			defer sh.mu.Unlock()
 			assert.Empty(t, sh.violations, "streaming callbacks")

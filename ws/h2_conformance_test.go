@@ -23,7 +23,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
 )
@@ -96,19 +95,7 @@ func TestConformanceServerH2(t *testing.T) {
 			e := &confEnv{t: t, h: h, role: rawClient, opts: opts}
 			e.p = rawDialH2(t, ts.Listener.Addr().String())
 			waitOpened(t, h)
-			for _, s := range c.steps {
-				s(e)
-			}
-			checkOnClose(t, e.h, c.want)
-			if c.events != nil {
-				var got []string
-				for _, ev := range e.h.snapshot() {
-					if ev.kind != "open" && ev.kind != "close" && ev.kind != "rtt" {
-						got = append(got, ev.String())
-					}
-				}
-				assert.Equal(t, c.events, append([]string{}, got...), "callbacks")
-			}
+			playConfCase(t, e, c)
 		})
 	}
 }
@@ -201,19 +188,7 @@ func TestConformanceClientH2(t *testing.T) {
 			e.p, err = wait()
 			require.NoError(t, err, "the raw server saw a bad request")
 			waitOpened(t, h)
-			for _, s := range c.steps {
-				s(e)
-			}
-			checkOnClose(t, e.h, c.want)
-			if c.events != nil {
-				var got []string
-				for _, ev := range e.h.snapshot() {
-					if ev.kind != "open" && ev.kind != "close" && ev.kind != "rtt" {
-						got = append(got, ev.String())
-					}
-				}
-				assert.Equal(t, c.events, append([]string{}, got...), "callbacks")
-			}
+			playConfCase(t, e, c)
 		})
 	}
 }
