@@ -1,0 +1,10 @@
+//go:build cgo && (!amd64 || windows)
+
+package nvx
+
+// directCall reports that nativeXorMask calls C without the cgo
+// transition: not on this platform (see package ccall).
+const directCall = false
+
+// nativeXorMask masks b with the C core through cgo.
+func nativeXorMask(b []byte, key [4]byte, pos int) int { return cgoXorMask(b, key, pos) }
