@@ -34,15 +34,22 @@ size_t nvx__mask_neon(uint8_t *buf, size_t len, const uint8_t key[4], size_t pos
 nvx__mask_fn nvx__mask_kernel_for(nvx_kernel k);
 
 /* The key rotated so byte i of the result is key[(pos + i) % 4], in memory
- * order: broadcasting it fills a vector with the right key stream. */
+ * order: broadcasting it fills a vector with the right key stream. A
+ * rotation of the key read as one word (no byte array on the stack: the
+ * kernels stay leaf functions with next to no stack, which the direct call
+ * from Go in nvx/internal/ccall relies on). */
 static inline uint32_t nvx__mask_rotated_word(const uint8_t key[4], size_t pos)
 {
-    uint8_t r[4];
-    for (size_t i = 0; i < 4; i++)
-        r[i] = key[(pos + i) & 3];
     uint32_t w;
-    memcpy(&w, r, sizeof w);
-    return w;
+    memcpy(&w, key, sizeof w);
+    const unsigned s = 8u * (unsigned)(pos & 3);
+    if (s == 0)
+        return w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (w << s) | (w >> (32u - s)); /* key[pos] is the high byte */
+#else
+    return (w >> s) | (w << (32u - s)); /* key[pos] is the low byte */
+#endif
 }
 
 /* Byte loop for short tails. */

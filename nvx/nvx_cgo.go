@@ -58,6 +58,9 @@ const HasNVX = true
 // On the Intel Xeon (family 6 model 207, Emerald Rapids) the measurement
 // at start picks Mask 3 KiB, UTF8 192 B (128-256 B under load), UTF8ASCII
 // 3 KiB and FusedASCII 2 KiB (bench/results/nvx-xeon.md has the tables).
+// Masking there no longer pays the cgo call (direct_amd64.go): it picks
+// Mask 512 B-1 KiB. The MaskThreshold default stays for the platforms
+// that call through cgo.
 //
 // ASCII is special because Go's word-at-a-time ASCII loop is as fast as
 // the C core up to a few KiB once the cgo call is paid. Between the UTF8
