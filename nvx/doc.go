@@ -38,7 +38,7 @@
 // thresholds of ThresholdsInUse go to purego: the thresholds are where the
 // native path starts to win, so it is never slower than pure Go at any
 // size. They are measured at start on the CPU at hand (a few milliseconds,
-// best of 31 interleaved rounds per candidate size; masking at 256 B-16 KiB,
+// best of 31 interleaved rounds per candidate size; masking at 512 B-16 KiB,
 // UTF-8 on accented Latin and CJK text at 32-256 B, all-ASCII text and the
 // fused unmask-and-validate at 1-16 KiB), since the cgo call, the C kernels
 // and the pure-Go loops all differ between CPUs; a measurement that says

@@ -94,7 +94,7 @@ func MaskKernel() string {
 // MaskThresholdInUse is the smallest buffer XorMask sends to the native
 // core in this process. It is measured at start, because where the call
 // into C plus the C kernel overtakes the pure-Go loop differs from CPU to
-// CPU: under a millisecond, best of 31 interleaved rounds at 256 B-16 KiB
+// CPU: under a millisecond, best of 31 interleaved rounds at 512 B-16 KiB
 // (on amd64 outside Windows the call skips the cgo transition, see
 // package nvx's documentation, and the cut lies near 512 B-1 KiB), and C
 // must be at least 10% faster from there on. It is MaskThreshold when the
