@@ -45,8 +45,18 @@ func TestMaskThresholdInUse(t *testing.T) {
 	}
 	t.Logf("kernel %s, masking %s, MaskThresholdInUse %d", Kernel(), MaskKernel(), got)
 	assert.True(t, got == MaskThreshold || containsInt(maskCalibrationSizes, got), "threshold %d", got)
-	assert.GreaterOrEqual(t, got, 512)
+	assert.GreaterOrEqual(t, got, goimpl.MaskFloor, "below the floor XorMask never calls C")
 	assert.LessOrEqual(t, got, 16<<10)
+}
+
+// The smallest candidate is the floor below which XorMask does not look at
+// the threshold (goimpl.MaskFloor), so the threshold measured is the one
+// used.
+func TestMaskCandidatesStartAtFloor(t *testing.T) {
+	assert.Equal(t, goimpl.MaskFloor, maskCalibrationSizes[0])
+	if HasNVX { // without the core the default is 0: nothing goes to C
+		assert.GreaterOrEqual(t, MaskThreshold, goimpl.MaskFloor)
+	}
 }
 
 // The thresholds in use are candidates of their own measurement (or its

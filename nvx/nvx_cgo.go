@@ -205,8 +205,8 @@ func init() {
 	if useNVX {
 		inUse = calibrate()
 		maskThreshold = inUse.Mask
-		goimpl.MaskMin = inUse.Mask
 		goimpl.MaskHook = nativeXorMask
+		goimpl.MaskMin = max(inUse.Mask, goimpl.MaskFloor) // the candidates start there
 		goimpl.UTF8Min, goimpl.UTF8ASCIIMin = inUse.UTF8, inUse.UTF8ASCII
 		goimpl.FusedMin, goimpl.FusedASCIIMin = inUse.Fused, inUse.FusedASCII
 		goimpl.ValidateHook = nativeValidate

@@ -60,3 +60,42 @@ func TestXorMaskSplitAnywhere(t *testing.T) {
 		require.Equal(t, plain, b, "round trip, cut=%d", cut)
 	}
 }
+
+// Below MaskFloor the hook is never called, whatever MaskMin says; from
+// the floor on it is, when native is true and MaskMin allows; never when
+// native is false. The result is the reference's either way.
+func TestXorMaskHookFloor(t *testing.T) {
+	oldHook, oldMin := MaskHook, MaskMin
+	defer func() { MaskHook, MaskMin = oldHook, oldMin }()
+	calls := 0
+	MaskHook = func(b []byte, key [4]byte, pos int) int {
+		calls++
+		return XorMask(b, key, pos, false)
+	}
+	MaskMin = 1
+	key := [4]byte{0x9D, 0x21, 0x6B, 0xE4}
+	cases := []struct {
+		n      int
+		native bool
+		calls  int
+	}{
+		{1, true, 0},
+		{MaskFloor - 1, true, 0},
+		{MaskFloor, true, 1},
+		{MaskFloor + 100, true, 1},
+		{MaskFloor, false, 0},
+		{4 * MaskFloor, false, 0},
+	}
+	for _, c := range cases {
+		calls = 0
+		buf := make([]byte, c.n)
+		for i := range buf {
+			buf[i] = byte(i * 5)
+		}
+		want := bytes.Clone(buf)
+		wantNext := ref.XorMask(want, key, 3)
+		require.Equal(t, wantNext, XorMask(buf, key, 3, c.native), "n=%d", c.n)
+		require.Equal(t, want, buf, "n=%d", c.n)
+		require.Equal(t, c.calls, calls, "n=%d native=%v", c.n, c.native)
+	}
+}
