@@ -113,7 +113,7 @@ func TestCgoCostBestOf(t *testing.T) {
 		{"copy", func(buf, src []byte) { copy(buf, src) }, 1},
 		{"empty", func(_, _ []byte) { cEmpty() }, 1},
 	}
-	t.Logf("kernel %s, masking %s, thresholds %+v; best of 300 interleaved trials, ns per masking (GB/s)", Kernel(), MaskKernel(), ThresholdsInUse())
+	t.Logf("kernel %s, masking %s, direct call %v, thresholds %+v; best of 300 interleaved trials, ns per masking (GB/s)", Kernel(), MaskKernel(), directCall, ThresholdsInUse())
 	for _, n := range []int{64, 1 << 10, 4 << 10, 16 << 10, 64 << 10} {
 		raw := make([]byte, n+64)
 		off := int(-uintptr(unsafe.Pointer(&raw[0]))) & 63

@@ -2,9 +2,9 @@
 
 package nvx
 
-// directCall reports that nativeXorMask calls C without the cgo
-// transition: not on this platform (see package ccall).
-const directCall = false
+// directCall reports whether nativeXorMask calls C without the cgo
+// transition: never on this platform (see package ccall).
+var directCall = false
 
 // nativeXorMask masks b with the C core through cgo.
 func nativeXorMask(b []byte, key [4]byte, pos int) int { return cgoXorMask(b, key, pos) }

@@ -1,4 +1,4 @@
-//go:build cgo && amd64 && !windows
+//go:build cgo && amd64 && !windows && !asan && !msan
 
 package nvx
 
@@ -18,6 +18,12 @@ import (
 
 // The cgo call of the C core is tested as every other way of masking.
 func init() { maskImpls["cgo"] = cgoXorMask }
+
+// This build (optimised, no sanitizer) calls the C core directly.
+func TestDirectCallInUse(t *testing.T) {
+	require.True(t, directCall)
+	require.NotZero(t, directMaskFn)
+}
 
 // Buffers around and over the direct call's chunk size mask as one piece,
 // at every key offset and a few alignments.

@@ -34,6 +34,10 @@
 //     keeps the buffer alive for the call; the key is read through a
 //     pointer into the caller's frame, which cannot move during the call.
 //
-// It is used only with cgo on amd64 outside Windows; everywhere else
-// package nvx calls the same C function through cgo.
+// It is used only with cgo on amd64 outside Windows, and only when the C
+// core was compiled with optimisation and without a sanitizer (package
+// nvx asks the C side, which knows: unoptimised, the AVX-512 kernel keeps
+// its vectors on the stack, 2.7 KiB; a sanitizer's runtime runs on the
+// caller's stack); everywhere else package nvx calls the same C function
+// through cgo.
 package ccall
