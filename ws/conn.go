@@ -116,6 +116,11 @@ type Conn struct {
 	dropped       bool // drop ran (under mu; dropSig is closed just after)
 	started       atomic.Bool
 
+	// the server's opening handshake (request_keep.go): the full request
+	// until OnOpen returned, then nil until Request rebuilds it from reqKept
+	req     atomic.Pointer[ConnectionRequest]
+	reqKept string
+
 	diag  *diagState // nil unless LogOctets, LogFrames or TrackTimings
 	ping  *autoPing
 	sq    atomic.Pointer[sendQueue] // SendMessageAsync's queue, allocated on first use (queue.go)
@@ -166,6 +171,8 @@ func newConn(cfg connConfig) *Conn {
 	} else {
 		c.events = make(chan readEvent)
 	}
+	c.req.Store(cfg.request)
+	c.cfg.request = nil // kept in req only
 	c.raw.c = c
 	c.initBudget()
 	c.stats.preopenIn.Store(cfg.preopenIn)
@@ -190,9 +197,6 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 
 // Subprotocol is the negotiated subprotocol ("" for none).
 func (c *Conn) Subprotocol() string { return c.cfg.protocol }
-
-// Request is the client's opening handshake (server side; nil on a client).
-func (c *Conn) Request() *ConnectionRequest { return c.cfg.request }
 
 // Response is the server's opening handshake answer (client side; nil on a
 // server).

@@ -91,8 +91,13 @@
 // client's masking-key generator are made only when used. What stays is
 // the connection's state, its read goroutine with its stack (4 KiB once
 // it has run a callback: the Go runtime shrinks a stack no further while
-// it waits in a read) and what the API keeps: ConnectionRequest with its
-// headers and *http.Request (and that request's context).
+// it waits in a read) and what the API keeps. Of a server's opening
+// handshake over HTTP/1.1 that is one compact string once OnOpen has
+// returned: net/http's *http.Request, its header map, URL and contexts are
+// dropped, and Conn.Request rebuilds an equal ConnectionRequest (with a
+// rebuilt *http.Request: method, URL, proto, headers, host, remote
+// address, TLS state, context.Background) on its first call (see
+// Conn.Request; over HTTP/2 the original stays).
 //
 // Compression is negotiated through Extension plug-ins, Autobahn's
 // PERMESSAGE_COMPRESSION_EXTENSION registry: Options.PerMessageDeflate

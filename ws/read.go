@@ -40,6 +40,7 @@ func (c *Conn) runOnOpen() {
 		h.OnOpen(c)
 		c.inCB.Add(-1)
 	}
+	c.compactRequest()
 }
 
 // readStep reads up to the end of the next message (or frame) and
