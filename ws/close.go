@@ -92,7 +92,7 @@ func (c *Conn) writeClose(code int, reason string) bool {
 	c.mu.Unlock()
 	err := c.writeFrameLocked(OpClose, true, 0, p)
 	c.closing.Store(true)
-	close(c.closeSig)
+	c.stopSig.fire()
 	if err != nil {
 		c.drop(true, "could not send the close frame: "+err.Error())
 	}
@@ -228,15 +228,16 @@ func (c *Conn) Close() error {
 	}
 	t := time.NewTimer(wait + time.Second)
 	defer t.Stop()
+	done := c.done.wait()
 	select {
-	case <-c.done:
+	case <-done:
 	case <-t.C:
 		c.drop(true, "Close timed out")
 		if !c.started.Load() {
 			return ErrClosed
 		}
 		select {
-		case <-c.done:
+		case <-done:
 		case <-time.After(time.Second):
 			return ErrClosed // the read goroutine is stuck in a callback
 		}

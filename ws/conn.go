@@ -55,16 +55,15 @@ type Conn struct {
 	masked bool            // we mask what we send
 
 	// write side
-	msgSem   chan struct{} // held for a whole data message (frames never interleave)
-	smu      sync.Mutex    // guards stream (streamed send calls)
-	pmdOnce  sync.Once
-	wmu      sync.Mutex // held for one frame write
-	wvArr    [2][]byte  // writev vector backing wv, under wmu
-	wv       net.Buffers
-	rng      *rand.ChaCha8
-	stream   streamState
-	closing  atomic.Bool   // a close frame was sent: no more frames
-	closeSig chan struct{} // closed when the close frame is sent
+	msgSem  msgLock    // held for a whole data message (frames never interleave; signal.go)
+	smu     sync.Mutex // guards stream (streamed send calls)
+	pmdOnce sync.Once
+	wmu     sync.Mutex // held for one frame write
+	wvArr   [2][]byte  // writev vector backing wv, under wmu
+	wv      net.Buffers
+	rng     *rand.ChaCha8
+	stream  streamState
+	closing atomic.Bool // a close frame was sent: no more frames
 
 	flushDrop atomic.Bool // FlushAndDrop was called: no new messages
 
@@ -110,10 +109,9 @@ type Conn struct {
 	timers        []*time.Timer
 	timedOut      timeoutKind // the protocol timeout that dropped the connection
 	closeErr      *CloseError
-	done          chan struct{}
-	dropSig       chan struct{} // closed when the TCP connection is dropped
-	dropOnce      sync.Once
-	dropped       bool // drop ran (under mu; dropSig is closed just after)
+	done          lazySignal // fired when the connection is fully closed (Done)
+	stopSig       lazySignal // fired when the close frame is sent or the TCP connection dropped
+	dropped       bool       // drop ran (under mu)
 	started       atomic.Bool
 
 	// the server's opening handshake (request_keep.go): the full request
@@ -140,18 +138,14 @@ func newConn(cfg connConfig) *Conn {
 		cfg.br = newConnReader(cfg.netConn, nil)
 	}
 	c := &Conn{
-		cfg:      cfg,
-		opts:     cfg.opts,
-		nc:       cfg.netConn,
-		br:       cfg.br,
-		log:      cfg.logger,
-		pmd:      cfg.pmd,
-		closeSig: make(chan struct{}),
-		msgSem:   make(chan struct{}, 1),
-		done:     make(chan struct{}),
-		dropSig:  make(chan struct{}),
-		utf8:     nvx.NewUtf8Validator(),
-		epoch:    time.Now(),
+		cfg:   cfg,
+		opts:  cfg.opts,
+		nc:    cfg.netConn,
+		br:    cfg.br,
+		log:   cfg.logger,
+		pmd:   cfg.pmd,
+		utf8:  nvx.NewUtf8Validator(),
+		epoch: time.Now(),
 	}
 	c.rules = headerRules{
 		rsv1OK:        cfg.pmd != nil,
@@ -193,7 +187,9 @@ func (c *Conn) start() {
 }
 
 // Done is closed when the connection is fully closed (after OnClose ran).
-func (c *Conn) Done() <-chan struct{} { return c.done }
+// The channel is made on the first call (an idle connection nobody waits
+// on holds none); once closed, every connection returns the same one.
+func (c *Conn) Done() <-chan struct{} { return c.done.wait() }
 
 // Subprotocol is the negotiated subprotocol ("" for none).
 func (c *Conn) Subprotocol() string { return c.cfg.protocol }
@@ -222,14 +218,7 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 func (c *Conn) Compressed() bool { return c.pmd != nil }
 
 // isDone reports whether the connection has fully closed.
-func (c *Conn) isDone() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
+func (c *Conn) isDone() bool { return c.done.fired() }
 
 // drop closes the TCP connection. When unclean is set and no reason was
 // recorded yet, reason becomes why the connection did not close cleanly.
@@ -250,8 +239,9 @@ func (c *Conn) dropIf(onlyFirst, unclean bool, reason string) bool {
 		c.unclean, c.uncleanReason = true, reason
 	}
 	c.dropped = true
+	c.wakeMsgWaitersLocked()
 	c.mu.Unlock()
-	c.dropOnce.Do(func() { close(c.dropSig) })
+	c.stopSig.fire()
 	_ = c.nc.Close()
 	return first
 }
@@ -302,13 +292,11 @@ func (c *Conn) finish() {
 
 	c.log.Debug("ws: connection closed", "server", c.cfg.isServer, "clean", ce.WasClean, "code", ce.Code, "reason", ce.Reason)
 	defer func() {
-		close(c.done)
+		c.done.fire()
 		c.releaseUser()
 		// A sender may still hold the codec: then releaseMsg closes it.
-		select {
-		case c.msgSem <- struct{}{}:
+		if c.tryAcquireMsgSem() {
 			c.releaseMsg()
-		default:
 		}
 		if c.cfg.onDone != nil {
 			c.cfg.onDone()
@@ -346,29 +334,11 @@ func (c *Conn) acquireMsg() error {
 	return nil
 }
 
-// acquireMsgSem takes the right to send a data message without flushing
-// the send queue; it gives up when the connection is dropped.
-func (c *Conn) acquireMsgSem() error {
-	// Fast path: a free semaphore costs one non-blocking send, not a
-	// two-way select.
-	select {
-	case c.msgSem <- struct{}{}:
-		return nil
-	default:
-	}
-	select {
-	case c.msgSem <- struct{}{}:
-		return nil
-	case <-c.dropSig:
-		return ErrClosed
-	}
-}
-
 // releaseMsg gives the right to send back; once the connection is done it
 // releases the compression codec.
 func (c *Conn) releaseMsg() {
 	if c.pmd != nil && c.isDone() {
 		c.pmdOnce.Do(c.pmd.close)
 	}
-	<-c.msgSem
+	c.releaseMsgSem()
 }

@@ -753,9 +753,7 @@ func (c *Conn) deliver(ev readEvent) {
 	}
 	select {
 	case c.events <- ev:
-	case <-c.closeSig:
-		c.dropEvents = true
-	case <-c.dropSig:
+	case <-c.stopSig.wait():
 		c.dropEvents = true
 	}
 }

@@ -34,7 +34,7 @@ func (c *Conn) recvEvent(ctx context.Context) (readEvent, error) {
 	select {
 	case ev := <-c.events:
 		return ev, nil
-	case <-c.done:
+	case <-c.done.wait():
 		return readEvent{}, c.closeError()
 	case <-ctxDone:
 		return readEvent{}, fmt.Errorf("ws: read: %w", ctx.Err())
