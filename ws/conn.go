@@ -30,6 +30,17 @@ type connConfig struct {
 	preopenIn, preopenOut uint64
 }
 
+// connInfo is what a Conn keeps of its connConfig besides the fields it
+// holds itself (nc, br, opts, pmd, log): no field is kept twice.
+type connInfo struct {
+	handler   Handler // nil: blocking mode
+	protocol  string
+	response  *ConnectionResponse // client side
+	transport *TransportDetails
+	onDone    func()
+	isServer  bool
+}
+
 // readChunk bounds how much the engine reads or inflates at a time when it
 // streams a message (FrameHandler, NextReader, inflation).
 const readChunk = 32 << 10
@@ -42,7 +53,7 @@ const readChunk = 32 << 10
 // and answers pings, and hands messages to ReadMessage / NextReader; it
 // waits for the user to take each message, so call them in a loop.
 type Conn struct {
-	cfg    connConfig
+	cfg    connInfo
 	opts   *Options
 	nc     net.Conn
 	br     *connReader
@@ -62,8 +73,8 @@ type Conn struct {
 	wvArr   [2][]byte  // writev vector backing wv, under wmu
 	wv      net.Buffers
 	rng     *rand.ChaCha8
-	stream  streamState
-	closing atomic.Bool // a close frame was sent: no more frames
+	stream  *streamState // the streamed message in progress (stream.go), nil for none; under smu
+	closing atomic.Bool  // a close frame was sent: no more frames
 
 	flushDrop atomic.Bool // FlushAndDrop was called: no new messages
 
@@ -138,7 +149,8 @@ func newConn(cfg connConfig) *Conn {
 		cfg.br = newConnReader(cfg.netConn, nil)
 	}
 	c := &Conn{
-		cfg:   cfg,
+		cfg: connInfo{handler: cfg.handler, protocol: cfg.protocol, response: cfg.response,
+			transport: cfg.transport, onDone: cfg.onDone, isServer: cfg.isServer},
 		opts:  cfg.opts,
 		nc:    cfg.netConn,
 		br:    cfg.br,
@@ -166,7 +178,6 @@ func newConn(cfg connConfig) *Conn {
 		c.events = make(chan readEvent)
 	}
 	c.req.Store(cfg.request)
-	c.cfg.request = nil // kept in req only
 	c.raw.c = c
 	c.initBudget()
 	c.stats.preopenIn.Store(cfg.preopenIn)

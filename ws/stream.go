@@ -200,6 +200,19 @@ type streamState struct {
 	app       int64 // application bytes of the message
 }
 
+// noStream is the state of no streamed message (read only).
+var noStream streamState
+
+// streamLocked returns the streamed message's state, or noStream when
+// none is in progress (the state is made by BeginMessage and dropped at
+// its end: an idle connection holds none). Call with smu held.
+func (c *Conn) streamLocked() *streamState {
+	if c.stream == nil {
+		return &noStream
+	}
+	return c.stream
+}
+
 // streamSink receives the compressor's output.
 type streamSink struct{ c *Conn }
 
@@ -223,7 +236,7 @@ func (c *Conn) BeginMessage(isBinary bool, skipCompress bool) error {
 
 func (c *Conn) beginMessage(isBinary, skipCompress bool) error {
 	c.smu.Lock()
-	active := c.stream.active
+	active := c.stream != nil && c.stream.active
 	c.smu.Unlock()
 	if active {
 		return errors.New("ws: BeginMessage: a streamed message is already in progress")
@@ -245,7 +258,7 @@ func (c *Conn) beginMessage(isBinary, skipCompress bool) error {
 	if limit <= 0 {
 		limit = readChunk
 	}
-	c.stream = streamState{active: true, opcode: op, first: true, limit: limit}
+	c.stream = &streamState{active: true, opcode: op, first: true, limit: limit}
 	if c.pmd != nil && !skipCompress && c.pmd.shouldCompress(math.MaxInt32) {
 		c.stream.compress = true
 		c.stream.cw = c.pmd.compressWriter(streamSink{c})
@@ -255,20 +268,20 @@ func (c *Conn) beginMessage(isBinary, skipCompress bool) error {
 
 // abortLocked ends a streamed message after an error. Call with smu held.
 func (c *Conn) abortLocked() {
-	if !c.stream.active {
+	if c.stream == nil || !c.stream.active {
 		return
 	}
 	if c.stream.frameOpen {
 		c.stream.frameOpen = false
 		c.wmu.Unlock()
 	}
-	c.stream = streamState{}
+	c.stream = nil
 	c.releaseMsg()
 }
 
 // emitLocked sends one frame of the streamed message. Call with smu held.
 func (c *Conn) emitLocked(p []byte, fin bool) error {
-	s := &c.stream
+	s := c.streamLocked()
 	op, rsv := OpContinuation, byte(0)
 	if s.first {
 		op = s.opcode
@@ -286,7 +299,7 @@ func (c *Conn) emitLocked(p []byte, fin bool) error {
 // bufferLocked adds payload to the pending buffer, sending full frames
 // (all but the last, which EndMessage sends). Call with smu held.
 func (c *Conn) bufferLocked(p []byte) error {
-	s := &c.stream
+	s := c.streamLocked()
 	s.pend = append(s.pend, p...)
 	for len(s.pend) > s.limit {
 		if err := c.emitLocked(s.pend[:s.limit], false); err != nil {
@@ -306,7 +319,7 @@ func (c *Conn) bufferLocked(p []byte) error {
 func (c *Conn) BeginMessageFrame(length int64) error {
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	s := &c.stream
+	s := c.streamLocked()
 	switch {
 	case !s.active:
 		return errors.New("ws: BeginMessageFrame: no message in progress")
@@ -364,7 +377,7 @@ func (c *Conn) BeginMessageFrame(length int64) error {
 func (c *Conn) SendMessageFrameData(payload []byte) error {
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	s := &c.stream
+	s := c.streamLocked()
 	if !s.active {
 		return errors.New("ws: SendMessageFrameData: no message in progress")
 	}
@@ -400,7 +413,7 @@ func (c *Conn) SendMessageFrameData(payload []byte) error {
 // writeFrameDataLocked writes payload bytes of the open frame (wmu is held
 // since BeginMessageFrame) and releases wmu when the frame is complete.
 func (c *Conn) writeFrameDataLocked(payload []byte) error {
-	s := &c.stream
+	s := c.streamLocked()
 	rest := payload
 	for len(rest) > 0 {
 		n := min(len(rest), maskChunk)
@@ -435,7 +448,7 @@ func (c *Conn) writeFrameDataLocked(payload []byte) error {
 func (c *Conn) EndMessage() error {
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	s := &c.stream
+	s := c.streamLocked()
 	if !s.active {
 		return errors.New("ws: EndMessage: no message in progress")
 	}
@@ -483,7 +496,7 @@ func (w *messageWriter) Write(p []byte) (int, error) {
 	c := w.c
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	s := &c.stream
+	s := c.streamLocked()
 	if !s.active {
 		return 0, ErrClosed
 	}
