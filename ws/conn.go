@@ -60,7 +60,7 @@ type Conn struct {
 	log    *slog.Logger
 	pmd    pmdCodec
 	rules  headerRules
-	hooks  recvHooks       // frame-level receive callbacks of the handler
+	hooks  *recvHooks      // frame-level receive callbacks of the handler; nil for none
 	aph    AutoPingHandler // non-nil when the handler wants auto-ping RTTs
 	apong  AutoPongHandler // non-nil when the handler wants auto-pongs
 	masked bool            // we mask what we send
@@ -88,7 +88,6 @@ type Conn struct {
 	raw        rawReader
 	utf8       *nvx.Utf8Validator
 	scratch    []byte
-	frameBuf   []byte        // OnMessageFrame: the current frame's payload
 	inDrain    bool          // after a failure without drop: skip data, wait for close
 	localFail  atomic.Bool   // Fail without drop: skip data, wait for close (any goroutine)
 	gotClose   bool          // the peer's close frame was processed

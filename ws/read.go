@@ -262,7 +262,7 @@ func (r *rawReader) startFrame(h frameHeader) error {
 	if c.diag != nil {
 		c.diag.rxFrameBegin(r, h)
 	}
-	if c.hooks.any {
+	if c.hooks != nil {
 		c.hookFrameBegin(h.length)
 	}
 	r.frameOpen = true
@@ -283,7 +283,7 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		}
 		if r.frameOpen {
 			r.frameOpen = false
-			if c.hooks.any {
+			if c.hooks != nil {
 				c.hookFrameEnd()
 			}
 		}
@@ -391,7 +391,7 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 	if c.diag != nil {
 		c.diag.track(TimingOnMessageBegin)
 	}
-	if c.hooks.any {
+	if c.hooks != nil {
 		c.hookMessageBegin(isBinary)
 	}
 	if err := r.startFrame(h); err != nil {
@@ -407,7 +407,7 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 		fl.max = 0
 	}
 	blocking := c.events != nil
-	streaming := c.hooks.takesData
+	streaming := c.hooks != nil && c.hooks.takesData
 	var total int64
 	// What the message holds is charged to the memory budget (budget.go)
 	// as it grows, and given back when it is delivered or fails; base is
@@ -556,7 +556,7 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 	if c.diag != nil {
 		c.diag.messageReceived(isBinary, total)
 	}
-	if c.hooks.any {
+	if c.hooks != nil {
 		if r.frameOpen {
 			r.frameOpen = false
 			c.hookFrameEnd()
