@@ -29,6 +29,11 @@ import (
 //     wait read into small, so a connection blocked waiting for its next
 //     message never holds a pooled buffer.
 //
+//   - The event loop's reader (newFeedReader) has no small array: what it
+//     reads comes from the poller's pooled chunks, so short reads borrow
+//     a pooled buffer, given back once consumed (an idle connection holds
+//     the struct alone).
+//
 // It is used by the read goroutine only (or, in event-loop mode, by
 // whoever serves the connection at the time); it is not safe for
 // concurrent use.
@@ -40,7 +45,13 @@ type connReader struct {
 	err    error   // the source's error, returned once the bytes before it are consumed
 	hot    bool    // the last fill filled its buffer: more bytes are likely waiting
 	raw    rawSource
-	small  [connReaderSmall]byte
+	small  *[connReaderSmall]byte // the small array (withSmall), nil for a feed reader
+}
+
+// connReaderWithSmall is a connReader allocated with its small array.
+type connReaderWithSmall struct {
+	r     connReader
+	small [connReaderSmall]byte
 }
 
 const (
@@ -71,10 +82,25 @@ var errNegativeRead = errors.New("ws: read returned a negative count")
 // read from the stream (past the opening handshake); they are copied, so
 // the caller's buffer is not kept.
 func newConnReader(src io.Reader, pending []byte) *connReader {
-	r := &connReader{src: src}
+	x := &connReaderWithSmall{}
+	x.r.small = &x.small
+	return x.r.start(src, pending)
+}
+
+// newFeedReader is newConnReader for the event loop's feed (evloop.go),
+// which holds what the poller read in pooled chunks: no small array (an
+// idle connection holds 192 bytes less). Reads shorter than the array
+// would be borrow a pooled buffer, given back once consumed; reads at
+// least as long go straight into the caller's buffer.
+func newFeedReader(src io.Reader, pending []byte) *connReader {
+	return (&connReader{}).start(src, pending)
+}
+
+func (r *connReader) start(src io.Reader, pending []byte) *connReader {
+	r.src = src
 	r.raw.init(r, src)
 	if len(pending) > 0 {
-		if len(pending) <= len(r.small) {
+		if r.small != nil && len(pending) <= len(r.small) {
 			r.buf = r.small[:]
 		} else {
 			// More than small holds: a buffer of its own (exactly that
@@ -135,7 +161,7 @@ func (r *connReader) fill() {
 		r.raw.fill(r)
 		return
 	}
-	if r.hot {
+	if r.hot || r.small == nil {
 		r.buf = r.borrow()
 	} else {
 		r.buf = r.small[:]

@@ -168,11 +168,11 @@ func startEventConn(cfg connConfig) *Conn {
 	cfg.netConn = e
 	// The engine's reader keeps what the handshake read past its end and
 	// then reads the feed.
-	if cfg.br == nil {
-		cfg.br = newConnReader(e, nil)
-	} else {
-		cfg.br.setSource(e)
+	var pending []byte
+	if cfg.br != nil {
+		pending = cfg.br.unread() // copied: the handshake's reader is dropped
 	}
+	cfg.br = newFeedReader(e, pending)
 	c := newConn(cfg)
 	e.c = c
 	c.started.Store(true)
