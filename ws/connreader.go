@@ -15,15 +15,18 @@ import (
 //     inside the struct (frame headers are at most 14 bytes; a small
 //     message fits whole), unless the caller's buffer is large enough to
 //     read into directly (a payload: no extra copy).
+//
 //   - When such a read fills small completely, more bytes are likely
 //     waiting in the socket: the next reads borrow a pooled buffer of
 //     readBufSize bytes (read ahead: fewer system calls for a stream of
 //     small frames) until a read no longer fills its buffer.
+//
 //   - On a TCP or Unix socket (connreader_unix.go), a read that would
 //     wait first waits for the socket to become readable holding no
 //     buffer, then borrows a pooled buffer and takes everything that
 //     arrived in one read: a message of up to readBufSize costs one read
 //     however large it is, and a connection waiting holds nothing.
+//
 //   - The pooled buffer goes back to its pool as soon as everything in it
 //     is consumed; release, at a message boundary, also makes the next
 //     wait read into small, so a connection blocked waiting for its next
