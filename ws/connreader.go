@@ -15,27 +15,24 @@ import (
 //     inside the struct (frame headers are at most 14 bytes; a small
 //     message fits whole), unless the caller's buffer is large enough to
 //     read into directly (a payload: no extra copy).
-//
 //   - When such a read fills small completely, more bytes are likely
 //     waiting in the socket: the next reads borrow a pooled buffer of
 //     readBufSize bytes (read ahead: fewer system calls for a stream of
 //     small frames) until a read no longer fills its buffer.
-//
 //   - On a TCP or Unix socket (connreader_unix.go), a read that would
 //     wait first waits for the socket to become readable holding no
 //     buffer, then borrows a pooled buffer and takes everything that
 //     arrived in one read: a message of up to readBufSize costs one read
 //     however large it is, and a connection waiting holds nothing.
-//
 //   - The pooled buffer goes back to its pool as soon as everything in it
 //     is consumed; release, at a message boundary, also makes the next
 //     wait read into small, so a connection blocked waiting for its next
 //     message never holds a pooled buffer.
 //
-//   - The event loop's reader (newFeedReader) has no small array: what it
-//     reads comes from the poller's pooled chunks, so short reads borrow
-//     a pooled buffer, given back once consumed (an idle connection holds
-//     the struct alone).
+// The event loop's reader (newFeedReader) has no small array: what it
+// reads comes from the poller's pooled chunks, so short reads borrow a
+// pooled buffer, given back once consumed (an idle connection holds the
+// struct alone).
 //
 // It is used by the read goroutine only (or, in event-loop mode, by
 // whoever serves the connection at the time); it is not safe for
