@@ -33,12 +33,11 @@ type connConfig struct {
 // connInfo is what a Conn keeps of its connConfig besides the fields it
 // holds itself (nc, br, opts, pmd, log): no field is kept twice.
 type connInfo struct {
-	handler   Handler // nil: blocking mode
-	protocol  string
-	response  *ConnectionResponse // client side
-	transport *TransportDetails
-	onDone    func()
-	isServer  bool
+	handler  Handler // nil: blocking mode
+	protocol string
+	response *ConnectionResponse // client side
+	onDone   func()
+	isServer bool
 }
 
 // readChunk bounds how much the engine reads or inflates at a time when it
@@ -128,6 +127,7 @@ type Conn struct {
 	// until OnOpen returned, then nil until Request rebuilds it from reqKept
 	req     atomic.Pointer[ConnectionRequest]
 	reqKept string
+	td      atomic.Pointer[TransportDetails] // nil once kept in reqKept (no TLS), until Transport rebuilds it
 
 	diag  *diagState // nil unless LogOctets, LogFrames or TrackTimings
 	ping  *autoPing
@@ -149,7 +149,7 @@ func newConn(cfg connConfig) *Conn {
 	}
 	c := &Conn{
 		cfg: connInfo{handler: cfg.handler, protocol: cfg.protocol, response: cfg.response,
-			transport: cfg.transport, onDone: cfg.onDone, isServer: cfg.isServer},
+			onDone: cfg.onDone, isServer: cfg.isServer},
 		opts:  cfg.opts,
 		nc:    cfg.netConn,
 		br:    cfg.br,
@@ -177,6 +177,7 @@ func newConn(cfg connConfig) *Conn {
 		c.events = make(chan readEvent)
 	}
 	c.req.Store(cfg.request)
+	c.td.Store(cfg.transport)
 	c.raw.c = c
 	c.initBudget()
 	c.stats.preopenIn.Store(cfg.preopenIn)
@@ -209,7 +210,20 @@ func (c *Conn) Subprotocol() string { return c.cfg.protocol }
 func (c *Conn) Response() *ConnectionResponse { return c.cfg.response }
 
 // Transport describes the byte stream under the connection.
-func (c *Conn) Transport() *TransportDetails { return c.cfg.transport }
+//
+// On a server connection over HTTP/1.1 without TLS, like Request, it is
+// rebuilt from what the connection keeps once OnOpen returned (equal
+// fields; see Request), on the first call, then the same on every call.
+func (c *Conn) Transport() *TransportDetails {
+	if td := c.td.Load(); td != nil || c.reqKept == "" {
+		return td
+	}
+	_, td, _ := rebuildHTTPRequest(c.reqKept)
+	if !c.td.CompareAndSwap(nil, td) {
+		return c.td.Load()
+	}
+	return td
+}
 
 // Options returns a copy of the connection's options.
 func (c *Conn) Options() *Options { return c.opts.clone() }

@@ -38,7 +38,7 @@ func (c *Conn) setupDiag() {
 		return
 	}
 	d := &diagState{log: c.log, frames: o.LogFrames}
-	if td := c.cfg.transport; td != nil {
+	if td := c.td.Load(); td != nil {
 		d.peer = td.Peer
 	}
 	if o.TrackTimings {

@@ -15,7 +15,7 @@ import (
 // has returned (at once in blocking mode), a connection over HTTP/1.1
 // (plain or TLS) drops it and keeps one string: the request's method,
 // request URI, protocol, Host, remote address and every header name with
-// its values, length-prefixed (keptRequest). That request, its header
+// its values, length-prefixed. That request, its header
 // map, URL, query and contexts are then garbage (about 1.5 KB per idle
 // connection). The first later call of Conn.Request decodes the string
 // into an equal ConnectionRequest (the same Peer, Headers, Host, Path,
@@ -23,22 +23,30 @@ import (
 // caches it; its Request is a rebuilt *http.Request with Method, URL,
 // Proto, ProtoMajor, ProtoMinor, Header, Host, RequestURI, RemoteAddr, TLS
 // (from Transport.TLS), an empty Body and context.Background as its
-// context (the original context ended with net/http's handler). A
-// connection over HTTP/2 keeps the original request: its stream is the
+// context (the original context ended with net/http's handler).
+// Without TLS the connection's
+// TransportDetails (a few strings) go into the same string and are
+// rebuilt equal by the first call of Conn.Transport or Conn.Request; with
+// TLS the TransportDetails stay as they are. A connection over HTTP/2
+// keeps the original request: its stream is the
 // request's body, which net/http holds as long as the WebSocket lives
 // anyway.
 
 // keepRequest encodes r as the compact form a connection keeps: a
 // sequence of uvarint-length-prefixed strings (method, request URI,
-// protocol, Host, remote address, then per header name: the name, the
-// number of values, the values). Exact for any strings, unlike the HTTP
+// protocol, Host, remote address, the Peer, LocalAddr, RemoteAddr and
+// HTTPVersion of td, then per header name: the name, the number of
+// values, the values). Exact for any strings, unlike the HTTP
 // text form, and one allocation.
-func keepRequest(r *http.Request) string {
+func keepRequest(r *http.Request, td *TransportDetails) string {
 	uri := r.RequestURI
 	if uri == "" && r.URL != nil {
 		uri = r.URL.RequestURI()
 	}
-	fixed := [...]string{r.Method, uri, r.Proto, r.Host, r.RemoteAddr}
+	if td == nil {
+		td = &TransportDetails{}
+	}
+	fixed := [...]string{r.Method, uri, r.Proto, r.Host, r.RemoteAddr, td.Peer, td.LocalAddr, td.RemoteAddr, td.HTTPVersion}
 	n := 0
 	for _, s := range fixed {
 		n += binary.MaxVarintLen64 + len(s)
@@ -111,8 +119,9 @@ func (d *keptReader) str() string {
 }
 
 // rebuildHTTPRequest decodes a kept request into an *http.Request (see
-// the comment at the top of this file for its fields).
-func rebuildHTTPRequest(kept string) (*http.Request, error) {
+// the comment at the top of this file for its fields) and the
+// TransportDetails of a server connection without TLS.
+func rebuildHTTPRequest(kept string) (*http.Request, *TransportDetails, error) {
 	d := &keptReader{s: kept}
 	r := &http.Request{
 		Method:     d.str(),
@@ -123,6 +132,7 @@ func rebuildHTTPRequest(kept string) (*http.Request, error) {
 		Header:     http.Header{},
 		Body:       http.NoBody,
 	}
+	td := &TransportDetails{Peer: d.str(), LocalAddr: d.str(), RemoteAddr: d.str(), HTTPVersion: d.str(), IsServer: true}
 	for d.err == nil && d.s != "" {
 		k := d.str()
 		nv := d.uvarint()
@@ -139,7 +149,7 @@ func rebuildHTTPRequest(kept string) (*http.Request, error) {
 		r.Header[k] = vs
 	}
 	if d.err != nil {
-		return nil, d.err
+		return nil, nil, d.err
 	}
 	r.ProtoMajor, r.ProtoMinor, _ = http.ParseHTTPVersion(r.Proto)
 	// As net/http parses a request's target.
@@ -148,14 +158,14 @@ func rebuildHTTPRequest(kept string) (*http.Request, error) {
 		u = &url.URL{Path: r.RequestURI}
 	}
 	r.URL = u
-	return r, nil
+	return r, td, nil
 }
 
 // rebuildConnectionRequest builds the ConnectionRequest of a kept request:
 // the fields the handshake derived from the request are derived again by
 // the same functions.
 func rebuildConnectionRequest(kept string, td *TransportDetails) *ConnectionRequest {
-	r, err := rebuildHTTPRequest(kept)
+	r, _, err := rebuildHTTPRequest(kept)
 	if err != nil {
 		// Not reachable (kept is ours); an empty request rather than nil.
 		r = &http.Request{Header: http.Header{}, Body: http.NoBody, URL: &url.URL{}}
@@ -189,8 +199,12 @@ func (c *Conn) compactRequest() {
 	if req == nil || req.Request == nil || req.Request.ProtoMajor != 1 || c.reqKept != "" {
 		return // a client, HTTP/2, or done already
 	}
-	c.reqKept = keepRequest(req.Request)
+	td := c.td.Load()
+	c.reqKept = keepRequest(req.Request, td)
 	c.req.Store(nil) // after reqKept: a Request that loads nil sees it
+	if td != nil && td.TLS == nil && td.PeerCert == nil && td.ChannelID == nil && !td.IsSecure {
+		c.td.Store(nil) // kept in reqKept too (Transport rebuilds it)
+	}
 }
 
 // Request is the client's opening handshake (server side; nil on a
@@ -202,7 +216,7 @@ func (c *Conn) Request() *ConnectionRequest {
 	if req := c.req.Load(); req != nil || c.reqKept == "" {
 		return req
 	}
-	req := rebuildConnectionRequest(c.reqKept, c.cfg.transport)
+	req := rebuildConnectionRequest(c.reqKept, c.Transport())
 	if !c.req.CompareAndSwap(nil, req) {
 		return c.req.Load()
 	}

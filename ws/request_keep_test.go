@@ -27,7 +27,7 @@ type reqSnapshot struct {
 	ReqHost                                    string
 	ReqHeader                                  http.Header
 	Major, Minor                               int
-	Transport                                  *TransportDetails
+	Transport                                  TransportDetails
 }
 
 func snapshotRequest(r *ConnectionRequest) reqSnapshot {
@@ -35,7 +35,9 @@ func snapshotRequest(r *ConnectionRequest) reqSnapshot {
 		Peer: r.Peer, Host: r.Host, Path: r.Path, Origin: r.Origin,
 		Headers: r.Headers.Clone(), Params: maps.Clone(r.Params), Version: r.Version,
 		Protocols: slices.Clone(r.Protocols), Extensions: slices.Clone(r.Extensions),
-		Transport: r.Transport,
+	}
+	if r.Transport != nil {
+		s.Transport = *r.Transport
 	}
 	if q := r.Request; q != nil {
 		s.Method, s.RequestURI, s.Proto, s.RemoteAddr = q.Method, q.RequestURI, q.Proto, q.RemoteAddr
@@ -70,7 +72,7 @@ func (h *keepHandler) OnOpen(c *Conn) { h.atOpen <- snapshotRequest(c.Request())
 func (h *keepHandler) OnMessage(c *Conn, p []byte, binary bool) {
 	r := c.Request()
 	h.seen <- snapshotRequest(r)
-	h.same <- r == c.Request()
+	h.same <- r == c.Request() && r.Transport == c.Transport() && c.Transport() == c.Transport()
 	_ = c.SendMessage(p, binary)
 }
 
@@ -182,7 +184,8 @@ func FuzzKeptRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, method, uri, proto, host, remote, key, v1, v2 string) {
 		r := &http.Request{Method: method, RequestURI: uri, Proto: proto, Host: host, RemoteAddr: remote,
 			Header: http.Header{key: {v1, v2}, "Other": {v2}}}
-		got, err := rebuildHTTPRequest(keepRequest(r))
+		td := &TransportDetails{Peer: v1, LocalAddr: v2, RemoteAddr: remote, HTTPVersion: proto, IsServer: true}
+		got, gotTD, err := rebuildHTTPRequest(keepRequest(r, td))
 		require.NoError(t, err)
 		assert.Equal(t, method, got.Method)
 		assert.Equal(t, uri, got.RequestURI)
@@ -190,7 +193,8 @@ func FuzzKeptRequest(f *testing.F) {
 		assert.Equal(t, host, got.Host)
 		assert.Equal(t, remote, got.RemoteAddr)
 		assert.Equal(t, r.Header, got.Header)
+		assert.Equal(t, td, gotTD)
 		// Arbitrary bytes never panic the decoder.
-		_, _ = rebuildHTTPRequest(method + uri + key)
+		_, _, _ = rebuildHTTPRequest(method + uri + key)
 	})
 }
