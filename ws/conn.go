@@ -83,7 +83,6 @@ type Conn struct {
 
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte
-	cbufRead   [maxControlPayload]byte
 	raw        rawReader
 	utf8       *nvx.Utf8Validator
 	scratch    []byte

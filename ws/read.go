@@ -190,7 +190,9 @@ func (c *Conn) nextFrame() (frameHeader, error) {
 
 // readControl reads a control frame's payload and acts on it.
 func (c *Conn) readControl(h frameHeader) error {
-	p := c.cbufRead[:h.length]
+	cb := getCtrlBuf() // scratch.go
+	defer putCtrlBuf(cb)
+	p := cb[:h.length]
 	if _, err := io.ReadFull(c.br, p); err != nil {
 		return noEOF(err)
 	}
