@@ -69,17 +69,15 @@ type Conn struct {
 	smu     sync.Mutex // guards stream (streamed send calls)
 	pmdOnce sync.Once
 	wmu     sync.Mutex // held for one frame write
-	wvArr   [2][]byte  // writev vector backing wv, under wmu
-	wv      net.Buffers
 	rng     *rand.ChaCha8
 	stream  *streamState // the streamed message in progress (stream.go), nil for none; under smu
 	closing atomic.Bool  // a close frame was sent: no more frames
 
 	flushDrop atomic.Bool // FlushAndDrop was called: no new messages
 
-	// write scratch (write.go), under wmu; the frame buffers are pooled
-	wsmall [maxHeaderSize + maxControlPayload]byte // a small frame whole, or a header written by writev
-	wdl    time.Time                               // write deadline armed on nc (zero: none yet)
+	// write side scratch (write.go), under wmu; the frame buffers and the
+	// small-frame array are pooled (scratch.go)
+	wdl time.Time // write deadline armed on nc (zero: none yet)
 
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte

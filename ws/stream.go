@@ -351,7 +351,9 @@ func (c *Conn) BeginMessageFrame(length int64) error {
 	if c.masked {
 		key = c.newMaskKey()
 	}
-	hdr := appendFrameHeader(c.wsmall[:0], op, false, 0, c.masked, key, int(length))
+	ws := getWriteScratch()
+	defer putWriteScratch(ws)
+	hdr := appendFrameHeader(ws.small[:0], op, false, 0, c.masked, key, int(length))
 	if err := c.sockWrite(hdr, nil); err != nil {
 		err = c.writeFailed("write frame header", err)
 		c.wmu.Unlock()
