@@ -134,7 +134,8 @@ func (c *Conn) onCloseFrame(p []byte) error {
 	}
 	c.mu.Lock()
 	c.recvClose = true
-	c.remoteCode, c.remoteReason = code, reason
+	cs := c.closeStLocked()
+	cs.remoteCode, cs.remoteReason = code, reason
 	c.mu.Unlock()
 
 	replyCode, replyReason := CloseNormal, ""
@@ -196,7 +197,7 @@ func (c *Conn) failPeerClose(code int, msg string) bool {
 	c.mu.Lock()
 	if !c.unclean {
 		c.unclean = true
-		c.uncleanReason = fmt.Sprintf("failed the connection on the peer's invalid close frame (%s): answered with close %d", msg, code)
+		c.closeStLocked().uncleanReason = fmt.Sprintf("failed the connection on the peer's invalid close frame (%s): answered with close %d", msg, code)
 	}
 	c.mu.Unlock()
 	if len(msg) > maxCloseReason {

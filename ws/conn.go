@@ -105,20 +105,17 @@ type Conn struct {
 	rmr    *messageReader // reused by ReadMessage (never handed out); made on first use
 
 	// close state, under mu
-	mu            sync.Mutex
-	sentClose     bool
-	recvClose     bool
-	remoteCode    int
-	remoteReason  string
-	unclean       bool
-	uncleanReason string
-	timers        []*time.Timer
-	timedOut      timeoutKind // the protocol timeout that dropped the connection
-	closeErr      *CloseError
-	done          lazySignal // fired when the connection is fully closed (Done)
-	stopSig       lazySignal // fired when the close frame is sent or the TCP connection dropped
-	dropped       bool       // drop ran (under mu)
-	started       atomic.Bool
+	mu        sync.Mutex
+	cs        *closeState // the close handshake's details, made on first need
+	sentClose bool
+	recvClose bool
+	unclean   bool
+	timedOut  timeoutKind // the protocol timeout that dropped the connection
+	closeErr  *CloseError
+	done      lazySignal // fired when the connection is fully closed (Done)
+	stopSig   lazySignal // fired when the close frame is sent or the TCP connection dropped
+	dropped   bool       // drop ran (under mu)
+	started   atomic.Bool
 
 	// the server's opening handshake (request_keep.go): the full request
 	// until OnOpen returned, then nil until Request rebuilds it from reqKept
@@ -257,7 +254,8 @@ func (c *Conn) dropIf(onlyFirst, unclean bool, reason string) bool {
 		return false
 	}
 	if unclean && !c.unclean {
-		c.unclean, c.uncleanReason = true, reason
+		c.unclean = true
+		c.closeStLocked().uncleanReason = reason
 	}
 	c.dropped = true
 	c.wakeMsgWaitersLocked()
@@ -265,6 +263,24 @@ func (c *Conn) dropIf(onlyFirst, unclean bool, reason string) bool {
 	c.stopSig.fire()
 	_ = c.nc.Close()
 	return first
+}
+
+// closeState is what the close handshake records beyond a few flags:
+// made on first need (the peer's close, a failure, a timer), so an open
+// connection holds a nil pointer. Under mu.
+type closeState struct {
+	remoteCode    int
+	remoteReason  string
+	uncleanReason string
+	timers        []*time.Timer
+}
+
+// closeStLocked returns the close state, making it. Call with mu held.
+func (c *Conn) closeStLocked() *closeState {
+	if c.cs == nil {
+		c.cs = &closeState{}
+	}
+	return c.cs
 }
 
 // afterFunc arms a timer that is stopped when the connection finishes.
@@ -277,7 +293,8 @@ func (c *Conn) afterFunc(d time.Duration, f func()) {
 	if c.closeErr != nil {
 		return
 	}
-	c.timers = append(c.timers, time.AfterFunc(d, f))
+	cs := c.closeStLocked()
+	cs.timers = append(cs.timers, time.AfterFunc(d, f))
 }
 
 // finish runs once on the read goroutine when reading ended: it drops the
@@ -286,13 +303,14 @@ func (c *Conn) afterFunc(d time.Duration, f func()) {
 func (c *Conn) finish() {
 	c.drop(false, "")
 	c.mu.Lock()
+	cs := c.closeStLocked()
 	clean := c.sentClose && c.recvClose && !c.unclean
 	ce := &CloseError{WasClean: clean}
 	if clean {
-		ce.Code, ce.Reason = c.remoteCode, c.remoteReason
+		ce.Code, ce.Reason = cs.remoteCode, cs.remoteReason
 	} else {
 		ce.Code = CloseAbnormal
-		ce.Reason = c.uncleanReason
+		ce.Reason = cs.uncleanReason
 		if ce.Reason == "" {
 			switch {
 			case c.sentClose && !c.recvClose:
@@ -303,10 +321,10 @@ func (c *Conn) finish() {
 		}
 	}
 	c.closeErr = ce
-	for _, t := range c.timers {
+	for _, t := range cs.timers {
 		t.Stop()
 	}
-	c.timers = nil
+	cs.timers = nil
 	c.mu.Unlock()
 	c.stopAutoPing()
 	c.closing.Store(true)

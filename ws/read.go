@@ -92,12 +92,13 @@ func (c *Conn) handleReadError(err error) bool {
 		if !c.unclean && !(c.sentClose && c.recvClose) {
 			c.unclean = true
 			if c.sentClose {
-				c.uncleanReason = "connection lost before the peer answered our close: " + err.Error()
+				cs := c.closeStLocked()
+				cs.uncleanReason = "connection lost before the peer answered our close: " + err.Error()
 				if c.failMsg != "" {
-					c.uncleanReason = "failed the connection (" + c.failMsg + "), then " + c.uncleanReason
+					cs.uncleanReason = "failed the connection (" + c.failMsg + "), then " + cs.uncleanReason
 				}
 			} else {
-				c.uncleanReason = "connection lost without a close handshake: " + err.Error()
+				c.closeStLocked().uncleanReason = "connection lost without a close handshake: " + err.Error()
 			}
 		}
 		c.mu.Unlock()
