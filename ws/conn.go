@@ -127,7 +127,7 @@ type Conn struct {
 	ping  *autoPing
 	sq    atomic.Pointer[sendQueue] // SendMessageAsync's queue, allocated on first use (queue.go)
 	stats statCounters
-	epoch time.Time
+	epoch time.Duration // when the connection was made, since connEpoch (ping.go)
 }
 
 // newConn builds a connection in the open state. It does not start reading.
@@ -150,7 +150,7 @@ func newConn(cfg connConfig) *Conn {
 		log:   cfg.logger,
 		pmd:   cfg.pmd,
 		utf8:  nvx.NewUtf8Validator(),
-		epoch: time.Now(),
+		epoch: time.Since(connEpoch),
 	}
 	c.rules = headerRules{
 		rsv1OK:        cfg.pmd != nil,

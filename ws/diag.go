@@ -42,7 +42,7 @@ func (c *Conn) setupDiag() {
 		d.peer = td.Peer
 	}
 	if o.TrackTimings {
-		d.timings = newTimings(c.epoch)
+		d.timings = newTimings(connEpoch.Add(c.epoch))
 	}
 	c.diag = d
 	if o.LogOctets {

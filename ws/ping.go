@@ -27,7 +27,11 @@ type autoPing struct {
 }
 
 // now is the connection's monotonic clock.
-func (c *Conn) now() time.Duration { return time.Since(c.epoch) }
+func (c *Conn) now() time.Duration { return time.Since(connEpoch) - c.epoch }
+
+// connEpoch is the process's time origin for connections: a Conn keeps
+// its creation time as an offset from it (8 bytes, not a time.Time's 24).
+var connEpoch = time.Now()
 
 // startAutoPing arms the ping timer when AutoPingInterval is set.
 func (c *Conn) startAutoPing() {
