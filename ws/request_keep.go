@@ -33,11 +33,15 @@ import (
 // anyway.
 
 // keepRequest encodes r as the compact form a connection keeps: a
-// sequence of uvarint-length-prefixed strings (method, request URI,
-// protocol, Host, remote address, the Peer, LocalAddr, RemoteAddr and
-// HTTPVersion of td, then per header name: the name, the number of
-// values, the values). Exact for any strings, unlike the HTTP
-// text form, and one allocation.
+// sequence of strings (method, request URI, protocol, Host, remote
+// address, the Peer, LocalAddr, RemoteAddr and HTTPVersion of td, then per
+// header name: the name, the number of values, the values). Each string
+// is a uvarint v then, when v is even, v/2 bytes; an odd v stands for
+// keptWords[v/2-1], or for v == 1 the field's reference (the Peer made
+// from the remote address, the request's own remote address and
+// protocol), so the common header names and values and the repeated
+// addresses take a byte. Exact for any strings, unlike the HTTP text
+// form.
 func keepRequest(r *http.Request, td *TransportDetails) string {
 	uri := r.RequestURI
 	if uri == "" && r.URL != nil {
@@ -46,10 +50,14 @@ func keepRequest(r *http.Request, td *TransportDetails) string {
 	if td == nil {
 		td = &TransportDetails{}
 	}
-	fixed := [...]string{r.Method, uri, r.Proto, r.Host, r.RemoteAddr, td.Peer, td.LocalAddr, td.RemoteAddr, td.HTTPVersion}
+	fixed := [...][2]string{
+		{r.Method, ""}, {uri, ""}, {r.Proto, ""}, {r.Host, ""}, {r.RemoteAddr, ""},
+		{td.Peer, peerFromHostPort(r.RemoteAddr)}, {td.LocalAddr, ""},
+		{td.RemoteAddr, r.RemoteAddr}, {td.HTTPVersion, r.Proto},
+	}
 	n := 0
-	for _, s := range fixed {
-		n += binary.MaxVarintLen64 + len(s)
+	for _, f := range fixed {
+		n += binary.MaxVarintLen64 + len(f[0])
 	}
 	for k, vs := range r.Header {
 		n += 2*binary.MaxVarintLen64 + len(k)
@@ -58,14 +66,14 @@ func keepRequest(r *http.Request, td *TransportDetails) string {
 		}
 	}
 	b := make([]byte, 0, n)
-	for _, s := range fixed {
-		b = appendKeptString(b, s)
+	for _, f := range fixed {
+		b = appendKeptString(b, f[0], f[1])
 	}
 	for k, vs := range r.Header {
-		b = appendKeptString(b, k)
+		b = appendKeptString(b, k, "")
 		b = binary.AppendUvarint(b, uint64(len(vs)))
 		for _, v := range vs {
-			b = appendKeptString(b, v)
+			b = appendKeptString(b, v, "")
 		}
 	}
 	// One string of exactly the encoded length (the estimate above is an
@@ -73,8 +81,40 @@ func keepRequest(r *http.Request, td *TransportDetails) string {
 	return string(b)
 }
 
-func appendKeptString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
+// keptWords are the strings of opening handshakes that a kept request
+// writes as one byte (see keepRequest). Append only: the index is the
+// encoding, though only within one process.
+var keptWords = [...]string{
+	"GET", "/", "HTTP/1.1", "Upgrade", "Connection", "websocket", "13",
+	"Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions",
+	"Sec-Websocket-Protocol", "User-Agent", "Origin", "Accept-Encoding",
+	"Accept-Language", "Cache-Control", "Pragma", "Cookie", "Authorization",
+	"X-Forwarded-For", "Go-http-client/1.1", "no-cache", "keep-alive, Upgrade",
+	"gzip, deflate, br", "gzip, deflate, br, zstd",
+	"permessage-deflate; client_max_window_bits",
+	"permessage-deflate; client_max_window_bits; server_max_window_bits=15",
+	"permessage-deflate",
+}
+
+// keptWordIndex maps a keptWords string to its index.
+var keptWordIndex = func() map[string]int {
+	m := make(map[string]int, len(keptWords))
+	for i, w := range keptWords {
+		m[w] = i
+	}
+	return m
+}()
+
+// appendKeptString appends s, as a reference to ref when they are equal
+// (and not empty), else as a word of keptWords or literally.
+func appendKeptString(b []byte, s, ref string) []byte {
+	if ref != "" && s == ref {
+		return binary.AppendUvarint(b, 1)
+	}
+	if i, ok := keptWordIndex[s]; ok {
+		return binary.AppendUvarint(b, uint64(i+1)<<1|1)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s))<<1)
 	return append(b, s...)
 }
 
@@ -104,11 +144,23 @@ func (d *keptReader) uvarint() uint64 {
 	return v
 }
 
-func (d *keptReader) str() string {
-	n := d.uvarint()
+// str decodes a string written with reference ref.
+func (d *keptReader) str(ref string) string {
+	v := d.uvarint()
 	if d.err != nil {
 		return ""
 	}
+	if v&1 == 1 {
+		switch i := v >> 1; {
+		case i == 0:
+			return ref
+		case i <= uint64(len(keptWords)):
+			return keptWords[i-1]
+		}
+		d.err = errKeptRequest
+		return ""
+	}
+	n := v >> 1
 	if n > uint64(len(d.s)) {
 		d.err = errKeptRequest
 		return ""
@@ -124,17 +176,21 @@ func (d *keptReader) str() string {
 func rebuildHTTPRequest(kept string) (*http.Request, *TransportDetails, error) {
 	d := &keptReader{s: kept}
 	r := &http.Request{
-		Method:     d.str(),
-		RequestURI: d.str(),
-		Proto:      d.str(),
-		Host:       d.str(),
-		RemoteAddr: d.str(),
+		Method:     d.str(""),
+		RequestURI: d.str(""),
+		Proto:      d.str(""),
+		Host:       d.str(""),
+		RemoteAddr: d.str(""),
 		Header:     http.Header{},
 		Body:       http.NoBody,
 	}
-	td := &TransportDetails{Peer: d.str(), LocalAddr: d.str(), RemoteAddr: d.str(), HTTPVersion: d.str(), IsServer: true}
+	td := &TransportDetails{IsServer: true}
+	td.Peer = d.str(peerFromHostPort(r.RemoteAddr))
+	td.LocalAddr = d.str("")
+	td.RemoteAddr = d.str(r.RemoteAddr)
+	td.HTTPVersion = d.str(r.Proto)
 	for d.err == nil && d.s != "" {
-		k := d.str()
+		k := d.str("")
 		nv := d.uvarint()
 		if d.err == nil && nv > uint64(len(d.s)) { // each value takes at least a byte
 			d.err = errKeptRequest
@@ -144,7 +200,7 @@ func rebuildHTTPRequest(kept string) (*http.Request, *TransportDetails, error) {
 		}
 		vs := make([]string, 0, nv)
 		for i := uint64(0); i < nv && d.err == nil; i++ {
-			vs = append(vs, d.str())
+			vs = append(vs, d.str(""))
 		}
 		r.Header[k] = vs
 	}

@@ -181,6 +181,7 @@ func TestKeptRequestReleasesOriginal(t *testing.T) {
 func FuzzKeptRequest(f *testing.F) {
 	f.Add("GET", "/a?b=c", "HTTP/1.1", "example.com", "127.0.0.1:1", "X-A", "v1", "v2")
 	f.Add("", "", "", "", "", "", "", "")
+	f.Add("GET", "/", "HTTP/1.1", "127.0.0.1:9001", "127.0.0.1:5000", "Upgrade", "websocket", "13")
 	f.Fuzz(func(t *testing.T, method, uri, proto, host, remote, key, v1, v2 string) {
 		r := &http.Request{Method: method, RequestURI: uri, Proto: proto, Host: host, RemoteAddr: remote,
 			Header: http.Header{key: {v1, v2}, "Other": {v2}}}
@@ -197,4 +198,25 @@ func FuzzKeptRequest(f *testing.F) {
 		// Arbitrary bytes never panic the decoder.
 		_, _, _ = rebuildHTTPRequest(method + uri + key)
 	})
+}
+
+// TestKeptRequestIsSmall: a browser-like opening handshake is kept in a
+// string much shorter than its text (common names and values, and the
+// addresses repeated in TransportDetails, take a byte).
+func TestKeptRequestIsSmall(t *testing.T) {
+	r := &http.Request{Method: "GET", RequestURI: "/", Proto: "HTTP/1.1", Host: "127.0.0.1:9001", RemoteAddr: "127.0.0.1:53124",
+		Header: http.Header{
+			"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Version": {"13"},
+			"Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}, "User-Agent": {"Go-http-client/1.1"},
+			"Sec-Websocket-Extensions": {"permessage-deflate; client_max_window_bits"},
+		}}
+	td := &TransportDetails{Peer: peerFromHostPort(r.RemoteAddr), LocalAddr: "127.0.0.1:9001", RemoteAddr: r.RemoteAddr, HTTPVersion: "HTTP/1.1", IsServer: true}
+	kept := keepRequest(r, td)
+	assert.LessOrEqual(t, len(kept), 96, "kept %d bytes (94 when written)", len(kept))
+	t.Logf("kept %d bytes", len(kept))
+	got, gotTD, err := rebuildHTTPRequest(kept)
+	require.NoError(t, err)
+	assert.Equal(t, r.Header, got.Header)
+	assert.Equal(t, td, gotTD)
+	assert.Equal(t, r.RemoteAddr, got.RemoteAddr)
 }
