@@ -193,8 +193,8 @@ func (c *Conn) endAfterPeerClose() {
 // clean: OnClose gets wasClean false, code 1006 and a reason naming the
 // fault. It reports whether reading goes on (until the drop).
 func (c *Conn) failPeerClose(code int, msg string) bool {
-	c.failMsg = msg
 	c.mu.Lock()
+	c.closeStLocked().failMsg = msg
 	if !c.unclean {
 		c.unclean = true
 		c.closeStLocked().uncleanReason = fmt.Sprintf("failed the connection on the peer's invalid close frame (%s): answered with close %d", msg, code)

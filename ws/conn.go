@@ -59,10 +59,9 @@ type Conn struct {
 	log    *slog.Logger
 	pmd    pmdCodec
 	rules  headerRules
-	hooks  *recvHooks      // frame-level receive callbacks of the handler; nil for none
-	aph    AutoPingHandler // non-nil when the handler wants auto-ping RTTs
-	apong  AutoPongHandler // non-nil when the handler wants auto-pongs
-	masked bool            // we mask what we send
+	hooks  *recvHooks    // frame-level receive callbacks of the handler; nil for none
+	autoH  *autoHandlers // the handler's auto-ping callbacks (ping.go), nil for none
+	masked bool          // we mask what we send
 
 	// write side
 	msgSem  msgLock    // held for a whole data message (frames never interleave; signal.go)
@@ -88,7 +87,6 @@ type Conn struct {
 	localFail  atomic.Bool   // Fail without drop: skip data, wait for close (any goroutine)
 	gotClose   bool          // the peer's close frame was processed
 	blind      bool          // failed on an unparseable frame: ignore the rest
-	failMsg    string        // why we failed the connection (without drop)
 	skipLeft   int64         // payload bytes of the current frame not read yet (-1: unknown)
 	dropEvents bool          // blocking mode: the reader is gone, drop what is read
 	inCB       atomic.Int32  // the read goroutine is in a Handler callback
@@ -100,9 +98,7 @@ type Conn struct {
 
 	// blocking mode
 	events chan readEvent
-	rmu    sync.Mutex // one blocking reader at a time
-	cur    *messageReader
-	rmr    *messageReader // reused by ReadMessage (never handed out); made on first use
+	blk    *blockReader // the blocking reader's state (stream.go), nil in callback mode
 
 	// close state, under mu
 	mu        sync.Mutex
@@ -165,10 +161,14 @@ func newConn(cfg connConfig) *Conn {
 	}
 	if cfg.handler != nil {
 		c.hooks = resolveRecvHooks(cfg.handler)
-		c.aph, _ = cfg.handler.(AutoPingHandler)
-		c.apong, _ = cfg.handler.(AutoPongHandler)
+		aph, _ := cfg.handler.(AutoPingHandler)
+		apong, _ := cfg.handler.(AutoPongHandler)
+		if aph != nil || apong != nil {
+			c.autoH = &autoHandlers{rtt: aph, pong: apong}
+		}
 	} else {
 		c.events = make(chan readEvent)
+		c.blk = &blockReader{}
 	}
 	c.req.Store(cfg.request)
 	c.td.Store(cfg.transport)
@@ -272,6 +272,7 @@ type closeState struct {
 	remoteCode    int
 	remoteReason  string
 	uncleanReason string
+	failMsg       string // why we failed the connection (without drop)
 	timers        []*time.Timer
 }
 

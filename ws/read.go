@@ -94,8 +94,8 @@ func (c *Conn) handleReadError(err error) bool {
 			if c.sentClose {
 				cs := c.closeStLocked()
 				cs.uncleanReason = "connection lost before the peer answered our close: " + err.Error()
-				if c.failMsg != "" {
-					cs.uncleanReason = "failed the connection (" + c.failMsg + "), then " + cs.uncleanReason
+				if cs.failMsg != "" {
+					cs.uncleanReason = "failed the connection (" + cs.failMsg + "), then " + cs.uncleanReason
 				}
 			} else {
 				c.closeStLocked().uncleanReason = "connection lost without a close handshake: " + err.Error()
@@ -129,7 +129,9 @@ func (c *Conn) fail(code int, msg string) bool {
 		return c.failPeerClose(code, msg)
 	}
 	c.inDrain = true
-	c.failMsg = msg
+	c.mu.Lock()
+	c.closeStLocked().failMsg = msg
+	c.mu.Unlock()
 	if len(msg) > maxCloseReason {
 		msg = msg[:maxCloseReason]
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/autobahn-go/autobahn/nvx"
 )
@@ -64,6 +65,14 @@ func (m *messageReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// blockReader is the blocking mode's reader state (a Conn in callback
+// mode has none).
+type blockReader struct {
+	rmu sync.Mutex     // one blocking reader at a time
+	cur *messageReader // the message being read
+	rmr *messageReader // reused by ReadMessage (never handed out); made on first use
+}
+
 // NextReader waits for the next message (blocking mode) and returns its
 // type and a reader of its payload, streamed as it arrives: unmasked,
 // inflated and UTF-8 checked. The reader's Read returns io.EOF at the end of
@@ -83,8 +92,8 @@ func (c *Conn) NextReader(ctx context.Context) (isBinary bool, r io.Reader, err 
 	if c.events == nil {
 		return false, nil, errCallbackMode
 	}
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
+	c.blk.rmu.Lock()
+	defer c.blk.rmu.Unlock()
 	m, err := c.nextReaderLocked(ctx, false)
 	if err != nil {
 		return false, nil, err
@@ -93,23 +102,23 @@ func (c *Conn) NextReader(ctx context.Context) (isBinary bool, r io.Reader, err 
 }
 
 // nextReaderLocked starts the next message's reader. reuse (ReadMessage,
-// which never hands the reader out) takes c.rmr instead of allocating one.
+// which never hands the reader out) takes c.blk.rmr instead of allocating one.
 func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader, error) {
-	if m := c.cur; m != nil && m.partial {
+	if m := c.blk.cur; m != nil && m.partial {
 		// A ReadMessage of this message was interrupted: hand it out again
 		// from its start (what it gathered, then the rest as it arrives).
 		m.partial = false
 		m.buf, m.acc = m.acc, nil
-		if !reuse && m == c.rmr {
+		if !reuse && m == c.blk.rmr {
 			// A reader handed out is never reused by a later ReadMessage.
 			nm := *m
-			*c.rmr = messageReader{}
+			*c.blk.rmr = messageReader{}
 			m = &nm
-			c.cur = m
+			c.blk.cur = m
 		}
 		return m, nil
 	}
-	if m := c.cur; m != nil && !m.eof && m.err == nil {
+	if m := c.blk.cur; m != nil && !m.eof && m.err == nil {
 		// Discard the rest of the previous message.
 		m.buf = nil
 		for !m.last {
@@ -121,7 +130,7 @@ func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader
 		}
 		m.eof = true
 	}
-	c.cur = nil
+	c.blk.cur = nil
 	ev, err := c.recvEvent(ctx)
 	if err != nil {
 		return nil, err
@@ -129,15 +138,15 @@ func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader
 	if !ev.first {
 		return nil, errors.New("ws: internal error: message piece out of order")
 	}
-	if reuse && c.rmr == nil {
-		c.rmr = new(messageReader) // on first ReadMessage: callback mode never needs one
+	if reuse && c.blk.rmr == nil {
+		c.blk.rmr = new(messageReader) // on first ReadMessage: callback mode never needs one
 	}
-	m := c.rmr
+	m := c.blk.rmr
 	if !reuse {
 		m = new(messageReader)
 	}
 	*m = messageReader{c: c, buf: ev.data, last: ev.last, isBinary: ev.isBinary}
-	c.cur = m
+	c.blk.cur = m
 	return m, nil
 }
 
@@ -153,9 +162,9 @@ func (c *Conn) ReadMessage(ctx context.Context) (isBinary bool, payload []byte, 
 	if c.events == nil {
 		return false, nil, errCallbackMode
 	}
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
-	m := c.cur
+	c.blk.rmu.Lock()
+	defer c.blk.rmu.Unlock()
+	m := c.blk.cur
 	if m == nil || !m.partial {
 		if m, err = c.nextReaderLocked(ctx, true); err != nil {
 			return false, nil, err
