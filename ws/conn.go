@@ -52,16 +52,15 @@ const readChunk = 32 << 10
 // and answers pings, and hands messages to ReadMessage / NextReader; it
 // waits for the user to take each message, so call them in a loop.
 type Conn struct {
-	cfg    connInfo
-	opts   *Options
-	nc     net.Conn
-	br     *connReader
-	log    *slog.Logger
-	pmd    pmdCodec
-	rules  headerRules
-	hooks  *recvHooks    // frame-level receive callbacks of the handler; nil for none
-	autoH  *autoHandlers // the handler's auto-ping callbacks (ping.go), nil for none
-	masked bool          // we mask what we send
+	cfg   connInfo
+	opts  *Options
+	nc    net.Conn
+	br    *connReader
+	log   *slog.Logger
+	pmd   pmdCodec
+	rules headerRules
+	hooks *recvHooks    // frame-level receive callbacks of the handler; nil for none
+	autoH *autoHandlers // the handler's auto-ping callbacks (ping.go), nil for none
 
 	// write side
 	msgSem  msgLock    // held for a whole data message (frames never interleave; signal.go)
@@ -89,6 +88,7 @@ type Conn struct {
 	blind      bool          // failed on an unparseable frame: ignore the rest
 	skipLeft   int64         // payload bytes of the current frame not read yet (-1: unknown)
 	dropEvents bool          // blocking mode: the reader is gone, drop what is read
+	masked     bool          // we mask what we send (here: it fills padding)
 	inCB       atomic.Int32  // the read goroutine is in a Handler callback
 	readGID    atomic.Uint64 // goroutine id of the read goroutine (see Close)
 
