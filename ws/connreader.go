@@ -41,11 +41,13 @@ type connReader struct {
 	src    io.Reader
 	buf    []byte  // the buffer in use: small[:], *pooled, or nil
 	pooled *[]byte // the borrowed buffer, nil when none
-	r, w   int     // unread bytes are buf[r:w]
+	r, w   int32   // unread bytes are buf[r:w] (at most 16 KiB, or the handshake's rest)
 	err    error   // the source's error, returned once the bytes before it are consumed
 	hot    bool    // the last fill filled its buffer: more bytes are likely waiting
-	raw    rawSource
-	small  *[connReaderSmall]byte // the small array (withSmall), nil for a feed reader
+	// raw is the socket path (connreader_unix.go), nil for other sources;
+	// small is the small array (connReaderWithSmall), nil for a feed reader.
+	raw   *rawSource
+	small *[connReaderSmall]byte
 }
 
 // connReaderWithSmall is a connReader allocated with its small array.
@@ -98,7 +100,7 @@ func newFeedReader(src io.Reader, pending []byte) *connReader {
 
 func (r *connReader) start(src io.Reader, pending []byte) *connReader {
 	r.src = src
-	r.raw.init(r, src)
+	r.raw = newRawSource(r, src)
 	if len(pending) > 0 {
 		if r.small != nil && len(pending) <= len(r.small) {
 			r.buf = r.small[:]
@@ -107,13 +109,13 @@ func (r *connReader) start(src io.Reader, pending []byte) *connReader {
 			// big, not pooled), dropped once consumed.
 			r.buf = make([]byte, len(pending))
 		}
-		r.w = copy(r.buf, pending)
+		r.w = int32(copy(r.buf, pending))
 	}
 	return r
 }
 
 // Buffered returns how many bytes can be read without reading the source.
-func (r *connReader) Buffered() int { return r.w - r.r }
+func (r *connReader) Buffered() int { return int(r.w - r.r) }
 
 // unread returns the buffered bytes without consuming them. The slice is
 // valid until the next Read.
@@ -123,7 +125,7 @@ func (r *connReader) unread() []byte { return r.buf[r.r:r.w] }
 // consumed (LogOctets wraps the socket).
 func (r *connReader) setSource(src io.Reader) {
 	r.src = src
-	r.raw.init(r, src)
+	r.raw = newRawSource(r, src)
 }
 
 // Read implements io.Reader: it returns buffered bytes if there are any,
@@ -147,7 +149,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 		}
 	}
 	n := copy(p, r.buf[r.r:r.w])
-	r.r += n
+	r.r += int32(n)
 	if r.r == r.w {
 		r.drained()
 	}
@@ -170,7 +172,7 @@ func (r *connReader) fill() {
 	if n < 0 {
 		n, err = 0, errNegativeRead
 	}
-	r.r, r.w, r.err = 0, n, err
+	r.r, r.w, r.err = 0, int32(n), err
 	r.hot = n == len(r.buf)
 	if n == 0 {
 		r.drained()
