@@ -109,8 +109,8 @@
 // and data messages are serialised by a compare-and-swap lock, not a
 // channel. In event-loop mode (Options.EventLoop) an idle connection is
 // its Conn (704 bytes), the poller's records and a reader with no array of
-// its own: about 1.9 KB of server RSS each at 19,000 connections, against
-// about 7.3 KB (4 KiB of it the stack) in goroutine mode (make
+// its own: about 2 KB of server RSS each at 19,000 connections, against
+// about 7.2 KB (4 KiB of it the stack) in goroutine mode (make
 // bench-idle).
 //
 // Compression is negotiated through Extension plug-ins, Autobahn's
