@@ -92,7 +92,7 @@ func (c *Conn) writeClose(code int, reason string) bool {
 	c.mu.Unlock()
 	err := c.writeFrameLocked(OpClose, true, 0, p)
 	c.closing.Store(true)
-	close(c.closeSig)
+	c.stopSig.fire()
 	if err != nil {
 		c.drop(true, "could not send the close frame: "+err.Error())
 	}
@@ -134,7 +134,8 @@ func (c *Conn) onCloseFrame(p []byte) error {
 	}
 	c.mu.Lock()
 	c.recvClose = true
-	c.remoteCode, c.remoteReason = code, reason
+	cs := c.closeStLocked()
+	cs.remoteCode, cs.remoteReason = code, reason
 	c.mu.Unlock()
 
 	replyCode, replyReason := CloseNormal, ""
@@ -192,11 +193,11 @@ func (c *Conn) endAfterPeerClose() {
 // clean: OnClose gets wasClean false, code 1006 and a reason naming the
 // fault. It reports whether reading goes on (until the drop).
 func (c *Conn) failPeerClose(code int, msg string) bool {
-	c.failMsg = msg
 	c.mu.Lock()
+	c.closeStLocked().failMsg = msg
 	if !c.unclean {
 		c.unclean = true
-		c.uncleanReason = fmt.Sprintf("failed the connection on the peer's invalid close frame (%s): answered with close %d", msg, code)
+		c.closeStLocked().uncleanReason = fmt.Sprintf("failed the connection on the peer's invalid close frame (%s): answered with close %d", msg, code)
 	}
 	c.mu.Unlock()
 	if len(msg) > maxCloseReason {
@@ -228,15 +229,16 @@ func (c *Conn) Close() error {
 	}
 	t := time.NewTimer(wait + time.Second)
 	defer t.Stop()
+	done := c.done.wait()
 	select {
-	case <-c.done:
+	case <-done:
 	case <-t.C:
 		c.drop(true, "Close timed out")
 		if !c.started.Load() {
 			return ErrClosed
 		}
 		select {
-		case <-c.done:
+		case <-done:
 		case <-time.After(time.Second):
 			return ErrClosed // the read goroutine is stuck in a callback
 		}

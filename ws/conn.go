@@ -30,6 +30,16 @@ type connConfig struct {
 	preopenIn, preopenOut uint64
 }
 
+// connInfo is what a Conn keeps of its connConfig besides the fields it
+// holds itself (nc, br, opts, pmd, log): no field is kept twice.
+type connInfo struct {
+	handler  Handler // nil: blocking mode
+	protocol string
+	response *ConnectionResponse // client side
+	onDone   func()
+	isServer bool
+}
+
 // readChunk bounds how much the engine reads or inflates at a time when it
 // streams a message (FrameHandler, NextReader, inflation).
 const readChunk = 32 << 10
@@ -42,50 +52,43 @@ const readChunk = 32 << 10
 // and answers pings, and hands messages to ReadMessage / NextReader; it
 // waits for the user to take each message, so call them in a loop.
 type Conn struct {
-	cfg    connConfig
-	opts   *Options
-	nc     net.Conn
-	br     *connReader
-	log    *slog.Logger
-	pmd    pmdCodec
-	rules  headerRules
-	hooks  recvHooks       // frame-level receive callbacks of the handler
-	aph    AutoPingHandler // non-nil when the handler wants auto-ping RTTs
-	apong  AutoPongHandler // non-nil when the handler wants auto-pongs
-	masked bool            // we mask what we send
+	cfg   connInfo
+	opts  *Options
+	nc    net.Conn
+	br    *connReader
+	log   *slog.Logger
+	pmd   pmdCodec
+	rules headerRules
+	hooks *recvHooks    // frame-level receive callbacks of the handler; nil for none
+	autoH *autoHandlers // the handler's auto-ping callbacks (ping.go), nil for none
 
 	// write side
-	msgSem   chan struct{} // held for a whole data message (frames never interleave)
-	smu      sync.Mutex    // guards stream (streamed send calls)
-	pmdOnce  sync.Once
-	wmu      sync.Mutex // held for one frame write
-	wvArr    [2][]byte  // writev vector backing wv, under wmu
-	wv       net.Buffers
-	rng      *rand.ChaCha8
-	stream   streamState
-	closing  atomic.Bool   // a close frame was sent: no more frames
-	closeSig chan struct{} // closed when the close frame is sent
+	msgSem  msgLock    // held for a whole data message (frames never interleave; signal.go)
+	smu     sync.Mutex // guards stream (streamed send calls)
+	pmdOnce sync.Once
+	wmu     sync.Mutex // held for one frame write
+	rng     *rand.ChaCha8
+	stream  *streamState // the streamed message in progress (stream.go), nil for none; under smu
+	closing atomic.Bool  // a close frame was sent: no more frames
 
 	flushDrop atomic.Bool // FlushAndDrop was called: no new messages
 
-	// write scratch (write.go), under wmu; the frame buffers are pooled
-	wsmall [maxHeaderSize + maxControlPayload]byte // a small frame whole, or a header written by writev
-	wdl    time.Time                               // write deadline armed on nc (zero: none yet)
+	// write side scratch (write.go), under wmu; the frame buffers and the
+	// small-frame array are pooled (scratch.go)
+	wdl time.Time // write deadline armed on nc (zero: none yet)
 
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte
-	cbufRead   [maxControlPayload]byte
 	raw        rawReader
 	utf8       *nvx.Utf8Validator
 	scratch    []byte
-	frameBuf   []byte        // OnMessageFrame: the current frame's payload
 	inDrain    bool          // after a failure without drop: skip data, wait for close
 	localFail  atomic.Bool   // Fail without drop: skip data, wait for close (any goroutine)
 	gotClose   bool          // the peer's close frame was processed
 	blind      bool          // failed on an unparseable frame: ignore the rest
-	failMsg    string        // why we failed the connection (without drop)
 	skipLeft   int64         // payload bytes of the current frame not read yet (-1: unknown)
 	dropEvents bool          // blocking mode: the reader is gone, drop what is read
+	masked     bool          // we mask what we send (here: it fills padding)
 	inCB       atomic.Int32  // the read goroutine is in a Handler callback
 	readGID    atomic.Uint64 // goroutine id of the read goroutine (see Close)
 
@@ -95,32 +98,32 @@ type Conn struct {
 
 	// blocking mode
 	events chan readEvent
-	rmu    sync.Mutex // one blocking reader at a time
-	cur    *messageReader
-	rmr    *messageReader // reused by ReadMessage (never handed out); made on first use
+	blk    *blockReader // the blocking reader's state (stream.go), nil in callback mode
 
 	// close state, under mu
-	mu            sync.Mutex
-	sentClose     bool
-	recvClose     bool
-	remoteCode    int
-	remoteReason  string
-	unclean       bool
-	uncleanReason string
-	timers        []*time.Timer
-	timedOut      timeoutKind // the protocol timeout that dropped the connection
-	closeErr      *CloseError
-	done          chan struct{}
-	dropSig       chan struct{} // closed when the TCP connection is dropped
-	dropOnce      sync.Once
-	dropped       bool // drop ran (under mu; dropSig is closed just after)
-	started       atomic.Bool
+	mu        sync.Mutex
+	cs        *closeState // the close handshake's details, made on first need
+	sentClose bool
+	recvClose bool
+	unclean   bool
+	timedOut  timeoutKind // the protocol timeout that dropped the connection
+	closeErr  *CloseError
+	done      lazySignal // fired when the connection is fully closed (Done)
+	stopSig   lazySignal // fired when the close frame is sent or the TCP connection dropped
+	dropped   bool       // drop ran (under mu)
+	started   atomic.Bool
+
+	// the server's opening handshake (request_keep.go): the full request
+	// until OnOpen returned, then nil until Request rebuilds it from reqKept
+	req     atomic.Pointer[ConnectionRequest]
+	reqKept string
+	td      atomic.Pointer[TransportDetails] // nil once kept in reqKept (no TLS), until Transport rebuilds it
 
 	diag  *diagState // nil unless LogOctets, LogFrames or TrackTimings
 	ping  *autoPing
 	sq    atomic.Pointer[sendQueue] // SendMessageAsync's queue, allocated on first use (queue.go)
 	stats statCounters
-	epoch time.Time
+	epoch time.Duration // when the connection was made, since connEpoch (ping.go)
 }
 
 // newConn builds a connection in the open state. It does not start reading.
@@ -135,18 +138,15 @@ func newConn(cfg connConfig) *Conn {
 		cfg.br = newConnReader(cfg.netConn, nil)
 	}
 	c := &Conn{
-		cfg:      cfg,
-		opts:     cfg.opts,
-		nc:       cfg.netConn,
-		br:       cfg.br,
-		log:      cfg.logger,
-		pmd:      cfg.pmd,
-		closeSig: make(chan struct{}),
-		msgSem:   make(chan struct{}, 1),
-		done:     make(chan struct{}),
-		dropSig:  make(chan struct{}),
-		utf8:     nvx.NewUtf8Validator(),
-		epoch:    time.Now(),
+		cfg: connInfo{handler: cfg.handler, protocol: cfg.protocol, response: cfg.response,
+			onDone: cfg.onDone, isServer: cfg.isServer},
+		opts:  cfg.opts,
+		nc:    cfg.netConn,
+		br:    cfg.br,
+		log:   cfg.logger,
+		pmd:   cfg.pmd,
+		utf8:  nvx.NewUtf8Validator(),
+		epoch: time.Since(connEpoch),
 	}
 	c.rules = headerRules{
 		rsv1OK:        cfg.pmd != nil,
@@ -161,11 +161,17 @@ func newConn(cfg connConfig) *Conn {
 	}
 	if cfg.handler != nil {
 		c.hooks = resolveRecvHooks(cfg.handler)
-		c.aph, _ = cfg.handler.(AutoPingHandler)
-		c.apong, _ = cfg.handler.(AutoPongHandler)
+		aph, _ := cfg.handler.(AutoPingHandler)
+		apong, _ := cfg.handler.(AutoPongHandler)
+		if aph != nil || apong != nil {
+			c.autoH = &autoHandlers{rtt: aph, pong: apong}
+		}
 	} else {
 		c.events = make(chan readEvent)
+		c.blk = &blockReader{}
 	}
+	c.req.Store(cfg.request)
+	c.td.Store(cfg.transport)
 	c.raw.c = c
 	c.initBudget()
 	c.stats.preopenIn.Store(cfg.preopenIn)
@@ -186,20 +192,32 @@ func (c *Conn) start() {
 }
 
 // Done is closed when the connection is fully closed (after OnClose ran).
-func (c *Conn) Done() <-chan struct{} { return c.done }
+// The channel is made on the first call (an idle connection nobody waits
+// on holds none); once closed, every connection returns the same one.
+func (c *Conn) Done() <-chan struct{} { return c.done.wait() }
 
 // Subprotocol is the negotiated subprotocol ("" for none).
 func (c *Conn) Subprotocol() string { return c.cfg.protocol }
-
-// Request is the client's opening handshake (server side; nil on a client).
-func (c *Conn) Request() *ConnectionRequest { return c.cfg.request }
 
 // Response is the server's opening handshake answer (client side; nil on a
 // server).
 func (c *Conn) Response() *ConnectionResponse { return c.cfg.response }
 
 // Transport describes the byte stream under the connection.
-func (c *Conn) Transport() *TransportDetails { return c.cfg.transport }
+//
+// On a server connection over HTTP/1.1 without TLS, like Request, it is
+// rebuilt from what the connection keeps once OnOpen returned (equal
+// fields; see Request), on the first call, then the same on every call.
+func (c *Conn) Transport() *TransportDetails {
+	if td := c.td.Load(); td != nil || c.reqKept == "" {
+		return td
+	}
+	_, td, _ := rebuildHTTPRequest(c.reqKept)
+	if !c.td.CompareAndSwap(nil, td) {
+		return c.td.Load()
+	}
+	return td
+}
 
 // Options returns a copy of the connection's options.
 func (c *Conn) Options() *Options { return c.opts.clone() }
@@ -218,14 +236,7 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 func (c *Conn) Compressed() bool { return c.pmd != nil }
 
 // isDone reports whether the connection has fully closed.
-func (c *Conn) isDone() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
+func (c *Conn) isDone() bool { return c.done.fired() }
 
 // drop closes the TCP connection. When unclean is set and no reason was
 // recorded yet, reason becomes why the connection did not close cleanly.
@@ -243,13 +254,34 @@ func (c *Conn) dropIf(onlyFirst, unclean bool, reason string) bool {
 		return false
 	}
 	if unclean && !c.unclean {
-		c.unclean, c.uncleanReason = true, reason
+		c.unclean = true
+		c.closeStLocked().uncleanReason = reason
 	}
 	c.dropped = true
+	c.wakeMsgWaitersLocked()
 	c.mu.Unlock()
-	c.dropOnce.Do(func() { close(c.dropSig) })
+	c.stopSig.fire()
 	_ = c.nc.Close()
 	return first
+}
+
+// closeState is what the close handshake records beyond a few flags:
+// made on first need (the peer's close, a failure, a timer), so an open
+// connection holds a nil pointer. Under mu.
+type closeState struct {
+	remoteCode    int
+	remoteReason  string
+	uncleanReason string
+	failMsg       string // why we failed the connection (without drop)
+	timers        []*time.Timer
+}
+
+// closeStLocked returns the close state, making it. Call with mu held.
+func (c *Conn) closeStLocked() *closeState {
+	if c.cs == nil {
+		c.cs = &closeState{}
+	}
+	return c.cs
 }
 
 // afterFunc arms a timer that is stopped when the connection finishes.
@@ -262,7 +294,8 @@ func (c *Conn) afterFunc(d time.Duration, f func()) {
 	if c.closeErr != nil {
 		return
 	}
-	c.timers = append(c.timers, time.AfterFunc(d, f))
+	cs := c.closeStLocked()
+	cs.timers = append(cs.timers, time.AfterFunc(d, f))
 }
 
 // finish runs once on the read goroutine when reading ended: it drops the
@@ -271,13 +304,14 @@ func (c *Conn) afterFunc(d time.Duration, f func()) {
 func (c *Conn) finish() {
 	c.drop(false, "")
 	c.mu.Lock()
+	cs := c.closeStLocked()
 	clean := c.sentClose && c.recvClose && !c.unclean
 	ce := &CloseError{WasClean: clean}
 	if clean {
-		ce.Code, ce.Reason = c.remoteCode, c.remoteReason
+		ce.Code, ce.Reason = cs.remoteCode, cs.remoteReason
 	} else {
 		ce.Code = CloseAbnormal
-		ce.Reason = c.uncleanReason
+		ce.Reason = cs.uncleanReason
 		if ce.Reason == "" {
 			switch {
 			case c.sentClose && !c.recvClose:
@@ -288,23 +322,21 @@ func (c *Conn) finish() {
 		}
 	}
 	c.closeErr = ce
-	for _, t := range c.timers {
+	for _, t := range cs.timers {
 		t.Stop()
 	}
-	c.timers = nil
+	cs.timers = nil
 	c.mu.Unlock()
 	c.stopAutoPing()
 	c.closing.Store(true)
 
 	c.log.Debug("ws: connection closed", "server", c.cfg.isServer, "clean", ce.WasClean, "code", ce.Code, "reason", ce.Reason)
 	defer func() {
-		close(c.done)
+		c.done.fire()
 		c.releaseUser()
 		// A sender may still hold the codec: then releaseMsg closes it.
-		select {
-		case c.msgSem <- struct{}{}:
+		if c.tryAcquireMsgSem() {
 			c.releaseMsg()
-		default:
 		}
 		if c.cfg.onDone != nil {
 			c.cfg.onDone()
@@ -342,29 +374,11 @@ func (c *Conn) acquireMsg() error {
 	return nil
 }
 
-// acquireMsgSem takes the right to send a data message without flushing
-// the send queue; it gives up when the connection is dropped.
-func (c *Conn) acquireMsgSem() error {
-	// Fast path: a free semaphore costs one non-blocking send, not a
-	// two-way select.
-	select {
-	case c.msgSem <- struct{}{}:
-		return nil
-	default:
-	}
-	select {
-	case c.msgSem <- struct{}{}:
-		return nil
-	case <-c.dropSig:
-		return ErrClosed
-	}
-}
-
 // releaseMsg gives the right to send back; once the connection is done it
 // releases the compression codec.
 func (c *Conn) releaseMsg() {
 	if c.pmd != nil && c.isDone() {
 		c.pmdOnce.Do(c.pmd.close)
 	}
-	<-c.msgSem
+	c.releaseMsgSem()
 }

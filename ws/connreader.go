@@ -29,6 +29,11 @@ import (
 //     wait read into small, so a connection blocked waiting for its next
 //     message never holds a pooled buffer.
 //
+// The event loop's reader (newFeedReader) has no small array: what it
+// reads comes from the poller's pooled chunks, so short reads borrow a
+// pooled buffer, given back once consumed (an idle connection holds the
+// struct alone).
+//
 // It is used by the read goroutine only (or, in event-loop mode, by
 // whoever serves the connection at the time); it is not safe for
 // concurrent use.
@@ -36,11 +41,19 @@ type connReader struct {
 	src    io.Reader
 	buf    []byte  // the buffer in use: small[:], *pooled, or nil
 	pooled *[]byte // the borrowed buffer, nil when none
-	r, w   int     // unread bytes are buf[r:w]
+	r, w   int32   // unread bytes are buf[r:w] (at most 16 KiB, or the handshake's rest)
 	err    error   // the source's error, returned once the bytes before it are consumed
 	hot    bool    // the last fill filled its buffer: more bytes are likely waiting
-	raw    rawSource
-	small  [connReaderSmall]byte
+	// raw is the socket path (connreader_unix.go), nil for other sources;
+	// small is the small array (connReaderWithSmall), nil for a feed reader.
+	raw   *rawSource
+	small *[connReaderSmall]byte
+}
+
+// connReaderWithSmall is a connReader allocated with its small array.
+type connReaderWithSmall struct {
+	r     connReader
+	small [connReaderSmall]byte
 }
 
 const (
@@ -71,23 +84,38 @@ var errNegativeRead = errors.New("ws: read returned a negative count")
 // read from the stream (past the opening handshake); they are copied, so
 // the caller's buffer is not kept.
 func newConnReader(src io.Reader, pending []byte) *connReader {
-	r := &connReader{src: src}
-	r.raw.init(r, src)
+	x := &connReaderWithSmall{}
+	x.r.small = &x.small
+	return x.r.start(src, pending)
+}
+
+// newFeedReader is newConnReader for the event loop's feed (evloop.go),
+// which holds what the poller read in pooled chunks: no small array (an
+// idle connection holds 192 bytes less). Reads shorter than the array
+// would be borrow a pooled buffer, given back once consumed; reads at
+// least as long go straight into the caller's buffer.
+func newFeedReader(src io.Reader, pending []byte) *connReader {
+	return (&connReader{}).start(src, pending)
+}
+
+func (r *connReader) start(src io.Reader, pending []byte) *connReader {
+	r.src = src
+	r.raw = newRawSource(r, src)
 	if len(pending) > 0 {
-		if len(pending) <= len(r.small) {
+		if r.small != nil && len(pending) <= len(r.small) {
 			r.buf = r.small[:]
 		} else {
 			// More than small holds: a buffer of its own (exactly that
 			// big, not pooled), dropped once consumed.
 			r.buf = make([]byte, len(pending))
 		}
-		r.w = copy(r.buf, pending)
+		r.w = int32(copy(r.buf, pending))
 	}
 	return r
 }
 
 // Buffered returns how many bytes can be read without reading the source.
-func (r *connReader) Buffered() int { return r.w - r.r }
+func (r *connReader) Buffered() int { return int(r.w - r.r) }
 
 // unread returns the buffered bytes without consuming them. The slice is
 // valid until the next Read.
@@ -97,7 +125,7 @@ func (r *connReader) unread() []byte { return r.buf[r.r:r.w] }
 // consumed (LogOctets wraps the socket).
 func (r *connReader) setSource(src io.Reader) {
 	r.src = src
-	r.raw.init(r, src)
+	r.raw = newRawSource(r, src)
 }
 
 // Read implements io.Reader: it returns buffered bytes if there are any,
@@ -121,7 +149,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 		}
 	}
 	n := copy(p, r.buf[r.r:r.w])
-	r.r += n
+	r.r += int32(n)
 	if r.r == r.w {
 		r.drained()
 	}
@@ -135,7 +163,7 @@ func (r *connReader) fill() {
 		r.raw.fill(r)
 		return
 	}
-	if r.hot {
+	if r.hot || r.small == nil {
 		r.buf = r.borrow()
 	} else {
 		r.buf = r.small[:]
@@ -144,7 +172,7 @@ func (r *connReader) fill() {
 	if n < 0 {
 		n, err = 0, errNegativeRead
 	}
-	r.r, r.w, r.err = 0, n, err
+	r.r, r.w, r.err = 0, int32(n), err
 	r.hot = n == len(r.buf)
 	if n == 0 {
 		r.drained()

@@ -8,6 +8,6 @@ import "io"
 // connReader reads through the net.Conn.
 type rawSource struct{}
 
-func (s *rawSource) init(*connReader, io.Reader) {}
-func (s *rawSource) ok() bool                    { return false }
-func (s *rawSource) fill(*connReader)            {}
+func newRawSource(*connReader, io.Reader) *rawSource { return nil }
+func (s *rawSource) ok() bool                        { return false }
+func (s *rawSource) fill(*connReader)                {}

@@ -18,7 +18,7 @@ import (
 // as needed (tests only: the engine never peeks).
 func (r *connReader) peek(n int) ([]byte, error) {
 	if r.Buffered() >= n {
-		return r.buf[r.r : r.r+n], nil
+		return r.buf[r.r : int(r.r)+n], nil
 	}
 	b := make([]byte, n)
 	m := copy(b, r.unread())
@@ -32,7 +32,7 @@ func (r *connReader) peek(n int) ([]byte, error) {
 		readBufsOut.Add(-1)
 		r.pooled = nil
 	}
-	r.buf, r.r, r.w = b, 0, m
+	r.buf, r.r, r.w = b, 0, int32(m)
 	if m < n {
 		return b[:m], r.takeErr()
 	}

@@ -24,9 +24,9 @@ type rawSource struct {
 	tries uint8
 }
 
-// init sets the raw path up when src is a TCP or Unix socket.
-func (s *rawSource) init(r *connReader, src io.Reader) {
-	*s = rawSource{}
+// newRawSource sets the raw path up when src is a TCP or Unix socket;
+// nil otherwise (a connReader over anything else holds no rawSource).
+func newRawSource(r *connReader, src io.Reader) *rawSource {
 	var sc syscall.Conn
 	switch c := src.(type) {
 	case *net.TCPConn:
@@ -34,22 +34,23 @@ func (s *rawSource) init(r *connReader, src io.Reader) {
 	case *net.UnixConn:
 		sc = c
 	default:
-		return
+		return nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return
+		return nil
 	}
-	s.rc, s.nc = rc, src.(net.Conn)
+	s := &rawSource{rc: rc, nc: src.(net.Conn)}
 	s.fn = r.rawRead
+	return s
 }
 
-func (s *rawSource) ok() bool { return s.rc != nil }
+func (s *rawSource) ok() bool { return s != nil && s.rc != nil }
 
 // rawRead is the RawConn.Read callback: one non-blocking read; false
 // (wait for readability) when nothing is there.
 func (r *connReader) rawRead(fd uintptr) bool {
-	s := &r.raw
+	s := r.raw
 	buf := r.small[:]
 	if s.tries > 0 {
 		buf = r.borrow() // woken up: bytes have arrived
@@ -102,7 +103,7 @@ func (s *rawSource) fill(r *connReader) {
 	if n < 0 {
 		n = 0
 	}
-	r.r, r.w, r.err = 0, n, rerr
+	r.r, r.w, r.err = 0, int32(n), rerr
 	r.hot = n > 0 && n == len(r.buf)
 	if n == 0 {
 		r.drained()

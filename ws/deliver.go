@@ -12,13 +12,17 @@ type recvHooks struct {
 	end        MessageEndHandler
 	// takesData: a data callback takes the payload over (no OnMessage).
 	takesData bool
-	// any: at least one hook is set (one test on the common path).
+	// any: at least one hook is set (always, for a Conn's hooks: a
+	// handler with none gets nil).
 	any bool
+	// frameBuf is OnMessageFrame's current frame payload.
+	frameBuf []byte
 }
 
-// resolveRecvHooks finds the frame-level callbacks h implements.
-func resolveRecvHooks(h Handler) recvHooks {
-	var r recvHooks
+// resolveRecvHooks finds the frame-level callbacks h implements; nil when
+// it implements none (most handlers: the connection holds a nil pointer).
+func resolveRecvHooks(h Handler) *recvHooks {
+	r := &recvHooks{}
 	r.begin, _ = h.(MessageBeginHandler)
 	r.frameBegin, _ = h.(MessageFrameBeginHandler)
 	r.frameData, _ = h.(MessageFrameDataHandler)
@@ -27,6 +31,9 @@ func resolveRecvHooks(h Handler) recvHooks {
 	r.end, _ = h.(MessageEndHandler)
 	r.takesData = r.frameData != nil || r.frame != nil
 	r.any = r.takesData || r.begin != nil || r.frameBegin != nil || r.frameEnd != nil || r.end != nil
+	if !r.any {
+		return nil
+	}
 	return r
 }
 
@@ -43,7 +50,7 @@ func (c *Conn) hookMessageBegin(isBinary bool) {
 // OnMessageFrame.
 func (c *Conn) hookFrameBegin(length int64) {
 	if c.hooks.frame != nil {
-		c.frameBuf = c.frameBuf[:0]
+		c.hooks.frameBuf = c.hooks.frameBuf[:0]
 	}
 	if h := c.hooks.frameBegin; h != nil {
 		c.inCB.Add(1)
@@ -61,7 +68,7 @@ func (c *Conn) hookFrameData(b []byte) {
 		c.inCB.Add(-1)
 	}
 	if c.hooks.frame != nil {
-		c.frameBuf = append(c.frameBuf, b...)
+		c.hooks.frameBuf = append(c.hooks.frameBuf, b...)
 	}
 }
 
@@ -69,17 +76,17 @@ func (c *Conn) hookFrameData(b []byte) {
 // OnMessageFrameEnd.
 func (c *Conn) hookFrameEnd() {
 	if h := c.hooks.frame; h != nil {
-		b := c.frameBuf
+		b := c.hooks.frameBuf
 		if b == nil {
 			b = []byte{}
 		}
 		c.inCB.Add(1)
 		h.OnMessageFrame(c, b)
 		c.inCB.Add(-1)
-		if cap(c.frameBuf) > frameBufKeep {
-			c.frameBuf = nil // do not pin one large frame's buffer
+		if cap(c.hooks.frameBuf) > frameBufKeep {
+			c.hooks.frameBuf = nil // do not pin one large frame's buffer
 		} else {
-			c.frameBuf = c.frameBuf[:0]
+			c.hooks.frameBuf = c.hooks.frameBuf[:0]
 		}
 	}
 	if h := c.hooks.frameEnd; h != nil {

@@ -38,11 +38,11 @@ func (c *Conn) setupDiag() {
 		return
 	}
 	d := &diagState{log: c.log, frames: o.LogFrames}
-	if td := c.cfg.transport; td != nil {
+	if td := c.td.Load(); td != nil {
 		d.peer = td.Peer
 	}
 	if o.TrackTimings {
-		d.timings = newTimings(c.epoch)
+		d.timings = newTimings(connEpoch.Add(c.epoch))
 	}
 	c.diag = d
 	if o.LogOctets {

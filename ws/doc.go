@@ -91,8 +91,27 @@
 // client's masking-key generator are made only when used. What stays is
 // the connection's state, its read goroutine with its stack (4 KiB once
 // it has run a callback: the Go runtime shrinks a stack no further while
-// it waits in a read) and what the API keeps: ConnectionRequest with its
-// headers and *http.Request (and that request's context).
+// it waits in a read) and what the API keeps. Of a server's opening
+// handshake over HTTP/1.1 that is one compact string once OnOpen has
+// returned: net/http's *http.Request, its header map, URL and contexts are
+// dropped, and Conn.Request rebuilds an equal ConnectionRequest (with a
+// rebuilt *http.Request: method, URL, proto, headers, host, remote
+// address, TLS state, context.Background) on its first call (see
+// Conn.Request; over HTTP/2 the original stays); without TLS the
+// TransportDetails go into the same string (Conn.Transport).
+//
+// The connection's state is kept small too: what only a message, a frame,
+// a close or a rare feature in flight needs is made on first use or
+// borrowed from a pool for the time it is needed (the small-frame write
+// array and writev vector, control frame payloads, streamed-send state,
+// close-handshake details and timers, the blocking reader's state,
+// frame-level and auto-ping hooks); Done's channel is made on first call
+// and data messages are serialised by a compare-and-swap lock, not a
+// channel. In event-loop mode (Options.EventLoop) an idle connection is
+// its Conn (704 bytes), the poller's records and a reader with no array of
+// its own: about 2 KB of server RSS each at 19,000 connections, against
+// about 7.2 KB (4 KiB of it the stack) in goroutine mode (make
+// bench-idle).
 //
 // Compression is negotiated through Extension plug-ins, Autobahn's
 // PERMESSAGE_COMPRESSION_EXTENSION registry: Options.PerMessageDeflate

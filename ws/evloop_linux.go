@@ -117,7 +117,7 @@ type evConn struct {
 	nc *nbio.Conn
 
 	mu      sync.Mutex
-	cond    sync.Cond // on mu: the engine waits for the feed mid-message, senders for the poller to write
+	cond    *lazyCond // on mu, made on first wait: the engine waits for the feed mid-message, senders for the poller to write
 	bufs    []evBuf   // read from the socket, not yet by the engine
 	fed     int       // bytes in bufs
 	paused  bool      // not re-armed: the feed is full
@@ -155,7 +155,6 @@ func startEventConn(cfg connConfig) *Conn {
 		return nil
 	}
 	e := &evConn{running: true}
-	e.cond.L = &e.mu
 	// NBConn duplicates the socket and closes cfg.netConn; on failure
 	// cfg.netConn is untouched and serves in goroutine mode.
 	nc, err := nbio.NBConn(cfg.netConn)
@@ -168,11 +167,11 @@ func startEventConn(cfg connConfig) *Conn {
 	cfg.netConn = e
 	// The engine's reader keeps what the handshake read past its end and
 	// then reads the feed.
-	if cfg.br == nil {
-		cfg.br = newConnReader(e, nil)
-	} else {
-		cfg.br.setSource(e)
+	var pending []byte
+	if cfg.br != nil {
+		pending = cfg.br.unread() // copied: the handshake's reader is dropped
 	}
+	cfg.br = newFeedReader(e, pending)
 	c := newConn(cfg)
 	e.c = c
 	c.started.Store(true)
@@ -334,7 +333,7 @@ func (e *evConn) fill(nc *nbio.Conn) {
 func (e *evConn) wakeLocked() bool {
 	if e.running {
 		if e.waiting {
-			e.cond.Broadcast() // not Signal: senders may wait on cond too
+			e.broadcastLocked() // not Signal: senders may wait on cond too
 		}
 		return false
 	}
@@ -351,7 +350,7 @@ func (e *evConn) onClose(err error) {
 	e.closed.Store(true)
 	e.mu.Lock()
 	if e.waiters.Load() > 0 {
-		e.cond.Broadcast() // senders waiting in waitDrain
+		e.broadcastLocked() // senders waiting in waitDrain
 	}
 	if !e.eof {
 		e.eof = true
@@ -378,7 +377,7 @@ func (e *evConn) Read(p []byte) (int, error) {
 	e.mu.Lock()
 	for e.fed == 0 && !e.eof {
 		e.waiting = true
-		e.cond.Wait()
+		e.condLocked().Wait()
 		e.waiting = false
 	}
 	if e.fed == 0 {
@@ -443,7 +442,7 @@ func (e *evConn) waitDrain() error {
 		t := time.AfterFunc(d, func() {
 			e.mu.Lock()
 			expired = true
-			e.cond.Broadcast()
+			e.broadcastLocked()
 			e.mu.Unlock()
 		})
 		defer t.Stop()
@@ -457,7 +456,7 @@ func (e *evConn) waitDrain() error {
 		case expired:
 			return os.ErrDeadlineExceeded
 		}
-		e.cond.Wait()
+		e.condLocked().Wait()
 	}
 	return nil
 }
@@ -466,8 +465,27 @@ func (e *evConn) waitDrain() error {
 func (e *evConn) wrote(n int) {
 	if e.pending.Add(-int64(n)) <= evWriteMax && e.waiters.Load() > 0 {
 		e.mu.Lock()
-		e.cond.Broadcast()
+		e.broadcastLocked()
 		e.mu.Unlock()
+	}
+}
+
+// lazyCond is the sync.Cond of an evConn, made on first wait
+// (condLocked): an idle connection holds none.
+type lazyCond = sync.Cond
+
+// condLocked returns cond, making it. Call with mu held.
+func (e *evConn) condLocked() *sync.Cond {
+	if e.cond == nil {
+		e.cond = sync.NewCond(&e.mu)
+	}
+	return e.cond
+}
+
+// broadcastLocked wakes whoever waits on cond. Call with mu held.
+func (e *evConn) broadcastLocked() {
+	if e.cond != nil {
+		e.cond.Broadcast()
 	}
 }
 

@@ -34,7 +34,7 @@ func (s *Server) h2Open() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for sl := range s.slots {
-		if isH2Stream(sl.netConn) {
+		if isH2Stream(sl.sock()) {
 			return true
 		}
 	}

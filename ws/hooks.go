@@ -103,7 +103,8 @@ func (c *Conn) dropTimeout(kind timeoutKind, reason string) {
 		c.timedOut = kind
 	}
 	if !c.unclean {
-		c.unclean, c.uncleanReason = true, reason
+		c.unclean = true
+		c.closeStLocked().uncleanReason = reason
 	}
 	c.dropped = true
 	c.mu.Unlock()

@@ -454,14 +454,18 @@ func TestAllocsPerMessage(t *testing.T) {
 }
 
 // TestIdleConnHoldsNoWriteBuffer: between frames the connection holds no
-// write scratch buffer (issue 9: idle connections cost no write memory);
-// the small-frame array (139 bytes) is all it keeps.
+// write scratch (issue 9: idle connections cost no write memory): the
+// small-frame array and the writev vector are pooled, and a vector given
+// back pins no payload.
 func TestIdleConnHoldsNoWriteBuffer(t *testing.T) {
 	c := newConn(connConfig{netConn: &loopConn{}, isServer: false, opts: DefaultOptions(), handler: &countHandler{}})
 	for _, size := range []int{10, 3000, 40 << 10} {
 		require.NoError(t, c.SendMessage(bytes.Repeat([]byte("q"), size), true))
 	}
-	assert.Nil(t, c.wv, "no writev vector kept")
-	assert.Equal(t, [2][]byte{}, c.wvArr, "no payload pinned")
-	assert.Equal(t, uintptr(maxHeaderSize+maxControlPayload), unsafe.Sizeof(c.wsmall), "only the small-frame array is kept")
+	for range 4 {
+		ws := getWriteScratch()
+		assert.Nil(t, ws.bufs, "no writev vector kept")
+		assert.Equal(t, [2][]byte{}, ws.vec, "no payload pinned")
+		defer putWriteScratch(ws)
+	}
 }

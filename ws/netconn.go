@@ -118,7 +118,7 @@ func (n *netConn) Read(p []byte) (int, error) {
 				return 0, n.rerr
 			}
 			n.rbuf = ev.data
-		case <-c.done:
+		case <-c.done.wait():
 			err := c.closeError()
 			var ce *CloseError
 			if errors.As(err, &ce) && ce.WasClean && (ce.Code == CloseNormal || ce.Code == CloseGoingAway) {
@@ -162,7 +162,7 @@ func (n *netConn) Write(p []byte) (int, error) {
 		return 0, n.opError("write", os.ErrDeadlineExceeded)
 	case <-n.closed:
 		return 0, n.opError("write", net.ErrClosed)
-	case <-n.c.done:
+	case <-n.c.done.wait():
 		return 0, fmt.Errorf("ws: netconn write: %w", n.c.closeError())
 	}
 }
@@ -173,7 +173,7 @@ func (n *netConn) sender() {
 	defer close(n.senderDone)
 	for {
 		select {
-		case <-n.c.done:
+		case <-n.c.done.wait():
 			n.stopCtx()
 			return
 		case m := <-n.wq:

@@ -27,7 +27,18 @@ type autoPing struct {
 }
 
 // now is the connection's monotonic clock.
-func (c *Conn) now() time.Duration { return time.Since(c.epoch) }
+func (c *Conn) now() time.Duration { return time.Since(connEpoch) - c.epoch }
+
+// autoHandlers are the auto-ping callbacks a handler implements (most
+// implement none: the connection then holds a nil pointer).
+type autoHandlers struct {
+	rtt  AutoPingHandler
+	pong AutoPongHandler
+}
+
+// connEpoch is the process's time origin for connections: a Conn keeps
+// its creation time as an offset from it (8 bytes, not a time.Time's 24).
+var connEpoch = time.Now()
 
 // startAutoPing arms the ping timer when AutoPingInterval is set.
 func (c *Conn) startAutoPing() {
@@ -153,14 +164,15 @@ func (c *Conn) gotPong(payload []byte) {
 		p.timer.Reset(c.opts.AutoPingInterval)
 	}
 	p.mu.Unlock()
-	if c.apong != nil {
+	ah := c.autoH
+	if ah != nil && ah.pong != nil {
 		c.inCB.Add(1)
-		c.apong.OnAutoPong(c, pong)
+		ah.pong.OnAutoPong(c, pong)
 		c.inCB.Add(-1)
 	}
-	if c.aph != nil {
+	if ah != nil && ah.rtt != nil {
 		c.inCB.Add(1)
-		c.aph.OnAutoPingRTT(c, rtt)
+		ah.rtt.OnAutoPingRTT(c, rtt)
 		c.inCB.Add(-1)
 	}
 }

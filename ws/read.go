@@ -40,6 +40,7 @@ func (c *Conn) runOnOpen() {
 		h.OnOpen(c)
 		c.inCB.Add(-1)
 	}
+	c.compactRequest()
 }
 
 // readStep reads up to the end of the next message (or frame) and
@@ -91,12 +92,13 @@ func (c *Conn) handleReadError(err error) bool {
 		if !c.unclean && !(c.sentClose && c.recvClose) {
 			c.unclean = true
 			if c.sentClose {
-				c.uncleanReason = "connection lost before the peer answered our close: " + err.Error()
-				if c.failMsg != "" {
-					c.uncleanReason = "failed the connection (" + c.failMsg + "), then " + c.uncleanReason
+				cs := c.closeStLocked()
+				cs.uncleanReason = "connection lost before the peer answered our close: " + err.Error()
+				if cs.failMsg != "" {
+					cs.uncleanReason = "failed the connection (" + cs.failMsg + "), then " + cs.uncleanReason
 				}
 			} else {
-				c.uncleanReason = "connection lost without a close handshake: " + err.Error()
+				c.closeStLocked().uncleanReason = "connection lost without a close handshake: " + err.Error()
 			}
 		}
 		c.mu.Unlock()
@@ -127,7 +129,9 @@ func (c *Conn) fail(code int, msg string) bool {
 		return c.failPeerClose(code, msg)
 	}
 	c.inDrain = true
-	c.failMsg = msg
+	c.mu.Lock()
+	c.closeStLocked().failMsg = msg
+	c.mu.Unlock()
 	if len(msg) > maxCloseReason {
 		msg = msg[:maxCloseReason]
 	}
@@ -189,7 +193,9 @@ func (c *Conn) nextFrame() (frameHeader, error) {
 
 // readControl reads a control frame's payload and acts on it.
 func (c *Conn) readControl(h frameHeader) error {
-	p := c.cbufRead[:h.length]
+	cb := getCtrlBuf() // scratch.go
+	defer putCtrlBuf(cb)
+	p := cb[:h.length]
 	if _, err := io.ReadFull(c.br, p); err != nil {
 		return noEOF(err)
 	}
@@ -261,7 +267,7 @@ func (r *rawReader) startFrame(h frameHeader) error {
 	if c.diag != nil {
 		c.diag.rxFrameBegin(r, h)
 	}
-	if c.hooks.any {
+	if c.hooks != nil {
 		c.hookFrameBegin(h.length)
 	}
 	r.frameOpen = true
@@ -282,7 +288,7 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		}
 		if r.frameOpen {
 			r.frameOpen = false
-			if c.hooks.any {
+			if c.hooks != nil {
 				c.hookFrameEnd()
 			}
 		}
@@ -390,7 +396,7 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 	if c.diag != nil {
 		c.diag.track(TimingOnMessageBegin)
 	}
-	if c.hooks.any {
+	if c.hooks != nil {
 		c.hookMessageBegin(isBinary)
 	}
 	if err := r.startFrame(h); err != nil {
@@ -406,7 +412,7 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 		fl.max = 0
 	}
 	blocking := c.events != nil
-	streaming := c.hooks.takesData
+	streaming := c.hooks != nil && c.hooks.takesData
 	var total int64
 	// What the message holds is charged to the memory budget (budget.go)
 	// as it grows, and given back when it is delivered or fails; base is
@@ -555,7 +561,7 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 	if c.diag != nil {
 		c.diag.messageReceived(isBinary, total)
 	}
-	if c.hooks.any {
+	if c.hooks != nil {
 		if r.frameOpen {
 			r.frameOpen = false
 			c.hookFrameEnd()
@@ -752,9 +758,7 @@ func (c *Conn) deliver(ev readEvent) {
 	}
 	select {
 	case c.events <- ev:
-	case <-c.closeSig:
-		c.dropEvents = true
-	case <-c.dropSig:
+	case <-c.stopSig.wait():
 		c.dropEvents = true
 	}
 }

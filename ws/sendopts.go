@@ -114,7 +114,8 @@ func (c *Conn) flushAndDrop() {
 	c.wmu.Unlock()
 	c.mu.Lock()
 	if !c.unclean {
-		c.unclean, c.uncleanReason = true, reason
+		c.unclean = true
+		c.closeStLocked().uncleanReason = reason
 	}
 	c.mu.Unlock()
 	cw, ok := c.nc.(interface{ CloseWrite() error })

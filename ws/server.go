@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,10 +93,28 @@ type Server struct {
 // connSlot is one connection counted against MaxConnections, from the
 // passed checks of its opening handshake until the engine reports it done.
 type connSlot struct {
-	srv     *Server
-	once    sync.Once
-	netConn net.Conn // set once hijacked
-	conn    *Conn    // set once handed to the engine
+	srv      *Server
+	h        any // under srv.mu: the hijacked net.Conn, then the *Conn once handed to the engine
+	released atomic.Bool
+}
+
+// sock returns the socket the slot holds (the engine's, once it runs:
+// in event mode the poller's), nil before the hijack. Call with srv.mu
+// held.
+func (sl *connSlot) sock() net.Conn {
+	switch h := sl.h.(type) {
+	case *Conn:
+		return h.nc
+	case net.Conn:
+		return h
+	}
+	return nil
+}
+
+// conn returns the running connection, nil before. Call with srv.mu held.
+func (sl *connSlot) conn() *Conn {
+	c, _ := sl.h.(*Conn)
+	return c
 }
 
 // NewServer returns a Server that calls newHandler once per connection for
@@ -175,16 +194,17 @@ func (s *Server) reserve() (*connSlot, bool) {
 
 // release frees the slot; safe to call more than once.
 func (sl *connSlot) release() {
-	sl.once.Do(func() {
-		sl.srv.mu.Lock()
-		delete(sl.srv.slots, sl)
-		sl.srv.mu.Unlock()
-	})
+	if sl.released.Swap(true) {
+		return
+	}
+	sl.srv.mu.Lock()
+	delete(sl.srv.slots, sl)
+	sl.srv.mu.Unlock()
 }
 
 func (sl *connSlot) attach(c net.Conn) {
 	sl.srv.mu.Lock()
-	sl.netConn = c
+	sl.h = c
 	sl.srv.mu.Unlock()
 }
 
@@ -192,8 +212,7 @@ func (sl *connSlot) attach(c net.Conn) {
 // it is told to go away at once.
 func (s *Server) opened(sl *connSlot, c *Conn) {
 	s.mu.Lock()
-	sl.conn = c
-	sl.netConn = c.nc // the socket as the engine holds it (event mode: the poller's)
+	sl.h = c // its socket as the engine holds it (event mode: the poller's)
 	_, live := s.slots[sl]
 	closing := s.closing
 	s.mu.Unlock()
@@ -304,8 +323,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.httpSrvs = nil
 	var conns []*Conn
 	for sl := range s.slots {
-		if sl.conn != nil {
-			conns = append(conns, sl.conn)
+		if c := sl.conn(); c != nil {
+			conns = append(conns, c)
 		}
 	}
 	s.mu.Unlock()
@@ -342,8 +361,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 			s.mu.Lock()
 			for sl := range s.slots {
-				if sl.netConn != nil {
-					_ = sl.netConn.Close()
+				if nc := sl.sock(); nc != nil {
+					_ = nc.Close()
 				}
 			}
 			s.mu.Unlock()

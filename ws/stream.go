@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/autobahn-go/autobahn/nvx"
 )
@@ -34,7 +35,7 @@ func (c *Conn) recvEvent(ctx context.Context) (readEvent, error) {
 	select {
 	case ev := <-c.events:
 		return ev, nil
-	case <-c.done:
+	case <-c.done.wait():
 		return readEvent{}, c.closeError()
 	case <-ctxDone:
 		return readEvent{}, fmt.Errorf("ws: read: %w", ctx.Err())
@@ -64,6 +65,14 @@ func (m *messageReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// blockReader is the blocking mode's reader state (a Conn in callback
+// mode has none).
+type blockReader struct {
+	rmu sync.Mutex     // one blocking reader at a time
+	cur *messageReader // the message being read
+	rmr *messageReader // reused by ReadMessage (never handed out); made on first use
+}
+
 // NextReader waits for the next message (blocking mode) and returns its
 // type and a reader of its payload, streamed as it arrives: unmasked,
 // inflated and UTF-8 checked. The reader's Read returns io.EOF at the end of
@@ -83,8 +92,8 @@ func (c *Conn) NextReader(ctx context.Context) (isBinary bool, r io.Reader, err 
 	if c.events == nil {
 		return false, nil, errCallbackMode
 	}
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
+	c.blk.rmu.Lock()
+	defer c.blk.rmu.Unlock()
 	m, err := c.nextReaderLocked(ctx, false)
 	if err != nil {
 		return false, nil, err
@@ -93,23 +102,23 @@ func (c *Conn) NextReader(ctx context.Context) (isBinary bool, r io.Reader, err 
 }
 
 // nextReaderLocked starts the next message's reader. reuse (ReadMessage,
-// which never hands the reader out) takes c.rmr instead of allocating one.
+// which never hands the reader out) takes c.blk.rmr instead of allocating one.
 func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader, error) {
-	if m := c.cur; m != nil && m.partial {
+	if m := c.blk.cur; m != nil && m.partial {
 		// A ReadMessage of this message was interrupted: hand it out again
 		// from its start (what it gathered, then the rest as it arrives).
 		m.partial = false
 		m.buf, m.acc = m.acc, nil
-		if !reuse && m == c.rmr {
+		if !reuse && m == c.blk.rmr {
 			// A reader handed out is never reused by a later ReadMessage.
 			nm := *m
-			*c.rmr = messageReader{}
+			*c.blk.rmr = messageReader{}
 			m = &nm
-			c.cur = m
+			c.blk.cur = m
 		}
 		return m, nil
 	}
-	if m := c.cur; m != nil && !m.eof && m.err == nil {
+	if m := c.blk.cur; m != nil && !m.eof && m.err == nil {
 		// Discard the rest of the previous message.
 		m.buf = nil
 		for !m.last {
@@ -121,7 +130,7 @@ func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader
 		}
 		m.eof = true
 	}
-	c.cur = nil
+	c.blk.cur = nil
 	ev, err := c.recvEvent(ctx)
 	if err != nil {
 		return nil, err
@@ -129,15 +138,15 @@ func (c *Conn) nextReaderLocked(ctx context.Context, reuse bool) (*messageReader
 	if !ev.first {
 		return nil, errors.New("ws: internal error: message piece out of order")
 	}
-	if reuse && c.rmr == nil {
-		c.rmr = new(messageReader) // on first ReadMessage: callback mode never needs one
+	if reuse && c.blk.rmr == nil {
+		c.blk.rmr = new(messageReader) // on first ReadMessage: callback mode never needs one
 	}
-	m := c.rmr
+	m := c.blk.rmr
 	if !reuse {
 		m = new(messageReader)
 	}
 	*m = messageReader{c: c, buf: ev.data, last: ev.last, isBinary: ev.isBinary}
-	c.cur = m
+	c.blk.cur = m
 	return m, nil
 }
 
@@ -153,9 +162,9 @@ func (c *Conn) ReadMessage(ctx context.Context) (isBinary bool, payload []byte, 
 	if c.events == nil {
 		return false, nil, errCallbackMode
 	}
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
-	m := c.cur
+	c.blk.rmu.Lock()
+	defer c.blk.rmu.Unlock()
+	m := c.blk.cur
 	if m == nil || !m.partial {
 		if m, err = c.nextReaderLocked(ctx, true); err != nil {
 			return false, nil, err
@@ -200,6 +209,19 @@ type streamState struct {
 	app       int64 // application bytes of the message
 }
 
+// noStream is the state of no streamed message (read only).
+var noStream streamState
+
+// streamLocked returns the streamed message's state, or noStream when
+// none is in progress (the state is made by BeginMessage and dropped at
+// its end: an idle connection holds none). Call with smu held.
+func (c *Conn) streamLocked() *streamState {
+	if c.stream == nil {
+		return &noStream
+	}
+	return c.stream
+}
+
 // streamSink receives the compressor's output.
 type streamSink struct{ c *Conn }
 
@@ -223,7 +245,7 @@ func (c *Conn) BeginMessage(isBinary bool, skipCompress bool) error {
 
 func (c *Conn) beginMessage(isBinary, skipCompress bool) error {
 	c.smu.Lock()
-	active := c.stream.active
+	active := c.stream != nil && c.stream.active
 	c.smu.Unlock()
 	if active {
 		return errors.New("ws: BeginMessage: a streamed message is already in progress")
@@ -245,7 +267,7 @@ func (c *Conn) beginMessage(isBinary, skipCompress bool) error {
 	if limit <= 0 {
 		limit = readChunk
 	}
-	c.stream = streamState{active: true, opcode: op, first: true, limit: limit}
+	c.stream = &streamState{active: true, opcode: op, first: true, limit: limit}
 	if c.pmd != nil && !skipCompress && c.pmd.shouldCompress(math.MaxInt32) {
 		c.stream.compress = true
 		c.stream.cw = c.pmd.compressWriter(streamSink{c})
@@ -255,20 +277,20 @@ func (c *Conn) beginMessage(isBinary, skipCompress bool) error {
 
 // abortLocked ends a streamed message after an error. Call with smu held.
 func (c *Conn) abortLocked() {
-	if !c.stream.active {
+	if c.stream == nil || !c.stream.active {
 		return
 	}
 	if c.stream.frameOpen {
 		c.stream.frameOpen = false
 		c.wmu.Unlock()
 	}
-	c.stream = streamState{}
+	c.stream = nil
 	c.releaseMsg()
 }
 
 // emitLocked sends one frame of the streamed message. Call with smu held.
 func (c *Conn) emitLocked(p []byte, fin bool) error {
-	s := &c.stream
+	s := c.streamLocked()
 	op, rsv := OpContinuation, byte(0)
 	if s.first {
 		op = s.opcode
@@ -286,7 +308,7 @@ func (c *Conn) emitLocked(p []byte, fin bool) error {
 // bufferLocked adds payload to the pending buffer, sending full frames
 // (all but the last, which EndMessage sends). Call with smu held.
 func (c *Conn) bufferLocked(p []byte) error {
-	s := &c.stream
+	s := c.streamLocked()
 	s.pend = append(s.pend, p...)
 	for len(s.pend) > s.limit {
 		if err := c.emitLocked(s.pend[:s.limit], false); err != nil {
@@ -306,7 +328,7 @@ func (c *Conn) bufferLocked(p []byte) error {
 func (c *Conn) BeginMessageFrame(length int64) error {
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	s := &c.stream
+	s := c.streamLocked()
 	switch {
 	case !s.active:
 		return errors.New("ws: BeginMessageFrame: no message in progress")
@@ -338,7 +360,9 @@ func (c *Conn) BeginMessageFrame(length int64) error {
 	if c.masked {
 		key = c.newMaskKey()
 	}
-	hdr := appendFrameHeader(c.wsmall[:0], op, false, 0, c.masked, key, int(length))
+	ws := getWriteScratch()
+	defer putWriteScratch(ws)
+	hdr := appendFrameHeader(ws.small[:0], op, false, 0, c.masked, key, int(length))
 	if err := c.sockWrite(hdr, nil); err != nil {
 		err = c.writeFailed("write frame header", err)
 		c.wmu.Unlock()
@@ -364,7 +388,7 @@ func (c *Conn) BeginMessageFrame(length int64) error {
 func (c *Conn) SendMessageFrameData(payload []byte) error {
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	s := &c.stream
+	s := c.streamLocked()
 	if !s.active {
 		return errors.New("ws: SendMessageFrameData: no message in progress")
 	}
@@ -400,7 +424,7 @@ func (c *Conn) SendMessageFrameData(payload []byte) error {
 // writeFrameDataLocked writes payload bytes of the open frame (wmu is held
 // since BeginMessageFrame) and releases wmu when the frame is complete.
 func (c *Conn) writeFrameDataLocked(payload []byte) error {
-	s := &c.stream
+	s := c.streamLocked()
 	rest := payload
 	for len(rest) > 0 {
 		n := min(len(rest), maskChunk)
@@ -435,7 +459,7 @@ func (c *Conn) writeFrameDataLocked(payload []byte) error {
 func (c *Conn) EndMessage() error {
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	s := &c.stream
+	s := c.streamLocked()
 	if !s.active {
 		return errors.New("ws: EndMessage: no message in progress")
 	}
@@ -483,7 +507,7 @@ func (w *messageWriter) Write(p []byte) (int, error) {
 	c := w.c
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	s := &c.stream
+	s := c.streamLocked()
 	if !s.active {
 		return 0, ErrClosed
 	}

@@ -36,9 +36,9 @@ func (c *Conn) writeFrameLocked(opcode byte, fin bool, rsv byte, payload []byte)
 // held.
 //
 // The header goes out with the payload in one write: copied in front of it
-// in the connection's small array (wsmall) for unmasked payloads of up to
+// in a small pooled array (writeScratch) for unmasked payloads of up to
 // 125 bytes, in a pooled scratch buffer up to smallWrite (and for masked
-// frames, in chunks of maskChunk), by writev from wsmall for larger
+// frames, in chunks of maskChunk), by writev from writeScratch for larger
 // unmasked payloads. The scratch buffer goes back to its pool when the
 // frame is written, so an idle connection holds no write buffer.
 func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []byte, mask bool) error {
@@ -68,12 +68,14 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 		}
 		putWriteBuf(wb, buf)
 	case len(payload) <= maxControlPayload:
-		// Control frames and small messages: in the connection's own
-		// array, no pool round trip.
-		buf := appendFrameHeader(c.wsmall[:0], opcode, fin, rsv, mask, key, len(payload))
+		// Control frames and small messages: header and payload in one
+		// small pooled array (scratch.go).
+		ws := getWriteScratch()
+		buf := appendFrameHeader(ws.small[:0], opcode, fin, rsv, mask, key, len(payload))
 		hdrLen = len(buf)
 		buf = append(buf, payload...)
 		err = c.sockWrite(buf, nil)
+		putWriteScratch(ws)
 	case len(payload) <= smallWrite:
 		wb := getWriteBuf(len(payload))
 		buf := appendFrameHeader((*wb)[:0], opcode, fin, rsv, mask, key, len(payload))
@@ -82,9 +84,11 @@ func (c *Conn) writeRawFrameLocked(opcode byte, fin bool, rsv byte, payload []by
 		err = c.sockWrite(buf, nil)
 		putWriteBuf(wb, buf)
 	default:
-		hdr := appendFrameHeader(c.wsmall[:0], opcode, fin, rsv, mask, key, len(payload))
+		ws := getWriteScratch()
+		hdr := appendFrameHeader(ws.small[:0], opcode, fin, rsv, mask, key, len(payload))
 		hdrLen = len(hdr)
 		err = c.sockWrite(hdr, payload)
+		putWriteScratch(ws)
 	}
 	if err != nil {
 		return c.writeFailed("write frame", err)
@@ -141,12 +145,14 @@ func (c *Conn) sockWrite(a, b []byte) error {
 		var err error
 		switch {
 		case len(a) > 0 && n > 0:
-			// A Conn field, so the vector does not escape per write; it is
-			// cleared after the write so it pins no payload.
-			c.wvArr = [2][]byte{a, b[:n]}
-			c.wv = c.wvArr[:]
-			_, err = c.wv.WriteTo(c.nc)
-			c.wvArr, c.wv = [2][]byte{}, nil
+			// A pooled vector (scratch.go), so that it does not escape per
+			// write; it is cleared after the write so it pins no payload.
+			ws := getWriteScratch()
+			ws.vec = [2][]byte{a, b[:n]}
+			ws.bufs = ws.vec[:]
+			_, err = ws.bufs.WriteTo(c.nc)
+			ws.vec, ws.bufs = [2][]byte{}, nil
+			putWriteScratch(ws)
 		case len(a) > 0:
 			_, err = c.nc.Write(a)
 		case n > 0:
