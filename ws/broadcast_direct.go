@@ -37,9 +37,7 @@ func (c *Conn) sendPreparedDirect(pm *PreparedMessage) queueOutcome {
 	if q.noRaw.Load() {
 		return c.enqueuePrepared(pm)
 	}
-	select {
-	case c.msgSem <- struct{}{}:
-	default:
+	if !c.tryLockMsg() {
 		return c.enqueuePrepared(pm)
 	}
 	q.mu.Lock()

@@ -55,7 +55,8 @@ type Conn struct {
 	masked bool            // we mask what we send
 
 	// write side
-	msgSem   chan struct{} // held for a whole data message (frames never interleave)
+	msgSem   chan struct{} // wake-up tokens for senders waiting for ml (msglock.go)
+	ml       msgLock       // held for a whole data message (frames never interleave)
 	smu      sync.Mutex    // guards stream (streamed send calls)
 	pmdOnce  sync.Once
 	wmu      sync.Mutex // held for one frame write
@@ -71,6 +72,7 @@ type Conn struct {
 	// write scratch (write.go), under wmu; the frame buffers are pooled
 	wsmall [maxHeaderSize + maxControlPayload]byte // a small frame whole, or a header written by writev
 	wdl    time.Time                               // write deadline armed on nc (zero: none yet)
+	sw     *sockWriter                             // raw writes to a plain socket (sockwrite_linux.go); made on first write
 
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte
@@ -301,10 +303,8 @@ func (c *Conn) finish() {
 		close(c.done)
 		c.releaseUser()
 		// A sender may still hold the codec: then releaseMsg closes it.
-		select {
-		case c.msgSem <- struct{}{}:
+		if c.tryLockMsg() {
 			c.releaseMsg()
-		default:
 		}
 		if c.cfg.onDone != nil {
 			c.cfg.onDone()
@@ -342,29 +342,11 @@ func (c *Conn) acquireMsg() error {
 	return nil
 }
 
-// acquireMsgSem takes the right to send a data message without flushing
-// the send queue; it gives up when the connection is dropped.
-func (c *Conn) acquireMsgSem() error {
-	// Fast path: a free semaphore costs one non-blocking send, not a
-	// two-way select.
-	select {
-	case c.msgSem <- struct{}{}:
-		return nil
-	default:
-	}
-	select {
-	case c.msgSem <- struct{}{}:
-		return nil
-	case <-c.dropSig:
-		return ErrClosed
-	}
-}
-
 // releaseMsg gives the right to send back; once the connection is done it
 // releases the compression codec.
 func (c *Conn) releaseMsg() {
 	if c.pmd != nil && c.isDone() {
 		c.pmdOnce.Do(c.pmd.close)
 	}
-	<-c.msgSem
+	c.unlockMsg()
 }

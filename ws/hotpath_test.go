@@ -1,0 +1,236 @@
+package ws
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// armedWriteDeadline is the write deadline the connection keeps armed on
+// its socket (zero: none).
+func armedWriteDeadline(c *Conn) time.Time {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.wdl
+}
+
+// TestRawWriteNoDeadlineWhileSocketTakes: on a TCP socket whose peer
+// reads, sends of every path (small frames, pooled copies, writev of large
+// payloads, masked chunks, control frames) go out whole through the raw
+// writer and never arm the write deadline, WriteTimeout or not.
+func TestRawWriteNoDeadlineWhileSocketTakes(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		server bool
+		size   int
+	}{
+		{"server 64B", true, 64},
+		{"server 1KiB", true, 1 << 10},
+		{"server 64KiB writev", true, 64 << 10},
+		{"client 64B masked", false, 64},
+		{"client 64KiB masked", false, 64 << 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := tcpPair(t)
+			o := testOpts()
+			o.WriteTimeout = 5 * time.Second
+			c := engine(t, a, tc.server, o, newRec(), nil)
+			p := newPeer(t, b, tc.server)
+			payload := bytes.Repeat([]byte("0123456789abcdef"), tc.size/16)
+			const n = 20
+			sent := make(chan error, 1)
+			go func() {
+				for range n {
+					if err := c.SendMessage(payload, true); err != nil {
+						sent <- err
+						return
+					}
+					if err := c.SendPing([]byte("p")); err != nil {
+						sent <- err
+						return
+					}
+				}
+				sent <- nil
+			}()
+			for range n {
+				f := p.mustRead()
+				require.Equal(t, OpBinary, f.op)
+				require.True(t, bytes.Equal(payload, f.payload), "a message arrived changed")
+				require.Equal(t, OpPing, p.mustRead().op)
+			}
+			require.NoError(t, <-sent)
+			require.NotNil(t, c.rawSock(), "a TCP socket is written raw")
+			assert.True(t, armedWriteDeadline(c).IsZero(), "a deadline was armed although no write waited")
+		})
+	}
+}
+
+// TestRawWriteWaitClearsDeadline: a send that has to wait for a peer that
+// reads slowly arms WriteTimeout for the wait, arrives whole, and leaves
+// no deadline armed behind it (an idle connection holds no timer, and a
+// stale deadline cannot fail a later write).
+func TestRawWriteWaitClearsDeadline(t *testing.T) {
+	a, b := tcpPair(t)
+	require.NoError(t, a.(*net.TCPConn).SetWriteBuffer(16<<10))
+	require.NoError(t, b.(*net.TCPConn).SetReadBuffer(16<<10))
+	o := testOpts()
+	o.WriteTimeout = 300 * time.Millisecond
+	c := engine(t, a, true, o, newRec(), nil)
+	p := newPeer(t, b, true)
+	big := bytes.Repeat([]byte("abcdefgh"), 512<<10) // 4 MiB: outlasts the buffers
+	sent := make(chan error, 1)
+	go func() { sent <- c.SendMessage(big, true) }()
+	// Slow reading: the sender waits many times, each wait shorter than
+	// WriteTimeout, the whole send longer than it.
+	time.Sleep(100 * time.Millisecond)
+	f := p.mustRead()
+	require.NoError(t, <-sent)
+	require.True(t, bytes.Equal(big, f.payload), "the message arrived changed")
+	assert.True(t, armedWriteDeadline(c).IsZero(), "the deadline armed for the wait is still on the socket")
+	// Past the old deadline, a write that does not wait still succeeds.
+	time.Sleep(o.WriteTimeout + o.WriteTimeout/deadlineSlack + 50*time.Millisecond)
+	require.NoError(t, c.SendMessage([]byte("later"), false))
+	assert.Equal(t, []byte("later"), p.mustRead().payload)
+}
+
+// msgLockConn is a connection over a discarding net.Conn for the msgLock
+// tests.
+func msgLockConn(t *testing.T) *Conn {
+	c := newConn(connConfig{netConn: &loopConn{}, isServer: true, opts: testOpts(), handler: &countHandler{}})
+	t.Cleanup(func() { c.drop(false, "test over") })
+	return c
+}
+
+// TestMsgLockExclusive: the send right is held by one sender at a time;
+// a waiter gets it when it is given back, tryLockMsg never while it is
+// held or wanted.
+func TestMsgLockExclusive(t *testing.T) {
+	c := msgLockConn(t)
+	require.NoError(t, c.acquireMsgSem())
+	assert.False(t, c.tryLockMsg(), "taken twice")
+	got := make(chan error, 1)
+	go func() { got <- c.acquireMsgSem() }()
+	require.Eventually(t, func() bool { return c.ml.waiters.Load() == 1 }, testTimeout, time.Millisecond)
+	select {
+	case <-got:
+		t.Fatal("the waiter got the lock while it was held")
+	case <-time.After(20 * time.Millisecond):
+	}
+	c.releaseMsg()
+	assert.False(t, c.tryLockMsg(), "a newcomer went ahead of the waiter")
+	select {
+	case err := <-got:
+		require.NoError(t, err)
+	case <-time.After(testTimeout):
+		t.Fatal("the waiter was not woken")
+	}
+	assert.False(t, c.tryLockMsg(), "the waiter holds it now")
+	c.releaseMsg()
+	assert.True(t, c.tryLockMsg())
+	c.releaseMsg()
+}
+
+// TestMsgLockDropWakesWaiters: senders waiting for the send right return
+// ErrClosed once the connection is dropped.
+func TestMsgLockDropWakesWaiters(t *testing.T) {
+	c := msgLockConn(t)
+	require.NoError(t, c.acquireMsgSem())
+	const n = 4
+	got := make(chan error, n)
+	for range n {
+		go func() { got <- c.acquireMsgSem() }()
+	}
+	require.Eventually(t, func() bool { return c.ml.waiters.Load() == n }, testTimeout, time.Millisecond)
+	c.drop(false, "test")
+	for range n {
+		select {
+		case err := <-got:
+			assert.ErrorIs(t, err, ErrClosed)
+		case <-time.After(testTimeout):
+			t.Fatal("a waiter was not woken by the drop")
+		}
+	}
+}
+
+// TestMsgLockManySenders: many goroutines taking and giving back the send
+// right never hold it together, and none is left waiting.
+func TestMsgLockManySenders(t *testing.T) {
+	c := msgLockConn(t)
+	const goroutines, rounds = 8, 2000
+	var inside, total int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				if err := c.acquireMsgSem(); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				inside++
+				bad := inside != 1
+				total++
+				mu.Unlock()
+				if bad {
+					t.Error("two holders at once")
+				}
+				mu.Lock()
+				inside--
+				mu.Unlock()
+				c.releaseMsg()
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, goroutines*rounds, total)
+	assert.Zero(t, c.ml.waiters.Load())
+	assert.Zero(t, c.ml.held.Load())
+}
+
+// TestMsgLockNoStarvation: a sender that waits gets its messages out
+// while another goroutine sends in a tight loop on the same connection.
+func TestMsgLockNoStarvation(t *testing.T) {
+	a, b := tcpPair(t)
+	c := engine(t, a, true, testOpts(), newRec(), nil)
+	go func() { _, _ = io.Copy(io.Discard, b) }()
+	stop := make(chan struct{})
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if c.SendMessage([]byte("loop"), true) != nil {
+				return
+			}
+		}
+	}()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			if c.SendMessage([]byte("other"), true) != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(testTimeout):
+		t.Fatal("a sender starved behind a sending loop")
+	}
+	close(stop)
+	<-loopDone
+}
