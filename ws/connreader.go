@@ -23,7 +23,11 @@ import (
 //     wait first waits for the socket to become readable holding no
 //     buffer, then borrows a pooled buffer and takes everything that
 //     arrived in one read: a message of up to readBufSize costs one read
-//     however large it is, and a connection waiting holds nothing.
+//     however large it is, and a connection waiting holds nothing. When
+//     the last such read took more than small holds (messages larger
+//     than small arrive), the first attempt goes into a pooled buffer
+//     too (given back at once if nothing is there), so that a message
+//     already waiting is not read in two pieces.
 //   - The pooled buffer goes back to its pool as soon as everything in it
 //     is consumed; release, at a message boundary, also makes the next
 //     wait read into small, so a connection blocked waiting for its next
@@ -39,6 +43,7 @@ type connReader struct {
 	r, w   int     // unread bytes are buf[r:w]
 	err    error   // the source's error, returned once the bytes before it are consumed
 	hot    bool    // the last fill filled its buffer: more bytes are likely waiting
+	big    bool    // the last raw fill took at least len(small): the next one starts in a pooled buffer
 	raw    rawSource
 	small  [connReaderSmall]byte
 }
