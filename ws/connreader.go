@@ -98,6 +98,16 @@ func (r *connReader) Buffered() int { return r.w - r.r }
 // valid until the next Read.
 func (r *connReader) unread() []byte { return r.buf[r.r:r.w] }
 
+// consume drops the first n buffered bytes (n <= Buffered()), which the
+// caller used in place (see unread); a pooled buffer emptied by it goes
+// back to its pool.
+func (r *connReader) consume(n int) {
+	r.r += n
+	if r.r == r.w {
+		r.drained()
+	}
+}
+
 // setSource replaces the source the reader reads from once its buffer is
 // consumed (LogOctets wraps the socket).
 func (r *connReader) setSource(src io.Reader) {

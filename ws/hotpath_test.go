@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -233,4 +234,122 @@ func TestMsgLockNoStarvation(t *testing.T) {
 	}
 	close(stop)
 	<-loopDone
+}
+
+// copyRec is a recHandler that keeps a copy of each payload (with
+// ReuseMessageBuffer the payload is only valid during OnMessage).
+type copyRec struct{ *recHandler }
+
+func (h copyRec) OnMessage(c *Conn, p []byte, isBinary bool) {
+	h.recHandler.OnMessage(c, bytes.Clone(p), isBinary)
+}
+
+// TestBufferedMessageDelivery: messages of every size, whole in the read
+// buffer (the short way, deliverBuffered) or not (the long way), arrive
+// unchanged in both roles (masked and unmasked), with and without
+// ReuseMessageBuffer, each sent twice (a second large one is read whole).
+func TestBufferedMessageDelivery(t *testing.T) {
+	kinds := []struct {
+		name string
+		op   byte
+		make func(n int) []byte
+	}{
+		{"ascii", OpText, func(n int) []byte { return bytes.Repeat([]byte("a"), n) }},
+		{"utf8", OpText, func(n int) []byte { p, _ := echoPayload("utf8", n); return p }},
+		{"binary", OpBinary, func(n int) []byte { p, _ := echoPayload("binary", n); return p }},
+	}
+	sizes := []int{0, 1, 63, 125, 126, 180, 1000, 5000, 20000}
+	for _, server := range []bool{true, false} {
+		for _, reuse := range []bool{false, true} {
+			t.Run(fmt.Sprintf("server=%v/reuse=%v", server, reuse), func(t *testing.T) {
+				a, b := tcpPair(t)
+				o := testOpts()
+				o.ReuseMessageBuffer = reuse
+				h := copyRec{newRec()}
+				engine(t, a, server, o, h, nil)
+				p := newPeer(t, b, server)
+				for _, k := range kinds {
+					for _, n := range sizes {
+						want := k.make(n)
+						for range 2 {
+							p.send(k.op, true, want)
+							m := h.nextMsg(t)
+							require.Equal(t, k.op == OpBinary, m.isBinary)
+							require.True(t, bytes.Equal(want, m.payload), "%s %d B arrived changed", k.name, n)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestBufferedMessageInvalidUTF8: text that is not UTF-8, whole in the
+// read buffer or not, fails the connection with 1007 wherever the fault
+// is (first, middle or last byte, a code point cut at the end, an
+// overlong form, a surrogate), in both roles, with and without
+// ReuseMessageBuffer, and is never delivered.
+func TestBufferedMessageInvalidUTF8(t *testing.T) {
+	bad := []struct {
+		name string
+		make func(n int) []byte
+	}{
+		{"first byte", func(n int) []byte { p := bytes.Repeat([]byte("a"), n); p[0] = 0xff; return p }},
+		{"middle", func(n int) []byte { p := bytes.Repeat([]byte("a"), n); p[n/2] = 0x80; return p }},
+		{"last byte", func(n int) []byte { p := bytes.Repeat([]byte("a"), n); p[n-1] = 0xfe; return p }},
+		{"cut code point", func(n int) []byte { p := bytes.Repeat([]byte("a"), n); p[n-1] = 0xe2; return p }},
+		{"overlong", func(n int) []byte { p := bytes.Repeat([]byte("a"), n); copy(p[n-2:], []byte{0xc0, 0xaf}); return p }},
+		{"surrogate", func(n int) []byte {
+			p := bytes.Repeat([]byte("a"), n)
+			copy(p[n-3:], []byte{0xed, 0xa0, 0x80})
+			return p
+		}},
+	}
+	for _, server := range []bool{true, false} {
+		for _, reuse := range []bool{false, true} {
+			for _, n := range []int{3, 64, 180, 1000, 20000} {
+				for _, tc := range bad {
+					t.Run(fmt.Sprintf("server=%v/reuse=%v/%dB/%s", server, reuse, n, tc.name), func(t *testing.T) {
+						a, b := tcpPair(t)
+						o := testOpts()
+						o.ReuseMessageBuffer = reuse
+						h := copyRec{newRec()}
+						engine(t, a, server, o, h, nil)
+						p := newPeer(t, b, server)
+						p.send(OpText, true, []byte("ok")) // a good one first
+						assert.Equal(t, []byte("ok"), h.nextMsg(t).payload)
+						p.send(OpText, true, tc.make(n))
+						p.expectClose(CloseInvalidPayload)
+						_ = p.c.Close()
+						h.waitClose(t)
+						select {
+						case m := <-h.msgs:
+							t.Fatalf("an invalid message was delivered (%d bytes)", len(m.payload))
+						default:
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestBufferedMessageLimit: MaxMessagePayloadSize holds on the short way:
+// a message of exactly the limit arrives, one byte more fails with 1009.
+func TestBufferedMessageLimit(t *testing.T) {
+	for _, reuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reuse=%v", reuse), func(t *testing.T) {
+			o := testOpts()
+			o.ReuseMessageBuffer = reuse
+			o.MaxMessagePayloadSize = 100
+			a, b := tcpPair(t)
+			h := copyRec{newRec()}
+			engine(t, a, true, o, h, nil)
+			p := newPeer(t, b, true)
+			p.send(OpBinary, true, bytes.Repeat([]byte("x"), 100))
+			assert.Len(t, h.nextMsg(t).payload, 100)
+			p.send(OpBinary, true, bytes.Repeat([]byte("x"), 101))
+			p.expectClose(CloseMessageTooBig)
+		})
+	}
 }
