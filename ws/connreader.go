@@ -98,6 +98,34 @@ func (r *connReader) Buffered() int { return r.w - r.r }
 // valid until the next Read.
 func (r *connReader) unread() []byte { return r.buf[r.r:r.w] }
 
+// readFull is io.ReadFull(r, p), copying straight from the buffer when it
+// holds all of p (a frame header: no call through io.Reader per piece).
+func (r *connReader) readFull(p []byte) error {
+	if r.w-r.r >= len(p) {
+		r.r += copy(p, r.buf[r.r:r.w])
+		if r.r == r.w {
+			r.drained()
+		}
+		return nil
+	}
+	// io.ReadFull's loop, with direct calls.
+	n := 0
+	for n < len(p) {
+		k, err := r.Read(p[n:])
+		n += k
+		if err != nil {
+			switch {
+			case n == len(p):
+				return nil
+			case n > 0 && err == io.EOF:
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // consume drops the first n buffered bytes (n <= Buffered()), which the
 // caller used in place (see unread); a pooled buffer emptied by it goes
 // back to its pool.
