@@ -353,3 +353,47 @@ func TestBufferedMessageLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestAllocsPerEchoTCP: over a real TCP socket (the raw read and write
+// paths), an echo round trip allocates nothing on the server with
+// ReuseMessageBuffer and only the payload's copy without it, for small
+// messages and ones past the small array.
+func TestAllocsPerEchoTCP(t *testing.T) {
+	for _, size := range []int{64, 1 << 10} {
+		for _, reuse := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%dB/reuse=%v", size, reuse), func(t *testing.T) {
+				a, b := tcpPair(t)
+				o := testOpts()
+				o.ReuseMessageBuffer = reuse
+				engine(t, a, true, o, &costEchoHandler{}, nil)
+				payload, op := echoPayload("utf8", size)
+				frame := encode(op, true, 0, payload, true)
+				want := encode(op, true, 0, payload, false)
+				got := make([]byte, len(want))
+				_ = b.SetDeadline(time.Now().Add(testTimeout))
+				echo := func() {
+					if _, err := b.Write(frame); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := io.ReadFull(b, got); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for range 20 { // warm the pools and the size hint
+					echo()
+				}
+				require.True(t, bytes.Equal(want, got), "the echo is not the message")
+				allocs := testing.AllocsPerRun(200, echo)
+				t.Logf("%.3f allocs per echo", allocs)
+				limit := 1.1
+				if reuse {
+					limit = 0.1
+				}
+				if raceEnabled {
+					limit += 2 // sync.Pool drops items at random under -race
+				}
+				assert.LessOrEqual(t, allocs, limit)
+			})
+		}
+	}
+}
