@@ -55,8 +55,11 @@ const (
 	// takes what is already there when a read starts (see connReader).
 	connReaderSmall = 192
 	// readBufSize is the size of a pooled read buffer; reads at least this
-	// large go straight into the caller's buffer.
-	readBufSize = 16 << 10
+	// large go straight into the caller's buffer. A 16 KiB message fits
+	// whole with its header (so it is delivered from the buffer, see
+	// deliverBuffered, instead of being copied out and finished with a
+	// second read); the allocation rounds up to the 18 KiB size class.
+	readBufSize = 18 << 10
 )
 
 // readBufPool holds the read buffers connReaders borrow.
