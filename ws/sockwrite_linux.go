@@ -69,6 +69,7 @@ func (w *sockWriter) write(fd uintptr) bool {
 			w.iov[0].Base, w.iov[1].Base = &w.a[0], &w.b[0]
 			w.iov[0].SetLen(len(w.a))
 			w.iov[1].SetLen(len(w.b))
+			raceReleaseWrite(fd)
 			r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.iov[0])), 2)
 			w.iov = [2]syscall.Iovec{} // pin no payload
 			n, errno = int(r), e
@@ -102,10 +103,19 @@ func (w *sockWriter) write(fd uintptr) bool {
 	return true
 }
 
-// rawWrite is one write(2) of b.
+// rawWrite is one write(2) of b, through syscall.Write, so that the race
+// detector sees it as it sees any socket write (a release its reader's
+// syscall.Read acquires).
 func rawWrite(fd uintptr, b []byte) (int, syscall.Errno) {
-	r, _, e := syscall.Syscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	return int(r), e
+	n, err := syscall.Write(int(fd), b)
+	if err != nil {
+		e, ok := err.(syscall.Errno)
+		if !ok {
+			e = syscall.EIO
+		}
+		return 0, e
+	}
+	return n, 0
 }
 
 // rawSock returns the connection's raw writer, nil when its socket is
