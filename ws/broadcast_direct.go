@@ -37,7 +37,9 @@ func (c *Conn) sendPreparedDirect(pm *PreparedMessage) queueOutcome {
 	if q.noRaw.Load() {
 		return c.enqueuePrepared(pm)
 	}
-	if !c.tryLockMsg() {
+	select {
+	case c.msgSem <- struct{}{}:
+	default:
 		return c.enqueuePrepared(pm)
 	}
 	q.mu.Lock()

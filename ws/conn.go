@@ -55,8 +55,7 @@ type Conn struct {
 	masked bool            // we mask what we send
 
 	// write side
-	msgSem   chan struct{} // wake-up tokens for senders waiting for ml (msglock.go)
-	ml       msgLock       // held for a whole data message (frames never interleave)
+	msgSem   chan struct{} // held for a whole data message (frames never interleave)
 	smu      sync.Mutex    // guards stream (streamed send calls)
 	pmdOnce  sync.Once
 	wmu      sync.Mutex // held for one frame write
@@ -303,8 +302,10 @@ func (c *Conn) finish() {
 		close(c.done)
 		c.releaseUser()
 		// A sender may still hold the codec: then releaseMsg closes it.
-		if c.tryLockMsg() {
+		select {
+		case c.msgSem <- struct{}{}:
 			c.releaseMsg()
+		default:
 		}
 		if c.cfg.onDone != nil {
 			c.cfg.onDone()
@@ -342,11 +343,29 @@ func (c *Conn) acquireMsg() error {
 	return nil
 }
 
+// acquireMsgSem takes the right to send a data message without flushing
+// the send queue; it gives up when the connection is dropped.
+func (c *Conn) acquireMsgSem() error {
+	// Fast path: a free semaphore costs one non-blocking send, not a
+	// two-way select.
+	select {
+	case c.msgSem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.msgSem <- struct{}{}:
+		return nil
+	case <-c.dropSig:
+		return ErrClosed
+	}
+}
+
 // releaseMsg gives the right to send back; once the connection is done it
 // releases the compression codec.
 func (c *Conn) releaseMsg() {
 	if c.pmd != nil && c.isDone() {
 		c.pmdOnce.Do(c.pmd.close)
 	}
-	c.unlockMsg()
+	<-c.msgSem
 }

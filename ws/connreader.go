@@ -104,8 +104,8 @@ func (r *connReader) unread() []byte { return r.buf[r.r:r.w] }
 // readFull is io.ReadFull(r, p), copying straight from the buffer when it
 // holds all of p (a frame header: no call through io.Reader per piece).
 func (r *connReader) readFull(p []byte) error {
-	if r.w-r.r >= len(p) {
-		r.r += copy(p, r.buf[r.r:r.w])
+	if int(r.w-r.r) >= len(p) {
+		advance(&r.r, copy(p, r.buf[r.r:r.w]))
 		if r.r == r.w {
 			r.drained()
 		}
@@ -133,11 +133,15 @@ func (r *connReader) readFull(p []byte) error {
 // caller used in place (see unread); a pooled buffer emptied by it goes
 // back to its pool.
 func (r *connReader) consume(n int) {
-	r.r += n
+	advance(&r.r, n)
 	if r.r == r.w {
 		r.drained()
 	}
 }
+
+// advance moves a read cursor on by n bytes (a cursor of either integer
+// type the reader's fields may have).
+func advance[T ~int | ~int32](cur *T, n int) { *cur += T(n) }
 
 // setSource replaces the source the reader reads from once its buffer is
 // consumed (LogOctets wraps the socket).
