@@ -66,7 +66,7 @@ func (c *Conn) sendPreparedDirect(pm *PreparedMessage) queueOutcome {
 		c.releaseMsg()
 		return c.enqueuePrepared(pm)
 	}
-	if d := c.opts.WriteTimeout; d > 0 && !c.wdl.IsZero() {
+	if d := c.opts.WriteTimeout; d > 0 && c.wdl != 0 {
 		// A deadline armed by an earlier write stays on the socket and,
 		// once past, fails every write at once, a non-blocking one too:
 		// move it on (armWriteDeadline does nothing while it is fresh).

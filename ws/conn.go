@@ -75,7 +75,8 @@ type Conn struct {
 
 	// write side scratch (write.go), under wmu; the frame buffers and the
 	// small-frame array are pooled (scratch.go)
-	wdl time.Time // write deadline armed on nc (zero: none yet)
+	wdl int64       // write deadline armed on nc, Unix nanoseconds (0: none yet)
+	sw  *sockWriter // raw writes to a plain socket (sockwrite_linux.go); made on first write
 
 	// read side (read goroutine only)
 	hbuf       [maxHeaderSize]byte

@@ -23,7 +23,11 @@ import (
 //     wait first waits for the socket to become readable holding no
 //     buffer, then borrows a pooled buffer and takes everything that
 //     arrived in one read: a message of up to readBufSize costs one read
-//     however large it is, and a connection waiting holds nothing.
+//     however large it is, and a connection waiting holds nothing. When
+//     the last such read took more than small holds (messages larger
+//     than small arrive), the first attempt goes into a pooled buffer
+//     too (given back at once if nothing is there), so that a message
+//     already waiting is not read in two pieces.
 //   - The pooled buffer goes back to its pool as soon as everything in it
 //     is consumed; release, at a message boundary, also makes the next
 //     wait read into small, so a connection blocked waiting for its next
@@ -44,6 +48,7 @@ type connReader struct {
 	r, w   int32   // unread bytes are buf[r:w] (at most 16 KiB, or the handshake's rest)
 	err    error   // the source's error, returned once the bytes before it are consumed
 	hot    bool    // the last fill filled its buffer: more bytes are likely waiting
+	big    bool    // the last raw fill took at least len(small): the next one starts in a pooled buffer
 	// raw is the socket path (connreader_unix.go), nil for other sources;
 	// small is the small array (connReaderWithSmall), nil for a feed reader.
 	raw   *rawSource
@@ -63,8 +68,11 @@ const (
 	// takes what is already there when a read starts (see connReader).
 	connReaderSmall = 192
 	// readBufSize is the size of a pooled read buffer; reads at least this
-	// large go straight into the caller's buffer.
-	readBufSize = 16 << 10
+	// large go straight into the caller's buffer. A 16 KiB message fits
+	// whole with its header (so it is delivered from the buffer, see
+	// deliverBuffered, instead of being copied out and finished with a
+	// second read); the allocation rounds up to the 18 KiB size class.
+	readBufSize = 18 << 10
 )
 
 // readBufPool holds the read buffers connReaders borrow.
@@ -120,6 +128,48 @@ func (r *connReader) Buffered() int { return int(r.w - r.r) }
 // unread returns the buffered bytes without consuming them. The slice is
 // valid until the next Read.
 func (r *connReader) unread() []byte { return r.buf[r.r:r.w] }
+
+// readFull is io.ReadFull(r, p), copying straight from the buffer when it
+// holds all of p (a frame header: no call through io.Reader per piece).
+func (r *connReader) readFull(p []byte) error {
+	if int(r.w-r.r) >= len(p) {
+		advance(&r.r, copy(p, r.buf[r.r:r.w]))
+		if r.r == r.w {
+			r.drained()
+		}
+		return nil
+	}
+	// io.ReadFull's loop, with direct calls.
+	n := 0
+	for n < len(p) {
+		k, err := r.Read(p[n:])
+		n += k
+		if err != nil {
+			switch {
+			case n == len(p):
+				return nil
+			case n > 0 && err == io.EOF:
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// consume drops the first n buffered bytes (n <= Buffered()), which the
+// caller used in place (see unread); a pooled buffer emptied by it goes
+// back to its pool.
+func (r *connReader) consume(n int) {
+	advance(&r.r, n)
+	if r.r == r.w {
+		r.drained()
+	}
+}
+
+// advance moves a read cursor on by n bytes (a cursor of either integer
+// type the reader's fields may have).
+func advance[T ~int | ~int32](cur *T, n int) { *cur += T(n) }
 
 // setSource replaces the source the reader reads from once its buffer is
 // consumed (LogOctets wraps the socket).

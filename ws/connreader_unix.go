@@ -52,8 +52,8 @@ func (s *rawSource) ok() bool { return s != nil && s.rc != nil }
 func (r *connReader) rawRead(fd uintptr) bool {
 	s := r.raw
 	buf := r.small[:]
-	if s.tries > 0 {
-		buf = r.borrow() // woken up: bytes have arrived
+	if s.tries > 0 || r.big {
+		buf = r.borrow() // woken up: bytes have arrived (or large messages do)
 	}
 	s.tries = 1
 	var err error
@@ -105,6 +105,7 @@ func (s *rawSource) fill(r *connReader) {
 	}
 	r.r, r.w, r.err = 0, int32(n), rerr
 	r.hot = n > 0 && n == len(r.buf)
+	r.big = n >= len(r.small)
 	if n == 0 {
 		r.drained()
 	}

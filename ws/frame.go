@@ -55,9 +55,9 @@ type headerRules struct {
 // *protocolError or r's read error (io.EOF only before the first byte).
 // After a *protocolError, h.length is the payload length still to skip, or
 // -1 when it is unknown.
-func readFrameHeader(r io.Reader, rules *headerRules, buf *[maxHeaderSize]byte) (frameHeader, error) {
+func readFrameHeader(r *connReader, rules *headerRules, buf *[maxHeaderSize]byte) (frameHeader, error) {
 	var h frameHeader
-	if _, err := io.ReadFull(r, buf[:2]); err != nil {
+	if err := r.readFull(buf[:2]); err != nil {
 		return h, err
 	}
 	b0, b1 := buf[0], buf[1]
@@ -73,7 +73,7 @@ func readFrameHeader(r io.Reader, rules *headerRules, buf *[maxHeaderSize]byte) 
 	var lengthErr error
 	switch n {
 	case 126:
-		if _, err := io.ReadFull(r, buf[2:4]); err != nil {
+		if err := r.readFull(buf[2:4]); err != nil {
 			return h, noEOF(err)
 		}
 		h.hdrSize += 2
@@ -82,7 +82,7 @@ func readFrameHeader(r io.Reader, rules *headerRules, buf *[maxHeaderSize]byte) 
 			lengthErr = protoErr(CloseProtocolError, "non-minimal 16-bit length encoding of %d", n)
 		}
 	case 127:
-		if _, err := io.ReadFull(r, buf[2:10]); err != nil {
+		if err := r.readFull(buf[2:10]); err != nil {
 			return h, noEOF(err)
 		}
 		h.hdrSize += 8
@@ -99,7 +99,7 @@ func readFrameHeader(r io.Reader, rules *headerRules, buf *[maxHeaderSize]byte) 
 	h.length = n
 	if h.masked {
 		// Through buf: reading into h.key would move h to the heap.
-		if _, err := io.ReadFull(r, buf[10:14]); err != nil {
+		if err := r.readFull(buf[10:14]); err != nil {
 			return h, noEOF(err)
 		}
 		copy(h.key[:], buf[10:14])

@@ -8,7 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -146,4 +148,12 @@ func TestIdleConnHeapBound(t *testing.T) {
 			require.Less(t, per, tc.bound, "heap per idle connection")
 		})
 	}
+}
+
+// TestConnFitsSizeClass keeps Conn inside the 704-byte size class (696
+// bytes plus the 8-byte header Go puts on pointerful objects over 512
+// bytes): one field more moves every connection into the 768-byte class,
+// 64 bytes more per idle connection.
+func TestConnFitsSizeClass(t *testing.T) {
+	assert.LessOrEqual(t, int(unsafe.Sizeof(Conn{})), 696)
 }

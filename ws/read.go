@@ -312,27 +312,8 @@ func (r *rawReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.br.Read(p)
 	if n > 0 {
-		c.skipLeft -= int64(n)
-		c.stats.wireIn.Add(uint64(n))
-		c.stats.wsIn.Add(uint64(n))
-		b := p[:n]
-		if r.validate {
-			var valid bool
-			var idx int
-			if r.unmask {
-				r.pos, valid, r.endsCP, idx, _ = nvx.XorMaskValidate(b, r.key, r.pos, c.utf8)
-			} else {
-				valid, r.endsCP, idx, _ = c.utf8.Validate(b)
-			}
-			if !valid {
-				r.err = protoErr(CloseInvalidPayload, "invalid UTF-8 in text message at byte %d of a frame read", idx)
-				return 0, r.err
-			}
-		} else if r.unmask {
-			r.pos = nvx.XorMask(b, r.key, r.pos)
-		}
-		if r.logFirst {
-			c.diag.rxFrameData(r, b)
+		if err := r.took(p[:n]); err != nil {
+			return 0, err
 		}
 	}
 	if err != nil {
@@ -340,6 +321,36 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		return n, r.err
 	}
 	return n, nil
+}
+
+// took accounts for b, the next payload bytes of the current frame just
+// taken from the read buffer: it unmasks them in place and checks UTF-8
+// (uncompressed text), in one pass.
+func (r *rawReader) took(b []byte) error {
+	c := r.c
+	n := len(b)
+	c.skipLeft -= int64(n)
+	c.stats.wireIn.Add(uint64(n))
+	c.stats.wsIn.Add(uint64(n))
+	if r.validate {
+		var valid bool
+		var idx int
+		if r.unmask {
+			r.pos, valid, r.endsCP, idx, _ = nvx.XorMaskValidate(b, r.key, r.pos, c.utf8)
+		} else {
+			valid, r.endsCP, idx, _ = c.utf8.Validate(b)
+		}
+		if !valid {
+			r.err = protoErr(CloseInvalidPayload, "invalid UTF-8 in text message at byte %d of a frame read", idx)
+			return r.err
+		}
+	} else if r.unmask {
+		r.pos = nvx.XorMask(b, r.key, r.pos)
+	}
+	if r.logFirst {
+		c.diag.rxFrameData(r, b)
+	}
+	return nil
 }
 
 // readMessage reads one data message whose first frame header is h and
@@ -433,6 +444,9 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 	// buffer goes back to the pool when OnMessage returns, so receiving
 	// allocates nothing per message.
 	reuse := c.opts.ReuseMessageBuffer && !streaming && !blocking
+	if !compressed && h.fin && !blocking && c.hooks == nil && c.diag == nil && int64(c.br.Buffered()) >= h.length {
+		return c.deliverBuffered(r, isBinary, validate, reuse)
+	}
 	pooled := (compressed || reuse) && !streaming
 	var parkedCap int64
 	if pooled {
@@ -554,7 +568,7 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 		endsCP = r.endsCP
 	}
 	if validate && !endsCP {
-		return protoErr(CloseInvalidPayload, "text message ends inside a UTF-8 code point")
+		return errEndsInsideCodePoint()
 	}
 	c.stats.appIn.Add(uint64(total))
 	c.stats.msgsIn.Add(1)

@@ -123,18 +123,25 @@ const deadlineSlack = 8
 // held, before each socket write.
 func (c *Conn) armWriteDeadline(d time.Duration) {
 	now := time.Now()
-	if !c.wdl.IsZero() && c.wdl.Sub(now) >= d {
+	if c.wdl != 0 && time.Duration(c.wdl-now.UnixNano()) >= d {
 		return
 	}
-	c.wdl = now.Add(d + d/deadlineSlack)
-	_ = c.nc.SetWriteDeadline(c.wdl)
+	dl := now.Add(d + d/deadlineSlack)
+	c.wdl = dl.UnixNano()
+	_ = c.nc.SetWriteDeadline(dl)
 }
 
 // sockWrite writes a then b to the socket (with one writev when both are
-// non-empty). With WriteTimeout set, each write starts with at least
-// WriteTimeout (at most 1/deadlineSlack more) before its deadline, and
-// carries at most writeSlice bytes of b. Call with wmu held.
+// non-empty). On a plain TCP or Unix socket (Linux) it writes without a
+// deadline while the socket takes the bytes, and arms WriteTimeout only
+// for a wait for a full socket (sockWriter). Elsewhere, with WriteTimeout
+// set, each write starts with at least WriteTimeout (at most
+// 1/deadlineSlack more) before its deadline, and carries at most
+// writeSlice bytes of b. Call with wmu held.
 func (c *Conn) sockWrite(a, b []byte) error {
+	if w := c.rawSock(); w != nil {
+		return c.sockWriteRaw(w, a, b)
+	}
 	d := c.opts.WriteTimeout
 	for {
 		n := len(b)

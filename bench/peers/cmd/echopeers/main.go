@@ -80,17 +80,22 @@ func sizeName(n int) string {
 
 // result is one measured run.
 type result struct {
-	msgs int64
-	secs float64
-	cpu  time.Duration
+	msgs  int64
+	secs  float64
+	cpu   time.Duration
+	instr int64 // server user-space instructions over the window (-instr), else 0
 }
 
 // line formats r as a benchmark line: msgs/s, and the server's CPU time
 // per message in µs (as us/op: lower is better in the report).
 func line(impl string, c testCase, r result) string {
 	rate := float64(r.msgs) / r.secs
-	return fmt.Sprintf("BenchmarkPeers/kind=%s/impl=%s/size=%s \t%d\t%.0f msgs/s\t%.2f server-us/op",
+	l := fmt.Sprintf("BenchmarkPeers/kind=%s/impl=%s/size=%s \t%d\t%.0f msgs/s\t%.2f server-us/op",
 		c.kind, impl, sizeName(c.size), r.msgs, rate, float64(r.cpu.Microseconds())/float64(max(r.msgs, 1)))
+	if r.instr > 0 {
+		l += fmt.Sprintf("\t%.0f server-instr/op", float64(r.instr)/float64(max(r.msgs, 1)))
+	}
+	return l
 }
 
 type config struct {
@@ -100,6 +105,7 @@ type config struct {
 	warmup, duration     time.Duration
 	count                int
 	cpuProfile           string
+	instr                bool // run the servers under callgrind (instr.go)
 }
 
 func main() {
@@ -119,6 +125,7 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 2*time.Second, "measured time per run")
 	flag.IntVar(&c.count, "count", 1, "rounds over all cases")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write each server's CPU profile to `prefix`-IMPL-KIND-SIZE.prof (server: to this file)")
+	flag.BoolVar(&c.instr, "instr", false, "run each server under valgrind's callgrind and report its user-space instructions per message (server-instr/op: repeatable on a loaded machine; msgs/s and CPU are then valgrind's, not comparable)")
 	flag.Parse()
 	var err error
 	switch {
@@ -169,7 +176,13 @@ func compare(c config) error {
 			if !wantSize(c.sizes, tc.size) {
 				continue
 			}
-			for _, im := range impls {
+			order := impls
+			if round%2 == 1 {
+				// Every other round the other way round, so that no server
+				// always runs first (or last) after a case change.
+				order = reversed(impls)
+			}
+			for _, im := range order {
 				r, err := runOne(self, im, tc, c, tsErr == nil)
 				if err != nil {
 					return fmt.Errorf("echopeers: %s %s %s: %w", im, tc.kind, sizeName(tc.size), err)
@@ -181,6 +194,15 @@ func compare(c config) error {
 		}
 	}
 	return nil
+}
+
+// reversed returns s in reverse order.
+func reversed(s []string) []string {
+	r := make([]string, len(s))
+	for i, v := range s {
+		r[len(s)-1-i] = v
+	}
+	return r
 }
 
 // pinned returns the command line that runs args on cpus (when taskset is
@@ -201,8 +223,21 @@ func runOne(self, im string, tc testCase, c config, pin bool) (result, error) {
 	if c.cpuProfile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s-%s-%s-%s.prof", c.cpuProfile, im, tc.kind, sizeName(tc.size)))
 	}
+	var cg *callgrind
+	if c.instr {
+		var err error
+		if cg, err = newCallgrind(); err != nil {
+			return result{}, err
+		}
+		defer cg.cleanup()
+		args = cg.wrap(args)
+	}
 	srv := pinned(pin, c.serverCPU, args...)
 	srv.Env = append(os.Environ(), "GOMAXPROCS=1")
+	if c.instr {
+		// Preemption signals only add valgrind's signal handling to the count.
+		srv.Env = append(srv.Env, "GODEBUG=asyncpreemptoff=1")
+	}
 	sout, err := srv.StdoutPipe()
 	if err != nil {
 		return result{}, err
@@ -212,7 +247,10 @@ func runOne(self, im string, tc testCase, c config, pin bool) (result, error) {
 	}
 	defer stopServer(srv)
 	sr := bufio.NewScanner(sout)
-	if !sr.Scan() || !strings.HasPrefix(sr.Text(), "LISTEN ") {
+	for c.instr && sr.Scan() && !strings.HasPrefix(sr.Text(), "LISTEN ") {
+		// (valgrind may print before the server does)
+	}
+	if (!c.instr && !sr.Scan()) || !strings.HasPrefix(sr.Text(), "LISTEN ") {
 		return result{}, errors.New("server did not report its address")
 	}
 	url := "ws://" + strings.TrimPrefix(sr.Text(), "LISTEN ") + "/"
@@ -235,10 +273,20 @@ func runOne(self, im string, tc testCase, c config, pin bool) (result, error) {
 			if cpu0, err = cpuTime(srv.Process.Pid); err != nil {
 				return result{}, err
 			}
+			if cg != nil {
+				if err := cg.zero(srv.Process.Pid); err != nil {
+					return result{}, err
+				}
+			}
 		case len(f) == 3 && f[0] == "DONE":
 			cpu1, err := cpuTime(srv.Process.Pid)
 			if err != nil {
 				return result{}, err
+			}
+			if cg != nil {
+				if r.instr, err = cg.dump(srv.Process.Pid); err != nil {
+					return result{}, err
+				}
 			}
 			r.cpu = cpu1 - cpu0
 			r.msgs, _ = strconv.ParseInt(f[1], 10, 64)

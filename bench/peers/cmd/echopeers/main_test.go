@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +92,32 @@ func TestCases(t *testing.T) {
 	require.Len(t, cs, 12)
 	assert.Equal(t, testCase{"ascii", 1 << 10, 256}, cs[1])
 	assert.Equal(t, testCase{"binary", 1 << 20, 8}, cs[11])
+}
+
+func TestCallgrindTotal(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, text string
+		want       int64
+		ok         bool
+	}{
+		{"summary", "version: 1\nevents: Ir\nsummary: 123456\nfl=x\n", 123456, true},
+		{"totals", "events: Ir\nfn=main\n0 5\ntotals: 987\n", 987, true},
+		{"none", "events: Ir\nfn=main\n0 5\n", 0, false},
+	} {
+		p := filepath.Join(dir, tc.name)
+		require.NoError(t, os.WriteFile(p, []byte(tc.text), 0o644))
+		got, err := callgrindTotal(p)
+		if !tc.ok {
+			assert.Error(t, err, tc.name)
+			continue
+		}
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, got, tc.name)
+	}
+}
+
+func TestReversed(t *testing.T) {
+	assert.Equal(t, []string{"c", "b", "a"}, reversed([]string{"a", "b", "c"}))
+	assert.Empty(t, reversed(nil))
 }

@@ -1,0 +1,170 @@
+//go:build linux
+
+package ws
+
+import (
+	"errors"
+	"net"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// sockWriter writes a plain TCP or Unix socket through its
+// syscall.RawConn (see Conn.sockWrite): the first attempt is one
+// non-blocking write (writev for a header and a payload), which on a
+// socket whose send buffer has room writes everything with no deadline to
+// arm and no clock to read. Only when the socket is full does the write
+// wait for it, and only then is WriteTimeout armed: it bounds each wait
+// for the peer to take more, and is taken off the socket again once the
+// frame is out, so an idle or freely writing connection has no deadline
+// timer armed at all.
+//
+// Its fields describe the write in progress; use it with wmu held.
+type sockWriter struct {
+	rc       syscall.RawConn
+	nc       net.Conn              // for the addresses of errors
+	fn       func(fd uintptr) bool // w.write, bound once (no closure per write)
+	a, b     []byte                // what is left to write: a, then b
+	iov      [2]syscall.Iovec
+	wait     bool // the callback may let RawConn.Write wait for writability
+	progress bool // bytes were written since the last wait began
+	errno    syscall.Errno
+}
+
+// newSockWriter returns a sockWriter for a plain TCP or Unix socket, nil
+// for anything else (TLS, LogOctets' wrapper, pipes, the event loop's
+// connections): those are written through their net.Conn.
+func newSockWriter(nc net.Conn) *sockWriter {
+	var sc syscall.Conn
+	switch t := nc.(type) {
+	case *net.TCPConn:
+		sc = t
+	case *net.UnixConn:
+		sc = t
+	default:
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	w := &sockWriter{rc: rc, nc: nc}
+	w.fn = w.write
+	return w
+}
+
+// write is the RawConn.Write callback: it writes until everything is out
+// (true), an error (true, errno set) or a full socket: then it returns
+// false (wait) when waiting is allowed and nothing was written since the
+// wait began, else true, so that the caller re-arms the deadline before
+// the next wait.
+func (w *sockWriter) write(fd uintptr) bool {
+	for len(w.a)+len(w.b) > 0 {
+		var n int
+		var errno syscall.Errno
+		switch {
+		case len(w.a) > 0 && len(w.b) > 0:
+			w.iov[0].Base, w.iov[1].Base = &w.a[0], &w.b[0]
+			w.iov[0].SetLen(len(w.a))
+			w.iov[1].SetLen(len(w.b))
+			raceReleaseWrite(fd)
+			r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.iov[0])), 2)
+			w.iov = [2]syscall.Iovec{} // pin no payload
+			n, errno = int(r), e
+		case len(w.a) > 0:
+			n, errno = rawWrite(fd, w.a)
+		default:
+			n, errno = rawWrite(fd, w.b)
+		}
+		switch errno {
+		case 0:
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			if w.wait && !w.progress {
+				return false
+			}
+			w.progress = false
+			return true
+		default:
+			w.errno = errno
+			return true
+		}
+		if n > 0 {
+			w.progress = true
+		}
+		if k := min(n, len(w.a)); k > 0 {
+			w.a, n = w.a[k:], n-k
+		}
+		w.b = w.b[n:]
+	}
+	return true
+}
+
+// rawWrite is one write(2) of b, through syscall.Write, so that the race
+// detector sees it as it sees any socket write (a release its reader's
+// syscall.Read acquires).
+func rawWrite(fd uintptr, b []byte) (int, syscall.Errno) {
+	n, err := syscall.Write(int(fd), b)
+	if err != nil {
+		e, ok := err.(syscall.Errno)
+		if !ok {
+			e = syscall.EIO
+		}
+		return 0, e
+	}
+	return n, 0
+}
+
+// rawSock returns the connection's raw writer, nil when its socket is
+// not one (made on the first write). Call with wmu held.
+func (c *Conn) rawSock() *sockWriter {
+	s := c.sw
+	if s == nil {
+		if s = newSockWriter(c.nc); s == nil {
+			s = &sockWriter{} // no raw path: remembered, not retried
+		}
+		c.sw = s
+	}
+	if s.rc == nil {
+		return nil
+	}
+	return s
+}
+
+// sockWriteRaw is sockWrite on a raw socket (see sockWriter).
+func (c *Conn) sockWriteRaw(w *sockWriter, a, b []byte) error {
+	w.a, w.b, w.wait, w.progress, w.errno = a, b, false, false, 0
+	err := w.rc.Write(w.fn)
+	waited := false
+	d := c.opts.WriteTimeout
+	for err == nil && w.errno == 0 && len(w.a)+len(w.b) > 0 {
+		// The socket is full: wait until the peer takes more, each wait
+		// bounded by WriteTimeout.
+		if d > 0 {
+			c.armWriteDeadline(d)
+		}
+		waited, w.wait, w.progress = true, true, false
+		err = w.rc.Write(w.fn)
+	}
+	if waited && c.wdl != 0 {
+		// Off the socket again (see sockWriter); a dropped connection
+		// needs no deadline either.
+		c.wdl = 0
+		_ = c.nc.SetWriteDeadline(time.Time{})
+	}
+	w.a, w.b = nil, nil
+	if err != nil {
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "raw-write" {
+			oe.Op = "write"
+		}
+		return err
+	}
+	if w.errno != 0 {
+		return &net.OpError{Op: "write", Net: w.nc.LocalAddr().Network(), Source: w.nc.LocalAddr(), Addr: w.nc.RemoteAddr(), Err: os.NewSyscallError("write", w.errno)}
+	}
+	return nil
+}
