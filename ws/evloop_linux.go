@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/lesismal/nbio"
 	"github.com/lesismal/nbio/logging"
@@ -20,7 +21,7 @@ import (
 // Sizes of the event-driven mode (see evloop.go).
 const (
 	evChunk    = 16 << 10  // the poller reads into pooled chunks of this size
-	evFeedMax  = 256 << 10 // the socket is not re-armed while the feed holds this much
+	evFeedMax  = 256 << 10 // the poller stops reading a socket while its feed holds this much
 	evWriteMax = 256 << 10 // a send waits while the poller holds this much unwritten
 )
 
@@ -64,15 +65,20 @@ func evPoller() (*nbio.Engine, error) {
 		// the connection's slog logger. (This is nbio's global level.)
 		logging.SetLevel(logging.LevelNone)
 		g := nbio.NewEngine(nbio.Config{
-			Name:           "autobahn-ws",
+			Name: "autobahn-ws",
+			// Edge-triggered without one-shot: a socket stays armed, so a
+			// burst costs no epoll_ctl to re-arm it (nor a write that
+			// waits for EPOLLOUT: it is always watched); a read shorter
+			// than its buffer means drained (no read that only returns
+			// EAGAIN). Backpressure is ours: see readable.
 			EpollMod:       nbio.EPOLLET,
-			EPOLLONESHOT:   nbio.EPOLLONESHOT,
+			EPOLLONESHOT:   0,
 			ReadBufferSize: 1 << 10, // unused: reads go to the feed (OnRead)
 		})
 		g.OnRead(func(nc *nbio.Conn) {
 			evPublished.Load()
 			if e, ok := nc.Session().(*evConn); ok {
-				e.fill(nc)
+				e.readable()
 			}
 		})
 		g.OnClose(func(nc *nbio.Conn, err error) {
@@ -116,11 +122,12 @@ type evConn struct {
 	c  *Conn
 	nc *nbio.Conn
 
+	rmu     sync.Mutex // held while reading the socket into the feed (one reader at a time, in order)
 	mu      sync.Mutex
 	cond    sync.Cond // on mu: the engine waits for the feed mid-message, senders for the poller to write
 	bufs    []evBuf   // read from the socket, not yet by the engine
 	fed     int       // bytes in bufs
-	paused  bool      // not re-armed: the feed is full
+	paused  bool      // the feed is full: the poller leaves the bytes in the socket
 	running bool      // a goroutine is in the engine (or about to be)
 	waiting bool      // it waits in Read
 	eof     bool      // the socket is closed: no more bytes come
@@ -265,10 +272,66 @@ func (e *evConn) park() bool {
 	return true
 }
 
-// fill runs on the poller when the socket is readable: it reads what the
-// kernel holds into the feed, re-arms the socket unless the feed is full,
-// and wakes or starts the engine.
-func (e *evConn) fill(nc *nbio.Conn) {
+// readable runs on the poller when bytes (or the peer's FIN) arrived: it
+// reads what the kernel holds into the feed and wakes or starts the
+// engine. While the feed is full (paused) the bytes stay in the socket,
+// TCP flow control holds the peer back, and Read takes them once the
+// engine has consumed half the feed (resume). The one exception: when the
+// peer has half-closed the socket, the poller closes it right after this
+// event, so what it holds is read now, paused or not (at most one socket
+// receive buffer: the peer can send no more).
+func (e *evConn) readable() {
+	e.rmu.Lock()
+	e.mu.Lock()
+	paused := e.paused
+	e.mu.Unlock()
+	if paused && !e.peerHalfClosed() {
+		e.rmu.Unlock()
+		return
+	}
+	started := e.fillLocked()
+	e.rmu.Unlock()
+	if started {
+		// Let the burst run now. The poller's next step is a blocking
+		// epoll_wait, and a goroutine it readied waits in its P's run
+		// queue until the runtime takes the P from the blocked thread
+		// (sysmon, after 20 µs or more) or another thread steals it:
+		// latency and thread wake-ups on every message. Yielding runs the
+		// burst on this P at once; the poller goes on when the burst ends
+		// or blocks (a blocking callback parks its goroutine and the
+		// poller resumes: other connections are not held up).
+		runtime.Gosched()
+	}
+}
+
+// peerHalfClosed reports whether the peer sent its FIN (the socket is in
+// CLOSE_WAIT, or already gone).
+func (e *evConn) peerHalfClosed() bool {
+	rc, err := e.nc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	state := -1
+	if cerr := rc.Control(func(fd uintptr) {
+		var info syscall.TCPInfo
+		l := uint32(unsafe.Sizeof(info))
+		_, _, errno := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
+			uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&l)), 0)
+		if errno == 0 {
+			state = int(info.State)
+		}
+	}); cerr != nil || state < 0 {
+		return true
+	}
+	const tcpEstablished = 1
+	return state != tcpEstablished
+}
+
+// fillLocked reads what the kernel holds into the feed (until a short
+// read, EAGAIN or the end), marks the feed paused when it is full, and
+// wakes or starts the engine; it reports whether it started a burst.
+// Call with rmu held (not mu).
+func (e *evConn) fillLocked() bool {
 	var got []evBuf
 	var arr [2]evBuf
 	got = arr[:0]
@@ -276,7 +339,7 @@ func (e *evConn) fill(nc *nbio.Conn) {
 	var rerr error
 	for {
 		p := getChunk()
-		n, err := nc.Read(*p)
+		n, err := e.nc.Read(*p)
 		if n > 0 {
 			got = append(got, evBuf{p: p, b: (*p)[:n]})
 		} else {
@@ -302,7 +365,7 @@ func (e *evConn) fill(nc *nbio.Conn) {
 		for _, b := range got {
 			putChunk(b.p)
 		}
-		return
+		return false
 	}
 	for _, b := range got {
 		e.bufs = append(e.bufs, b)
@@ -311,22 +374,15 @@ func (e *evConn) fill(nc *nbio.Conn) {
 	if eof && !e.eof {
 		e.eof, e.err = true, rerr
 	}
-	rearm := false
-	if !e.eof {
-		if e.fed < evFeedMax {
-			rearm = true
-		} else {
-			e.paused = true
-		}
+	if !e.eof && e.fed >= evFeedMax {
+		e.paused = true
 	}
 	start := e.wakeLocked()
 	e.mu.Unlock()
-	if rearm {
-		nc.ResetPollerEvent()
-	}
 	if start {
 		evRun(e)
 	}
+	return start
 }
 
 // wakeLocked wakes the engine waiting for bytes, or reports that a burst
@@ -402,13 +458,17 @@ func (e *evConn) Read(p []byte) (int, error) {
 		}
 	}
 	e.fed -= n
-	rearm := e.paused && e.fed < evFeedMax/2
-	if rearm {
+	resume := e.paused && e.fed < evFeedMax/2
+	if resume {
 		e.paused = false
 	}
 	e.mu.Unlock()
-	if rearm {
-		e.nc.ResetPollerEvent()
+	if resume {
+		// The poller left what came while paused in the socket, and an
+		// edge-triggered poller reports only new bytes: read it here.
+		e.rmu.Lock()
+		e.fillLocked()
+		e.rmu.Unlock()
 	}
 	return n, nil
 }
