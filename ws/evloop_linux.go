@@ -289,10 +289,11 @@ func (e *evConn) readable() {
 		e.rmu.Unlock()
 		return
 	}
-	started := e.fillLocked()
+	ready := e.fillLocked()
 	e.rmu.Unlock()
-	if started {
-		// Let the burst run now. The poller's next step is a blocking
+	if ready {
+		// Let the burst run now (or go on, when it waited for these
+		// bytes mid-message). The poller's next step is a blocking
 		// epoll_wait, and a goroutine it readied waits in its P's run
 		// queue until the runtime takes the P from the blocked thread
 		// (sysmon, after 20 µs or more) or another thread steals it:
@@ -329,7 +330,8 @@ func (e *evConn) peerHalfClosed() bool {
 
 // fillLocked reads what the kernel holds into the feed (until a short
 // read, EAGAIN or the end), marks the feed paused when it is full, and
-// wakes or starts the engine; it reports whether it started a burst.
+// wakes or starts the engine; it reports whether it started a burst or
+// woke one waiting mid-message.
 // Call with rmu held (not mu).
 func (e *evConn) fillLocked() bool {
 	var got []evBuf
@@ -377,12 +379,13 @@ func (e *evConn) fillLocked() bool {
 	if !e.eof && e.fed >= evFeedMax {
 		e.paused = true
 	}
+	woke := e.running && e.waiting
 	start := e.wakeLocked()
 	e.mu.Unlock()
 	if start {
 		evRun(e)
 	}
-	return start
+	return start || woke
 }
 
 // wakeLocked wakes the engine waiting for bytes, or reports that a burst
@@ -426,10 +429,16 @@ func (e *evConn) onClose(err error) {
 }
 
 // Read hands the engine what the poller read; mid-message it waits for
-// more. Engine goroutine only.
+// more. A payload read (at least a chunk) with the feed empty reads the
+// socket straight into p first. Engine goroutine only.
 func (e *evConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if len(p) >= evChunk {
+		if n := e.readDirect(p); n > 0 {
+			return n, nil
+		}
 	}
 	e.mu.Lock()
 	for e.fed == 0 && !e.eof {
@@ -473,6 +482,29 @@ func (e *evConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// readDirect reads the socket into p when the feed is empty: the engine
+// wants a large piece of a payload (a frame larger than a chunk is in
+// flight), and a read of its own saves the copy through the feed's chunks
+// and the wait for the poller. It returns 0 when the feed holds bytes
+// (they come first), the socket has nothing yet (the poller's next event
+// feeds the engine), or the read failed (the poller's read or OnClose
+// sees the end too, and the feed reports it in order).
+func (e *evConn) readDirect(p []byte) int {
+	e.rmu.Lock()
+	defer e.rmu.Unlock()
+	e.mu.Lock()
+	empty := e.fed == 0 && !e.eof
+	e.mu.Unlock()
+	if !empty {
+		return 0
+	}
+	n, _ := e.nc.Read(p)
+	if n < 0 {
+		n = 0
+	}
+	return n
+}
+
 // Write hands b to the poller's non-blocking write; it waits while the
 // poller holds more than evWriteMax bytes unwritten, up to the write
 // deadline.
@@ -487,6 +519,49 @@ func (e *evConn) Write(b []byte) (int, error) {
 		}
 	}
 	return len(b), nil
+}
+
+// writeVec writes a and b with one writev (see vecWriter), under the same
+// bound as Write. nbio's Writev reports to OnWrittenSize only what it
+// wrote of a vector it could not write whole (and buffered the rest of),
+// buffers nothing when the socket takes nothing at all, and returns the
+// same count for a vector written whole and one only buffered behind
+// earlier bytes: so it is used only when the poller holds nothing
+// unwritten (pending is 0: its buffer is empty and only its writes can
+// lower pending meanwhile), and the other cases are settled here.
+func (e *evConn) writeVec(a, b []byte) error {
+	if e.pending.Load() != 0 {
+		// Behind unwritten bytes: both go to the poller's buffer anyway.
+		if _, err := e.Write(a); err != nil {
+			return err
+		}
+		_, err := e.Write(b)
+		return err
+	}
+	total := len(a) + len(b)
+	e.pending.Add(int64(total))
+	vec := [2][]byte{a, b}
+	n, err := e.nc.Writev(vec[:])
+	switch {
+	case n == total && err == nil:
+		e.wrote(total) // written whole: not reported
+	case n > 0 && err == nil:
+		// Part written (reported), the rest buffered by the poller.
+	case n <= 0 && (err == nil || errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR)):
+		// Nothing taken, nothing kept: the plain writes buffer it.
+		e.pending.Add(-int64(total))
+		if _, err := e.Write(a); err != nil {
+			return err
+		}
+		_, err = e.Write(b)
+		return err
+	default:
+		return err
+	}
+	if e.pending.Load() > evWriteMax {
+		return e.waitDrain()
+	}
+	return nil
 }
 
 // waitDrain waits until the poller wrote enough of what it holds, the
