@@ -285,11 +285,15 @@ func (e *evConn) readable() {
 	e.mu.Lock()
 	paused := e.paused
 	e.mu.Unlock()
-	if paused && !e.peerHalfClosed() {
-		e.rmu.Unlock()
-		return
+	all := false
+	if paused {
+		if !e.peerHalfClosed() {
+			e.rmu.Unlock()
+			return
+		}
+		all = true
 	}
-	ready := e.fillLocked()
+	ready := e.fillLocked(all)
 	e.rmu.Unlock()
 	if ready {
 		// Let the burst run now (or go on, when it waited for these
@@ -308,6 +312,9 @@ func (e *evConn) readable() {
 // peerHalfClosed reports whether the peer sent its FIN (the socket is in
 // CLOSE_WAIT, or already gone).
 func (e *evConn) peerHalfClosed() bool {
+	if closed, _ := e.nc.IsClosed(); closed {
+		return true // its fd may be another socket's by now
+	}
 	rc, err := e.nc.SyscallConn()
 	if err != nil {
 		return true
@@ -329,63 +336,80 @@ func (e *evConn) peerHalfClosed() bool {
 }
 
 // fillLocked reads what the kernel holds into the feed (until a short
-// read, EAGAIN or the end), marks the feed paused when it is full, and
-// wakes or starts the engine; it reports whether it started a burst or
-// woke one waiting mid-message.
-// Call with rmu held (not mu).
-func (e *evConn) fillLocked() bool {
-	var got []evBuf
+// read, EAGAIN or the end; unless all is true, only until the feed holds
+// evFeedMax bytes: a fast peer refills the socket as it is read, so
+// "until drained" alone has no bound), marks the feed paused when it is
+// full, and wakes or starts the engine; it reports whether it started a
+// burst or woke one waiting mid-message. Call with rmu held (not mu).
+func (e *evConn) fillLocked(all bool) bool {
 	var arr [2]evBuf
-	got = arr[:0]
-	eof := false
-	var rerr error
-	for {
-		p := getChunk()
-		n, err := e.nc.Read(*p)
-		if n > 0 {
-			got = append(got, evBuf{p: p, b: (*p)[:n]})
-		} else {
-			putChunk(p)
-		}
-		if n == len(*p) {
-			continue // there may be more
-		}
-		switch {
-		case n == 0 && err == nil:
-			eof = true
-		case err == nil, errors.Is(err, syscall.EAGAIN):
-		case errors.Is(err, syscall.EINTR):
-			continue
-		default:
-			eof, rerr = true, err
-		}
-		break
-	}
 	e.mu.Lock()
-	if e.done {
-		e.mu.Unlock()
-		for _, b := range got {
-			putChunk(b.p)
-		}
-		return false
-	}
-	for _, b := range got {
-		e.bufs = append(e.bufs, b)
-		e.fed += len(b.b)
-	}
-	if eof && !e.eof {
-		e.eof, e.err = true, rerr
-	}
-	if !e.eof && e.fed >= evFeedMax {
-		e.paused = true
-	}
-	woke := e.running && e.waiting
-	start := e.wakeLocked()
+	room := evFeedMax - e.fed
 	e.mu.Unlock()
-	if start {
-		evRun(e)
+	for {
+		got := arr[:0]
+		eof, full := false, false
+		var rerr error
+		for {
+			if !all && room <= 0 {
+				full = true // the rest stays in the socket (paused)
+				break
+			}
+			p := getChunk()
+			n, err := e.nc.Read(*p)
+			if n > 0 {
+				got = append(got, evBuf{p: p, b: (*p)[:n]})
+				room -= n
+			} else {
+				putChunk(p)
+			}
+			if n == len(*p) {
+				continue // there may be more
+			}
+			switch {
+			case n == 0 && err == nil:
+				eof = true
+			case err == nil, errors.Is(err, syscall.EAGAIN):
+			case errors.Is(err, syscall.EINTR):
+				continue
+			default:
+				eof, rerr = true, err
+			}
+			break
+		}
+		e.mu.Lock()
+		if e.done {
+			e.mu.Unlock()
+			for _, b := range got {
+				putChunk(b.p)
+			}
+			return false
+		}
+		for _, b := range got {
+			e.bufs = append(e.bufs, b)
+			e.fed += len(b.b)
+		}
+		if eof && !e.eof {
+			e.eof, e.err = true, rerr
+		}
+		if full && !e.eof && e.fed < evFeedMax/2 {
+			// The engine took half the feed meanwhile: it would not
+			// resume a pause (Read resumes below half), so read on.
+			room = evFeedMax - e.fed
+			e.mu.Unlock()
+			continue
+		}
+		if !e.eof && (full || e.fed >= evFeedMax) {
+			e.paused = true
+		}
+		woke := e.running && e.waiting
+		start := e.wakeLocked()
+		e.mu.Unlock()
+		if start {
+			evRun(e)
+		}
+		return start || woke
 	}
-	return start || woke
 }
 
 // wakeLocked wakes the engine waiting for bytes, or reports that a burst
@@ -476,7 +500,7 @@ func (e *evConn) Read(p []byte) (int, error) {
 		// The poller left what came while paused in the socket, and an
 		// edge-triggered poller reports only new bytes: read it here.
 		e.rmu.Lock()
-		e.fillLocked()
+		e.fillLocked(false)
 		e.rmu.Unlock()
 	}
 	return n, nil
