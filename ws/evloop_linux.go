@@ -321,12 +321,12 @@ func (e *evConn) peerHalfClosed() bool {
 	}
 	state := -1
 	if cerr := rc.Control(func(fd uintptr) {
-		var info syscall.TCPInfo
-		l := uint32(unsafe.Sizeof(info))
-		_, _, errno := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
-			uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&l)), 0)
-		if errno == 0 {
-			state = int(info.State)
+		// The first 4 bytes of struct tcp_info (tcpi_state is the first);
+		// GetsockoptInt is there on every Linux architecture.
+		v, err := syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_INFO)
+		if err == nil {
+			n := int32(v)
+			state = int((*[4]byte)(unsafe.Pointer(&n))[0])
 		}
 	}); cerr != nil || state < 0 {
 		return true
