@@ -22,6 +22,15 @@ package ws
 // has not taken yet) hold a goroutine. There is never more than one
 // goroutine in a connection's engine.
 //
+// What a busy connection pays: the socket stays armed (edge-triggered,
+// not one-shot: no epoll_ctl per burst), a read shorter than its chunk
+// means drained (no read that only returns EAGAIN), the poller yields its
+// P to a burst it starts or wakes (it would otherwise wait in the run
+// queue of a thread blocked in epoll_wait), and a frame's header and
+// payload go out in one writev (vecWriter). Bursts
+// still run on pooled goroutines, never on the poller itself, so a
+// callback that blocks holds only its own connection.
+//
 // Backpressure on reads: the poller reads a socket only while the
 // connection's feed holds less than evFeedMax bytes (once it is full, the
 // bytes stay in the socket until the engine has consumed half the feed and

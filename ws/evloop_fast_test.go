@@ -4,9 +4,7 @@ package ws
 
 import (
 	"bytes"
-	"net"
 	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,67 +145,6 @@ func TestEventLoopSplitMessage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, OpText, f.op)
 	assert.Equal(t, "after", string(f.payload))
-}
-
-// evStallCount blocks in OnMessage until release is closed and counts the
-// messages.
-type evStallCount struct {
-	BaseHandler
-	conn    chan *Conn
-	release chan struct{}
-	got     atomic.Int64
-	closed  chan struct{}
-}
-
-func (h *evStallCount) OnOpen(c *Conn) { h.conn <- c }
-
-func (h *evStallCount) OnMessage(*Conn, []byte, bool) {
-	<-h.release
-	h.got.Add(1)
-}
-
-func (h *evStallCount) OnClose(*Conn, bool, int, string) { close(h.closed) }
-
-// TestEventLoopPausedThenHalfClosed: with the feed full (the handler
-// blocks), the poller leaves new bytes in the socket; when the peer then
-// half-closes, the poller closes the socket after that event, so it must
-// take those bytes first. Every message sent before the FIN is delivered.
-func TestEventLoopPausedThenHalfClosed(t *testing.T) {
-	if !eventLoopAvailable() {
-		t.Skip("no poller on this platform")
-	}
-	h := &evStallCount{conn: make(chan *Conn, 1), release: make(chan struct{}), closed: make(chan struct{})}
-	srv := NewServer(func() Handler { return h }, evOpts(true))
-	addr := startServer(t, srv, "tcp4")
-	c, err := dialRawIdle(addr)
-	require.NoError(t, err)
-	defer c.nc.Close()
-	sc := <-h.conn
-	e := sc.nc.(interface{ feedSize() int })
-	msg := encode(OpBinary, true, 0, make([]byte, 64<<10), true)
-	const before, after = 6, 3
-	for i := 0; i < before; i++ {
-		_, err := c.nc.Write(msg)
-		require.NoError(t, err)
-	}
-	require.Eventually(t, func() bool { return e.feedSize() >= evFeedMax }, testTimeout, time.Millisecond,
-		"the feed never filled (holds %d)", e.feedSize())
-	full := e.feedSize()
-	for i := 0; i < after; i++ {
-		_, err := c.nc.Write(msg)
-		require.NoError(t, err)
-	}
-	time.Sleep(50 * time.Millisecond)
-	assert.Equal(t, full, e.feedSize(), "paused: the bytes must stay in the socket")
-	require.NoError(t, c.nc.(*net.TCPConn).CloseWrite())
-	time.Sleep(50 * time.Millisecond)
-	close(h.release)
-	select {
-	case <-h.closed:
-	case <-time.After(testTimeout):
-		t.Fatal("no OnClose")
-	}
-	assert.Equal(t, int64(before+after), h.got.Load(), "messages sent before the FIN were lost")
 }
 
 // setGOMAXPROCS sets GOMAXPROCS and returns the function that restores it.

@@ -453,16 +453,10 @@ func (e *evConn) onClose(err error) {
 }
 
 // Read hands the engine what the poller read; mid-message it waits for
-// more. A payload read (at least a chunk) with the feed empty reads the
-// socket straight into p first. Engine goroutine only.
+// more. Engine goroutine only.
 func (e *evConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
-	}
-	if len(p) >= evChunk {
-		if n := e.readDirect(p); n > 0 {
-			return n, nil
-		}
 	}
 	e.mu.Lock()
 	for e.fed == 0 && !e.eof {
@@ -504,29 +498,6 @@ func (e *evConn) Read(p []byte) (int, error) {
 		e.rmu.Unlock()
 	}
 	return n, nil
-}
-
-// readDirect reads the socket into p when the feed is empty: the engine
-// wants a large piece of a payload (a frame larger than a chunk is in
-// flight), and a read of its own saves the copy through the feed's chunks
-// and the wait for the poller. It returns 0 when the feed holds bytes
-// (they come first), the socket has nothing yet (the poller's next event
-// feeds the engine), or the read failed (the poller's read or OnClose
-// sees the end too, and the feed reports it in order).
-func (e *evConn) readDirect(p []byte) int {
-	e.rmu.Lock()
-	defer e.rmu.Unlock()
-	e.mu.Lock()
-	empty := e.fed == 0 && !e.eof
-	e.mu.Unlock()
-	if !empty {
-		return 0
-	}
-	n, _ := e.nc.Read(p)
-	if n < 0 {
-		n = 0
-	}
-	return n
 }
 
 // Write hands b to the poller's non-blocking write; it waits while the
