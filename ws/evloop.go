@@ -22,10 +22,21 @@ package ws
 // has not taken yet) hold a goroutine. There is never more than one
 // goroutine in a connection's engine.
 //
-// Backpressure on reads: the poller re-arms a socket only while the
-// connection's feed holds less than evFeedMax bytes, so a connection whose
-// handler is slow buffers at most evFeedMax plus one socket receive buffer
-// before TCP flow control stops the peer, as in goroutine mode.
+// What a busy connection pays: the socket stays armed (edge-triggered,
+// not one-shot: no epoll_ctl per burst), a read shorter than its chunk
+// means drained (no read that only returns EAGAIN), the poller yields its
+// P to a burst it starts or wakes (it would otherwise wait in the run
+// queue of a thread blocked in epoll_wait), and a frame's header and
+// payload go out in one writev (vecWriter). Bursts
+// still run on pooled goroutines, never on the poller itself, so a
+// callback that blocks holds only its own connection.
+//
+// Backpressure on reads: the poller reads a socket only while the
+// connection's feed holds less than evFeedMax bytes (once it is full, the
+// bytes stay in the socket until the engine has consumed half the feed and
+// reads them itself), so a connection whose handler is slow buffers at
+// most evFeedMax plus one socket receive buffer before TCP flow control
+// stops the peer, as in goroutine mode.
 //
 // Writes go through the poller's non-blocking write: what the kernel does
 // not take at once is copied into the poller's write buffer and written
@@ -41,7 +52,7 @@ package ws
 // queue limits of SendMessageAsync apply as before.
 //
 // The poller is github.com/lesismal/nbio's Engine, used as a plain epoll
-// loop (edge-triggered, one-shot, its OnRead/OnClose/OnWrittenSize events)
+// loop (edge-triggered, not one-shot, its OnRead/OnClose/OnWrittenSize events)
 // for sockets accepted and handshaken elsewhere (Engine.AddConn); see the
 // commit that added it for how it compares with gnet and netpoll here.
 //

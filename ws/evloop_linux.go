@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/lesismal/nbio"
 	"github.com/lesismal/nbio/logging"
@@ -20,7 +21,7 @@ import (
 // Sizes of the event-driven mode (see evloop.go).
 const (
 	evChunk    = 16 << 10  // the poller reads into pooled chunks of this size
-	evFeedMax  = 256 << 10 // the socket is not re-armed while the feed holds this much
+	evFeedMax  = 256 << 10 // the poller stops reading a socket while its feed holds this much
 	evWriteMax = 256 << 10 // a send waits while the poller holds this much unwritten
 )
 
@@ -64,15 +65,20 @@ func evPoller() (*nbio.Engine, error) {
 		// the connection's slog logger. (This is nbio's global level.)
 		logging.SetLevel(logging.LevelNone)
 		g := nbio.NewEngine(nbio.Config{
-			Name:           "autobahn-ws",
+			Name: "autobahn-ws",
+			// Edge-triggered without one-shot: a socket stays armed, so a
+			// burst costs no epoll_ctl to re-arm it (nor a write that
+			// waits for EPOLLOUT: it is always watched); a read shorter
+			// than its buffer means drained (no read that only returns
+			// EAGAIN). Backpressure is ours: see readable.
 			EpollMod:       nbio.EPOLLET,
-			EPOLLONESHOT:   nbio.EPOLLONESHOT,
+			EPOLLONESHOT:   0,
 			ReadBufferSize: 1 << 10, // unused: reads go to the feed (OnRead)
 		})
 		g.OnRead(func(nc *nbio.Conn) {
 			evPublished.Load()
 			if e, ok := nc.Session().(*evConn); ok {
-				e.fill(nc)
+				e.readable()
 			}
 		})
 		g.OnClose(func(nc *nbio.Conn, err error) {
@@ -116,11 +122,12 @@ type evConn struct {
 	c  *Conn
 	nc *nbio.Conn
 
+	rmu     sync.Mutex // held while reading the socket into the feed (one reader at a time, in order)
 	mu      sync.Mutex
 	cond    *lazyCond // on mu, made on first wait: the engine waits for the feed mid-message, senders for the poller to write
 	bufs    []evBuf   // read from the socket, not yet by the engine
 	fed     int       // bytes in bufs
-	paused  bool      // not re-armed: the feed is full
+	paused  bool      // the feed is full: the poller leaves the bytes in the socket
 	running bool      // a goroutine is in the engine (or about to be)
 	waiting bool      // it waits in Read
 	eof     bool      // the socket is closed: no more bytes come
@@ -264,67 +271,143 @@ func (e *evConn) park() bool {
 	return true
 }
 
-// fill runs on the poller when the socket is readable: it reads what the
-// kernel holds into the feed, re-arms the socket unless the feed is full,
-// and wakes or starts the engine.
-func (e *evConn) fill(nc *nbio.Conn) {
-	var got []evBuf
-	var arr [2]evBuf
-	got = arr[:0]
-	eof := false
-	var rerr error
-	for {
-		p := getChunk()
-		n, err := nc.Read(*p)
-		if n > 0 {
-			got = append(got, evBuf{p: p, b: (*p)[:n]})
-		} else {
-			putChunk(p)
-		}
-		if n == len(*p) {
-			continue // there may be more
-		}
-		switch {
-		case n == 0 && err == nil:
-			eof = true
-		case err == nil, errors.Is(err, syscall.EAGAIN):
-		case errors.Is(err, syscall.EINTR):
-			continue
-		default:
-			eof, rerr = true, err
-		}
-		break
-	}
+// readable runs on the poller when bytes (or the peer's FIN) arrived: it
+// reads what the kernel holds into the feed and wakes or starts the
+// engine. While the feed is full (paused) the bytes stay in the socket,
+// TCP flow control holds the peer back, and Read takes them once the
+// engine has consumed half the feed (resume). The one exception: when the
+// peer has half-closed the socket, the poller closes it right after this
+// event, so what it holds is read now, paused or not (at most one socket
+// receive buffer: the peer can send no more).
+func (e *evConn) readable() {
+	e.rmu.Lock()
 	e.mu.Lock()
-	if e.done {
-		e.mu.Unlock()
-		for _, b := range got {
-			putChunk(b.p)
+	paused := e.paused
+	e.mu.Unlock()
+	all := false
+	if paused {
+		if !e.peerHalfClosed() {
+			e.rmu.Unlock()
+			return
 		}
-		return
+		all = true
 	}
-	for _, b := range got {
-		e.bufs = append(e.bufs, b)
-		e.fed += len(b.b)
+	ready := e.fillLocked(all)
+	e.rmu.Unlock()
+	if ready {
+		// Let the burst run now (or go on, when it waited for these
+		// bytes mid-message). The poller's next step is a blocking
+		// epoll_wait, and a goroutine it readied waits in its P's run
+		// queue until the runtime takes the P from the blocked thread
+		// (sysmon, after 20 µs or more) or another thread steals it:
+		// latency and thread wake-ups on every message. Yielding runs the
+		// burst on this P at once; the poller goes on when the burst ends
+		// or blocks (a blocking callback parks its goroutine and the
+		// poller resumes: other connections are not held up).
+		runtime.Gosched()
 	}
-	if eof && !e.eof {
-		e.eof, e.err = true, rerr
+}
+
+// peerHalfClosed reports whether the peer sent its FIN (the socket is in
+// CLOSE_WAIT, or already gone).
+func (e *evConn) peerHalfClosed() bool {
+	if closed, _ := e.nc.IsClosed(); closed {
+		return true // its fd may be another socket's by now
 	}
-	rearm := false
-	if !e.eof {
-		if e.fed < evFeedMax {
-			rearm = true
-		} else {
+	rc, err := e.nc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	state := -1
+	if cerr := rc.Control(func(fd uintptr) {
+		// The first 4 bytes of struct tcp_info (tcpi_state is the first);
+		// GetsockoptInt is there on every Linux architecture.
+		v, err := syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_INFO)
+		if err == nil {
+			n := int32(v)
+			state = int((*[4]byte)(unsafe.Pointer(&n))[0])
+		}
+	}); cerr != nil || state < 0 {
+		return true
+	}
+	const tcpEstablished = 1
+	return state != tcpEstablished
+}
+
+// fillLocked reads what the kernel holds into the feed (until a short
+// read, EAGAIN or the end; unless all is true, only until the feed holds
+// evFeedMax bytes: a fast peer refills the socket as it is read, so
+// "until drained" alone has no bound), marks the feed paused when it is
+// full, and wakes or starts the engine; it reports whether it started a
+// burst or woke one waiting mid-message. Call with rmu held (not mu).
+func (e *evConn) fillLocked(all bool) bool {
+	var arr [2]evBuf
+	e.mu.Lock()
+	room := evFeedMax - e.fed
+	e.mu.Unlock()
+	for {
+		got := arr[:0]
+		eof, full := false, false
+		var rerr error
+		for {
+			if !all && room <= 0 {
+				full = true // the rest stays in the socket (paused)
+				break
+			}
+			p := getChunk()
+			n, err := e.nc.Read(*p)
+			if n > 0 {
+				got = append(got, evBuf{p: p, b: (*p)[:n]})
+				room -= n
+			} else {
+				putChunk(p)
+			}
+			if n == len(*p) {
+				continue // there may be more
+			}
+			switch {
+			case n == 0 && err == nil:
+				eof = true
+			case err == nil, errors.Is(err, syscall.EAGAIN):
+			case errors.Is(err, syscall.EINTR):
+				continue
+			default:
+				eof, rerr = true, err
+			}
+			break
+		}
+		e.mu.Lock()
+		if e.done {
+			e.mu.Unlock()
+			for _, b := range got {
+				putChunk(b.p)
+			}
+			return false
+		}
+		for _, b := range got {
+			e.bufs = append(e.bufs, b)
+			e.fed += len(b.b)
+		}
+		if eof && !e.eof {
+			e.eof, e.err = true, rerr
+		}
+		if full && !e.eof && e.fed < evFeedMax/2 {
+			// The engine took half the feed meanwhile: it would not
+			// resume a pause (Read resumes below half), so read on.
+			room = evFeedMax - e.fed
+			e.mu.Unlock()
+			continue
+		}
+		if !e.eof && (full || e.fed >= evFeedMax) {
 			e.paused = true
 		}
-	}
-	start := e.wakeLocked()
-	e.mu.Unlock()
-	if rearm {
-		nc.ResetPollerEvent()
-	}
-	if start {
-		evRun(e)
+		woke := e.running && e.waiting
+		start := e.wakeLocked()
+		e.mu.Unlock()
+		if start {
+			evRun(e)
+		}
+		return start || woke
 	}
 }
 
@@ -401,13 +484,17 @@ func (e *evConn) Read(p []byte) (int, error) {
 		}
 	}
 	e.fed -= n
-	rearm := e.paused && e.fed < evFeedMax/2
-	if rearm {
+	resume := e.paused && e.fed < evFeedMax/2
+	if resume {
 		e.paused = false
 	}
 	e.mu.Unlock()
-	if rearm {
-		e.nc.ResetPollerEvent()
+	if resume {
+		// The poller left what came while paused in the socket, and an
+		// edge-triggered poller reports only new bytes: read it here.
+		e.rmu.Lock()
+		e.fillLocked(false)
+		e.rmu.Unlock()
 	}
 	return n, nil
 }
@@ -426,6 +513,49 @@ func (e *evConn) Write(b []byte) (int, error) {
 		}
 	}
 	return len(b), nil
+}
+
+// writeVec writes a and b with one writev (see vecWriter), under the same
+// bound as Write. nbio's Writev reports to OnWrittenSize only what it
+// wrote of a vector it could not write whole (and buffered the rest of),
+// buffers nothing when the socket takes nothing at all, and returns the
+// same count for a vector written whole and one only buffered behind
+// earlier bytes: so it is used only when the poller holds nothing
+// unwritten (pending is 0: its buffer is empty and only its writes can
+// lower pending meanwhile), and the other cases are settled here.
+func (e *evConn) writeVec(a, b []byte) error {
+	if e.pending.Load() != 0 {
+		// Behind unwritten bytes: both go to the poller's buffer anyway.
+		if _, err := e.Write(a); err != nil {
+			return err
+		}
+		_, err := e.Write(b)
+		return err
+	}
+	total := len(a) + len(b)
+	e.pending.Add(int64(total))
+	vec := [2][]byte{a, b}
+	n, err := e.nc.Writev(vec[:])
+	switch {
+	case n == total && err == nil:
+		e.wrote(total) // written whole: not reported
+	case n > 0 && err == nil:
+		// Part written (reported), the rest buffered by the poller.
+	case n <= 0 && (err == nil || errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR)):
+		// Nothing taken, nothing kept: the plain writes buffer it.
+		e.pending.Add(-int64(total))
+		if _, err := e.Write(a); err != nil {
+			return err
+		}
+		_, err = e.Write(b)
+		return err
+	default:
+		return err
+	}
+	if e.pending.Load() > evWriteMax {
+		return e.waitDrain()
+	}
+	return nil
 }
 
 // waitDrain waits until the poller wrote enough of what it holds, the

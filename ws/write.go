@@ -152,6 +152,10 @@ func (c *Conn) sockWrite(a, b []byte) error {
 		var err error
 		switch {
 		case len(a) > 0 && n > 0:
+			if vw, ok := c.nc.(vecWriter); ok {
+				err = vw.writeVec(a, b[:n])
+				break
+			}
 			// A pooled vector (scratch.go), so that it does not escape per
 			// write; it is cleared after the write so it pins no payload.
 			ws := getWriteScratch()
