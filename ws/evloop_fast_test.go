@@ -4,7 +4,9 @@ package ws
 
 import (
 	"bytes"
+	"net"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,8 +149,88 @@ func TestEventLoopSplitMessage(t *testing.T) {
 	assert.Equal(t, "after", string(f.payload))
 }
 
+// evStallCount blocks in OnMessage until release is closed and counts the
+// messages.
+type evStallCount struct {
+	BaseHandler
+	conn    chan *Conn
+	release chan struct{}
+	got     atomic.Int64
+	closed  chan struct{}
+	// inCallback is set once OnMessage is entered (it then blocks).
+	inCallback atomic.Bool
+}
+
+func (h *evStallCount) OnOpen(c *Conn) { h.conn <- c }
+
+func (h *evStallCount) OnMessage(*Conn, []byte, bool) {
+	h.inCallback.Store(true)
+	<-h.release
+	h.got.Add(1)
+}
+
+func (h *evStallCount) OnClose(*Conn, bool, int, string) { close(h.closed) }
+
+// TestEventLoopPausedThenHalfClosed: with the feed full (the handler
+// blocks), the poller leaves new bytes in the socket; when the peer then
+// half-closes, the poller closes the socket after that event, so it must
+// take those bytes first. Every message sent before the FIN is delivered.
+func TestEventLoopPausedThenHalfClosed(t *testing.T) {
+	if !eventLoopAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	h := &evStallCount{conn: make(chan *Conn, 1), release: make(chan struct{}), closed: make(chan struct{})}
+	srv := NewServer(func() Handler { return h }, evOpts(true))
+	addr := startServer(t, srv, "tcp4")
+	c, err := dialRawIdle(addr)
+	require.NoError(t, err)
+	defer c.nc.Close()
+	sc := <-h.conn
+	msg := encode(OpBinary, true, 0, make([]byte, 64<<10), true)
+	const before, after = 6, 3
+	for i := 0; i < before; i++ {
+		_, err := c.nc.Write(msg)
+		require.NoError(t, err)
+	}
+	// The feed is paused once the poller has read evFeedMax; the engine
+	// may have taken the first message (and read ahead) from it since,
+	// then blocked in OnMessage, but it resumes only below half the feed.
+	e := sc.nc.(interface{ feedState() (int, bool) })
+	require.Eventually(t, func() bool { _, paused := e.feedState(); return paused }, testTimeout, time.Millisecond,
+		"the feed never paused")
+	require.Eventually(t, func() bool { return h.inCallback.Load() }, testTimeout, time.Millisecond,
+		"the first message never reached OnMessage")
+	full, _ := e.feedState()
+	assert.GreaterOrEqual(t, full, evFeedMax/2, "paused below the resume mark")
+	for i := 0; i < after; i++ {
+		_, err := c.nc.Write(msg)
+		require.NoError(t, err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	now, paused := e.feedState()
+	assert.True(t, paused, "still paused")
+	assert.Equal(t, full, now, "paused: the bytes must stay in the socket")
+	require.NoError(t, c.nc.(*net.TCPConn).CloseWrite())
+	time.Sleep(50 * time.Millisecond)
+	close(h.release)
+	select {
+	case <-h.closed:
+	case <-time.After(testTimeout):
+		t.Fatal("no OnClose")
+	}
+	assert.Equal(t, int64(before+after), h.got.Load(), "messages sent before the FIN were lost")
+}
+
 // setGOMAXPROCS sets GOMAXPROCS and returns the function that restores it.
 func setGOMAXPROCS(n int) func() {
 	old := runtime.GOMAXPROCS(n)
 	return func() { runtime.GOMAXPROCS(old) }
+}
+
+// feedState reports the bytes in the feed and whether it is paused (the
+// poller leaves new bytes in the socket).
+func (e *evConn) feedState() (int, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fed, e.paused
 }
