@@ -293,6 +293,17 @@ func (e *evConn) readable() {
 		all = true
 	}
 	ready := e.fillLocked(all)
+	if !all {
+		// The read stopped at a full feed: when this same event also
+		// brought the peer's FIN, the poller closes the socket after it,
+		// so what is left in it must be read now too.
+		e.mu.Lock()
+		paused = e.paused
+		e.mu.Unlock()
+		if paused && e.peerHalfClosed() {
+			ready = e.fillLocked(true) || ready
+		}
+	}
 	e.rmu.Unlock()
 	if ready {
 		// Let the burst run now (or go on, when it waited for these

@@ -12,7 +12,7 @@ package ws
 // (readMessageInto: startFrame, which checked the limits).
 func (c *Conn) deliverBuffered(r *rawReader, isBinary, validate, reuse bool) error {
 	n := int(c.skipLeft)
-	b := c.br.unread()[:n]
+	b := c.br.unread()[:n:n] // capped: an append in OnMessage must not write over the next frame
 	if err := r.took(b); err != nil {
 		c.br.consume(n)
 		return err
