@@ -131,9 +131,9 @@ type evConn struct {
 	running bool      // a goroutine is in the engine (or about to be)
 	waiting bool      // it waits in Read
 	eof     bool      // the socket is closed: no more bytes come
-	err     error     // why (nil: the peer closed it)
 	done    bool      // the engine finished the connection
 	opened  bool      // OnOpen ran (engine goroutine only)
+	err     error     // why eof (nil: the peer closed it)
 
 	pending atomic.Int64 // bytes handed to the poller's write, not written yet
 	wdl     atomic.Int64 // write deadline (UnixNano), 0 for none

@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,4 +63,11 @@ func TestEventLoopUnixSocketFallsBack(t *testing.T) {
 	assert.Equal(t, "after", string(f.payload))
 	require.NoError(t, <-sent)
 	require.NoError(t, <-sent)
+}
+
+// TestEvConnFitsSizeClass keeps the event loop's per-connection state in
+// the 128-byte size class (an idle event-loop connection's whole budget
+// is about 2 KB).
+func TestEvConnFitsSizeClass(t *testing.T) {
+	assert.LessOrEqual(t, int(unsafe.Sizeof(evConn{})), 128)
 }

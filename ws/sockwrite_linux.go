@@ -118,13 +118,18 @@ func rawWrite(fd uintptr, b []byte) (int, syscall.Errno) {
 	return n, 0
 }
 
+// noSockWriter marks a connection without a raw path (shared, never
+// written: its rc is nil), so that such connections (the event loop's, TLS)
+// hold no writer of their own.
+var noSockWriter sockWriter
+
 // rawSock returns the connection's raw writer, nil when its socket is
 // not one (made on the first write). Call with wmu held.
 func (c *Conn) rawSock() *sockWriter {
 	s := c.sw
 	if s == nil {
 		if s = newSockWriter(c.nc); s == nil {
-			s = &sockWriter{} // no raw path: remembered, not retried
+			s = &noSockWriter // no raw path: remembered, not retried
 		}
 		c.sw = s
 	}
