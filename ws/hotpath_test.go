@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -262,4 +263,38 @@ func TestAllocsPerEchoTCP(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestRawWriteTrickleReaderTimesOut (found by review): a peer that reads
+// a trickle (8 KiB every 50 ms, a tenth of 256 KiB per WriteTimeout) must take 256 KiB within each
+// WriteTimeout or the send fails: the raw writer's waits move the deadline
+// on only after that much went out, so such a peer cannot hold the sender
+// (and its locks) for as long as it likes.
+func TestRawWriteTrickleReaderTimesOut(t *testing.T) {
+	a, b := tcpPair(t)
+	require.NoError(t, a.(*net.TCPConn).SetWriteBuffer(16<<10))
+	require.NoError(t, b.(*net.TCPConn).SetReadBuffer(16<<10))
+	o := testOpts()
+	o.WriteTimeout = 200 * time.Millisecond
+	c := engine(t, a, true, o, newRec(), nil)
+	big := bytes.Repeat([]byte("abcdefgh"), 512<<10) // 4 MiB
+	sent := make(chan error, 1)
+	start := time.Now()
+	go func() { sent <- c.SendMessage(big, true) }()
+	buf := make([]byte, 8<<10)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-sent:
+			require.Error(t, err)
+			assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+			t.Logf("send failed after %v", time.Since(start))
+			return
+		default:
+		}
+		_ = b.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		_, _ = io.ReadFull(b, buf)
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("a trickle reader held the send for 5 s (WriteTimeout 200 ms)")
 }

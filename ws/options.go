@@ -114,13 +114,19 @@ type Options struct {
 	// CloseHandshakeTimeout bounds the wait for the peer's close reply after
 	// we sent a close. Default 1s.
 	CloseHandshakeTimeout time.Duration
-	// WriteTimeout bounds each write to the socket: a write gets a deadline
-	// between now+WriteTimeout and now+WriteTimeout*9/8 (the deadline is
-	// armed again only when the one armed before is closer than
-	// WriteTimeout, so a busy connection does not pay for a timer update
-	// on every frame), and a large frame is written in slices of at most
-	// 256 KiB, each with such a deadline, so what is bounded is a peer
-	// that stops reading, not a slow link. On timeout the connection
+	// WriteTimeout bounds how long a peer that does not read can hold a
+	// send: the peer must take at least 256 KiB (or the rest of the frame)
+	// within each WriteTimeout. On a plain TCP or Unix socket (Linux) a
+	// frame goes out with non-blocking writes and no deadline while the
+	// socket takes it; only when the socket is full is a deadline armed,
+	// moved on only after 256 KiB more went out, and removed once the
+	// frame is out. Elsewhere (TLS, LogOctets, other platforms) each
+	// write gets a deadline between now+WriteTimeout and
+	// now+WriteTimeout*9/8 (armed again only when the one before is
+	// closer than WriteTimeout, so a busy connection does not pay for a
+	// timer update on every frame), and a large frame is written in
+	// slices of at most 256 KiB, each with such a deadline. Either way
+	// what is bounded is a peer that stops reading, not a slow link. On timeout the connection
 	// is dropped (OnClose: wasClean false, 1006) and the blocked send call
 	// returns an error wrapping os.ErrDeadlineExceeded. Autobahn has no
 	// such option: Twisted buffers whatever is sent in user space without

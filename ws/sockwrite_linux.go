@@ -145,11 +145,16 @@ func (c *Conn) sockWriteRaw(w *sockWriter, a, b []byte) error {
 	err := w.rc.Write(w.fn)
 	waited := false
 	d := c.opts.WriteTimeout
+	armedLeft := -1 // bytes left when the deadline was armed (-1: not yet)
 	for err == nil && w.errno == 0 && len(w.a)+len(w.b) > 0 {
-		// The socket is full: wait until the peer takes more, each wait
-		// bounded by WriteTimeout.
-		if d > 0 {
+		// The socket is full: wait until the peer takes more. The peer
+		// must take writeSlice bytes (or the rest of the frame) within
+		// each WriteTimeout, as on the sliced path: the deadline moves on
+		// only after that much went out, so a peer that reads a trickle
+		// cannot hold the sender (and its locks) for ever.
+		if left := len(w.a) + len(w.b); d > 0 && (armedLeft < 0 || armedLeft-left >= writeSlice) {
 			c.armWriteDeadline(d)
+			armedLeft = left
 		}
 		waited, w.wait, w.progress = true, true, false
 		err = w.rc.Write(w.fn)
