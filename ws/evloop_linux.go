@@ -20,7 +20,7 @@ import (
 
 // Sizes of the event-driven mode (see evloop.go).
 const (
-	evChunk    = 16 << 10  // the poller reads into pooled chunks of this size
+	evChunk    = 18 << 10  // the poller reads into pooled chunks of this size (a 16 KiB message and its header fit one; 18 KiB is a size class)
 	evFeedMax  = 256 << 10 // the poller stops reading a socket while its feed holds this much
 	evWriteMax = 256 << 10 // a send waits while the poller holds this much unwritten
 )
