@@ -80,7 +80,7 @@
 //
 // An idle connection holds no read buffer: on a TCP or Unix socket the
 // engine waits for the socket to become readable holding none, then reads
-// what arrived into a pooled 16 KiB buffer that goes back once consumed
+// what arrived into a pooled 18 KiB buffer that goes back once consumed
 // (elsewhere, TLS for one, it reads headers and small messages into a
 // 192-byte array inside the connection and borrows the pooled buffer
 // only to read ahead while bytes keep coming); large payloads are read
