@@ -21,10 +21,11 @@ type rawWriter struct {
 	err error
 }
 
-// newRawWriter returns a rawWriter for a plain TCP or Unix socket, nil for
-// anything else (TLS, wrapped connections, pipes): those are only written
-// through their net.Conn.
-func newRawWriter(nc net.Conn) *rawWriter {
+// plainSocket returns the descriptor access of a plain TCP or Unix socket,
+// nil for anything else (TLS, wrapped connections, pipes, the event loop's
+// connections): those are only written through their net.Conn. Both raw
+// writers (this one and sockWriter) start from it.
+func plainSocket(nc net.Conn) syscall.RawConn {
 	var sc syscall.Conn
 	switch t := nc.(type) {
 	case *net.TCPConn:
@@ -36,6 +37,16 @@ func newRawWriter(nc net.Conn) *rawWriter {
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
+		return nil
+	}
+	return rc
+}
+
+// newRawWriter returns a rawWriter for a plain TCP or Unix socket, nil for
+// anything else (see plainSocket).
+func newRawWriter(nc net.Conn) *rawWriter {
+	rc := plainSocket(nc)
+	if rc == nil {
 		return nil
 	}
 	w := &rawWriter{rc: rc}

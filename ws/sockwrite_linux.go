@@ -37,17 +37,8 @@ type sockWriter struct {
 // for anything else (TLS, LogOctets' wrapper, pipes, the event loop's
 // connections): those are written through their net.Conn.
 func newSockWriter(nc net.Conn) *sockWriter {
-	var sc syscall.Conn
-	switch t := nc.(type) {
-	case *net.TCPConn:
-		sc = t
-	case *net.UnixConn:
-		sc = t
-	default:
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := plainSocket(nc)
+	if rc == nil {
 		return nil
 	}
 	w := &sockWriter{rc: rc, nc: nc}
