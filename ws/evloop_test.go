@@ -333,9 +333,9 @@ func TestEventLoopReadBackpressure(t *testing.T) {
 	fed := e.feedSize()
 	t.Logf("sender stuck after %d of %d messages of 64 KiB; the server's feed holds %d bytes (bound %d + one chunk)", sent.Load(), n, fed, evFeedMax)
 	assert.Less(t, sent.Load(), int64(n), "the sender was never held back")
-	// The poller reads in 16 KiB chunks and stops once the feed holds
+	// The poller reads in evChunk chunks and stops once the feed holds
 	// evFeedMax bytes (a fast sender refills the socket as it is read).
-	assert.LessOrEqual(t, fed, evFeedMax+16<<10, "the feed grew past its bound plus one chunk")
+	assert.LessOrEqual(t, fed, evFeedMax+evChunk, "the feed grew past its bound plus one chunk")
 	close(h.release)
 	require.NoError(t, <-sendDone)
 	assert.Eventually(t, func() bool { return h.got.Load() == n }, 20*time.Second, 10*time.Millisecond,
