@@ -12,11 +12,14 @@ func startEventConn(cfg connConfig) *Conn { return nil }
 // this platform.
 func eventLoopAvailable() bool { return false }
 
-// evIdleMax, evChunksOut and evFeedMax exist for the tests' sake only
+// evIdleMax, evChunksOut, evFeedMax and evChunk exist for the tests' sake only
 // here.
 var (
 	evIdleMax   int32
 	evChunksOut atomic.Int64
 )
 
-const evFeedMax = 0
+const (
+	evFeedMax = 0
+	evChunk   = 0
+)
