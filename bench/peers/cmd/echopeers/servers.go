@@ -28,9 +28,12 @@ var servers = map[string]func(ln net.Listener) error{
 	// (ReuseMessageBuffer off, the default); not in serverOrder, run it
 	// with -impls.
 	"autobahn-copy": serveAutobahnCopy,
-	"gws":           serveGWS,
-	"gorilla":       serveGorilla,
-	"coder":         serveCoder,
+	// autobahn-evloop is autobahn in its event-driven mode
+	// (Options.EventLoop), with ReuseMessageBuffer.
+	"autobahn-evloop": serveAutobahnEventLoop,
+	"gws":             serveGWS,
+	"gorilla":         serveGorilla,
+	"coder":           serveCoder,
 }
 
 // serverOrder is the order of the columns and of the runs of one case.
@@ -48,6 +51,16 @@ func (autobahnEcho) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
 func serveAutobahn(ln net.Listener) error {
 	o := ws.DefaultOptions()
 	o.ReuseMessageBuffer = true
+	srv := ws.NewServer(func() ws.Handler { return autobahnEcho{} }, o)
+	return srv.Serve(ln)
+}
+
+// serveAutobahnEventLoop runs the echo of serveAutobahn in the
+// event-driven mode.
+func serveAutobahnEventLoop(ln net.Listener) error {
+	o := ws.DefaultOptions()
+	o.ReuseMessageBuffer = true
+	o.EventLoop = true
 	srv := ws.NewServer(func() ws.Handler { return autobahnEcho{} }, o)
 	return srv.Serve(ln)
 }
