@@ -213,6 +213,13 @@ func (r *connReader) fill() {
 		r.raw.fill(r)
 		return
 	}
+	if r.small == nil && r.pooled == nil {
+		// The event loop's feed: its first chunk becomes the buffer.
+		if p, b, err, ok := takeFeed(r.src); ok {
+			r.tookChunk(p, b, err)
+			return
+		}
+	}
 	if r.hot || r.small == nil {
 		r.buf = r.borrow()
 	} else {
@@ -227,6 +234,23 @@ func (r *connReader) fill() {
 	if n == 0 {
 		r.drained()
 	}
+}
+
+// tookChunk makes p, a chunk of the event loop's feed (a readBufPool
+// buffer) with the unread bytes b at its end, the reader's pooled buffer
+// (fill); err is the feed's error when it had no chunk.
+func (r *connReader) tookChunk(p *[]byte, b []byte, err error) {
+	if p == nil {
+		r.r, r.w, r.err = 0, 0, err
+		r.drained()
+		return
+	}
+	r.pooled = p
+	readBufsOut.Add(1)
+	r.buf = (*p)[:cap(*p)]
+	r.w = int32(cap(*p) - (cap(b) - len(b))) // b ends at r.w (b is (*p)[k:n])
+	r.r = r.w - int32(len(b))
+	r.err, r.hot = nil, false
 }
 
 // borrow takes a pooled buffer, if the reader has none yet.

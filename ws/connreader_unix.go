@@ -56,18 +56,10 @@ func (r *connReader) rawRead(fd uintptr) bool {
 		buf = r.borrow() // woken up: bytes have arrived (or large messages do)
 	}
 	s.tries = 1
-	var err error
 	for {
-		s.n, err = syscall.Read(int(fd), buf)
-		if err != syscall.EINTR {
+		s.n, s.errno = sysRead(fd, buf) // sysio_linux.go
+		if s.errno != syscall.EINTR {
 			break
-		}
-	}
-	s.errno = 0
-	if err != nil {
-		s.errno, _ = err.(syscall.Errno)
-		if s.errno == 0 {
-			s.errno = syscall.EIO
 		}
 	}
 	if s.errno == syscall.EAGAIN || s.errno == syscall.EWOULDBLOCK {

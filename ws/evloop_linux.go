@@ -25,11 +25,10 @@ const (
 	evWriteMax = 256 << 10 // a send waits while the poller holds this much unwritten
 )
 
-// evChunkPool holds the feed's chunks between bursts and connections.
-var evChunkPool = sync.Pool{New: func() any {
-	b := make([]byte, evChunk)
-	return &b
-}}
+// The feed's chunks are the connReaders' pooled read buffers (evChunk is
+// readBufSize): the engine's reader takes a chunk over as its buffer
+// (evConn.take) instead of copying out of it, and gives it back to
+// readBufPool once consumed.
 
 // evChunksOut counts the feed chunks taken and not given back (by every
 // connection of the process); tests watch it.
@@ -38,13 +37,13 @@ var evChunksOut atomic.Int64
 // getChunk takes a feed chunk from the pool.
 func getChunk() *[]byte {
 	evChunksOut.Add(1)
-	return evChunkPool.Get().(*[]byte)
+	return readBufPool.Get().(*[]byte)
 }
 
 // putChunk gives a feed chunk back.
 func putChunk(p *[]byte) {
 	evChunksOut.Add(-1)
-	evChunkPool.Put(p)
+	readBufPool.Put(p)
 }
 
 // evEngine is the process's poller, started on first use.
@@ -113,6 +112,38 @@ var evPublished atomic.Uint64
 type evBuf struct {
 	p *[]byte
 	b []byte
+}
+
+// evBufArray is the array a busy connection's feed list (evConn.bufs)
+// starts in: pooled, so that a burst does not allocate the list afresh
+// (an idle connection holds none), and long enough for the chunks of most
+// bursts (a list that outgrows it is left to the garbage collector).
+type evBufArray [4]evBuf
+
+var evBufPool = sync.Pool{New: func() any { return new(evBufArray) }}
+
+// getEvBufs returns an empty feed list in a pooled array.
+func getEvBufs() []evBuf { return evBufPool.Get().(*evBufArray)[:0] }
+
+// putEvBufs gives the array of an empty feed list back to its pool (when
+// it is a pooled one).
+func putEvBufs(l []evBuf) {
+	if cap(l) == len(evBufArray{}) {
+		a := (*evBufArray)(l[:cap(l)])
+		*a = evBufArray{}
+		evBufPool.Put(a)
+	}
+}
+
+// popBufsLocked drops the first k chunks of the feed list, keeping its
+// array. Call with mu held.
+func (e *evConn) popBufsLocked(k int) {
+	if k == 0 {
+		return
+	}
+	n := copy(e.bufs, e.bufs[k:])
+	clear(e.bufs[n:])
+	e.bufs = e.bufs[:n]
 }
 
 // evConn is a connection served by the poller. It is the engine's
@@ -266,6 +297,7 @@ func (e *evConn) park() bool {
 	}
 	e.running = false
 	if len(e.bufs) == 0 {
+		putEvBufs(e.bufs)
 		e.bufs = nil // hold no array while idle
 	}
 	return true
@@ -395,6 +427,9 @@ func (e *evConn) fillLocked(all bool) bool {
 			}
 			return false
 		}
+		if e.bufs == nil && len(got) > 0 {
+			e.bufs = getEvBufs()
+		}
 		for _, b := range got {
 			e.bufs = append(e.bufs, b)
 			e.fed += len(b.b)
@@ -462,38 +497,30 @@ func (e *evConn) onClose(err error) {
 	}
 }
 
-// Read hands the engine what the poller read; mid-message it waits for
-// more. Engine goroutine only.
-func (e *evConn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	e.mu.Lock()
+// waitFedLocked waits until the feed holds bytes or the socket is closed;
+// with nothing fed it returns the error that ended the stream (with mu
+// released). Call with mu held; engine goroutine only.
+func (e *evConn) waitFedLocked() error {
 	for e.fed == 0 && !e.eof {
 		e.waiting = true
 		e.condLocked().Wait()
 		e.waiting = false
 	}
-	if e.fed == 0 {
-		err := e.err
-		e.mu.Unlock()
-		if err == nil {
-			err = io.EOF
-		}
-		return 0, err
+	if e.fed > 0 {
+		return nil
 	}
-	n := 0
-	for n < len(p) && len(e.bufs) > 0 {
-		b := &e.bufs[0]
-		k := copy(p[n:], b.b)
-		b.b = b.b[k:]
-		n += k
-		if len(b.b) == 0 {
-			putChunk(b.p)
-			e.bufs[0] = evBuf{}
-			e.bufs = e.bufs[1:]
-		}
+	err := e.err
+	e.mu.Unlock()
+	if err == nil {
+		err = io.EOF
 	}
+	return err
+}
+
+// consumedLocked accounts for n bytes taken from the feed and releases
+// mu; when that brings a paused feed below half, it reads what the
+// poller left in the socket. Call with mu held.
+func (e *evConn) consumedLocked(n int) {
 	e.fed -= n
 	resume := e.paused && e.fed < evFeedMax/2
 	if resume {
@@ -507,6 +534,59 @@ func (e *evConn) Read(p []byte) (int, error) {
 		e.fillLocked(false)
 		e.rmu.Unlock()
 	}
+}
+
+// take hands the engine's reader the feed's first chunk whole, so that it
+// reads the bytes in place (connReader.fill) instead of copying them into
+// a buffer of its own: the chunk (a readBufPool buffer) is the reader's
+// from then on, and b the unread bytes in it. Mid-message it waits for
+// bytes as Read does. Engine goroutine only.
+func (e *evConn) take() (p *[]byte, b []byte, err error) {
+	e.mu.Lock()
+	if err := e.waitFedLocked(); err != nil {
+		return nil, nil, err
+	}
+	first := e.bufs[0]
+	e.popBufsLocked(1)
+	evChunksOut.Add(-1) // the reader's now (readBufsOut)
+	e.consumedLocked(len(first.b))
+	return first.p, first.b, nil
+}
+
+// takeFeed is evConn.take for a connReader's source: ok is false when src
+// is not an evConn.
+func takeFeed(src io.Reader) (p *[]byte, b []byte, err error, ok bool) {
+	e, ok := src.(*evConn)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	p, b, err = e.take()
+	return p, b, err, true
+}
+
+// Read hands the engine what the poller read; mid-message it waits for
+// more. Engine goroutine only.
+func (e *evConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	e.mu.Lock()
+	if err := e.waitFedLocked(); err != nil {
+		return 0, err
+	}
+	n, used := 0, 0
+	for n < len(p) && used < len(e.bufs) {
+		b := &e.bufs[used]
+		k := copy(p[n:], b.b)
+		b.b = b.b[k:]
+		n += k
+		if len(b.b) == 0 {
+			putChunk(b.p)
+			used++
+		}
+	}
+	e.popBufsLocked(used)
+	e.consumedLocked(n)
 	return n, nil
 }
 
@@ -570,12 +650,24 @@ func (e *evConn) writeVec(a, b []byte) error {
 }
 
 // waitDrain waits until the poller wrote enough of what it holds, the
-// write deadline passed or the socket closed.
+// write deadline passed or the socket closed. The deadline is the one set
+// on the socket, or WriteTimeout from now if that comes first: the
+// engine arms no deadline per write on this socket (selfTimedWriter), so
+// a wait is bounded from its start, as a raw socket's wait for a full
+// send buffer is (sockWriteRaw).
 func (e *evConn) waitDrain() error {
 	e.waiters.Add(1)
 	defer e.waiters.Add(-1)
 	expired := false
-	if dl := e.wdl.Load(); dl != 0 {
+	dl := e.wdl.Load()
+	if e.c != nil {
+		if d := e.c.opts.WriteTimeout; d > 0 {
+			if t := time.Now().Add(d).UnixNano(); dl == 0 || t < dl {
+				dl = t
+			}
+		}
+	}
+	if dl != 0 {
 		d := time.Until(time.Unix(0, dl))
 		if d <= 0 {
 			return os.ErrDeadlineExceeded

@@ -2,7 +2,10 @@
 
 package ws
 
-import "sync/atomic"
+import (
+	"io"
+	"sync/atomic"
+)
 
 // startEventConn has no poller on this platform: connections with
 // Options.EventLoop run in goroutine mode (see evloop.go).
@@ -23,3 +26,8 @@ const (
 	evFeedMax = 0
 	evChunk   = 0
 )
+
+// takeFeed reports false: there is no event loop's feed here.
+func takeFeed(io.Reader) (p *[]byte, b []byte, err error, ok bool) {
+	return nil, nil, nil, false
+}

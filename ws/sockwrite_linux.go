@@ -8,7 +8,6 @@ import (
 	"os"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // sockWriter writes a plain TCP or Unix socket through its
@@ -60,14 +59,12 @@ func (w *sockWriter) write(fd uintptr) bool {
 			w.iov[0].Base, w.iov[1].Base = &w.a[0], &w.b[0]
 			w.iov[0].SetLen(len(w.a))
 			w.iov[1].SetLen(len(w.b))
-			raceReleaseWrite(fd)
-			r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.iov[0])), 2)
-			w.iov = [2]syscall.Iovec{} // pin no payload
-			n, errno = int(r), e
+			n, errno = sysWritev(fd, &w.iov, len(w.a)+len(w.b)) // sysio_linux.go
+			w.iov = [2]syscall.Iovec{}                          // pin no payload
 		case len(w.a) > 0:
-			n, errno = rawWrite(fd, w.a)
+			n, errno = sysWrite(fd, w.a)
 		default:
-			n, errno = rawWrite(fd, w.b)
+			n, errno = sysWrite(fd, w.b)
 		}
 		switch errno {
 		case 0:
@@ -94,25 +91,17 @@ func (w *sockWriter) write(fd uintptr) bool {
 	return true
 }
 
-// rawWrite is one write(2) of b, through syscall.Write, so that the race
-// detector sees it as it sees any socket write (a release its reader's
-// syscall.Read acquires).
-func rawWrite(fd uintptr, b []byte) (int, syscall.Errno) {
-	n, err := syscall.Write(int(fd), b)
-	if err != nil {
-		e, ok := err.(syscall.Errno)
-		if !ok {
-			e = syscall.EIO
-		}
-		return 0, e
-	}
-	return n, 0
-}
-
 // noSockWriter marks a connection without a raw path (shared, never
 // written: its rc is nil), so that such connections (the event loop's, TLS)
 // hold no writer of their own.
 var noSockWriter sockWriter
+
+// selfTimedWriter marks, as noSockWriter does, a connection without a raw
+// path whose socket bounds its own waits by WriteTimeout: the event
+// loop's evConn, whose writes never block and whose wait for the poller
+// to drain its buffer starts its own WriteTimeout (evConn.waitDrain), so
+// sockWrite arms no deadline (and reads no clock) per write there.
+var selfTimedWriter sockWriter
 
 // rawSock returns the connection's raw writer, nil when its socket is
 // not one (made on the first write). Call with wmu held.
@@ -121,6 +110,9 @@ func (c *Conn) rawSock() *sockWriter {
 	if s == nil {
 		if s = newSockWriter(c.nc); s == nil {
 			s = &noSockWriter // no raw path: remembered, not retried
+			if _, ok := c.nc.(*evConn); ok {
+				s = &selfTimedWriter
+			}
 		}
 		c.sw = s
 	}
@@ -129,6 +121,10 @@ func (c *Conn) rawSock() *sockWriter {
 	}
 	return s
 }
+
+// selfTimed reports whether the socket times its own waits (see
+// selfTimedWriter); valid after rawSock. Call with wmu held.
+func (c *Conn) selfTimed() bool { return c.sw == &selfTimedWriter }
 
 // sockWriteRaw is sockWrite on a raw socket (see sockWriter).
 func (c *Conn) sockWriteRaw(w *sockWriter, a, b []byte) error {

@@ -11,3 +11,6 @@ func (c *Conn) rawSock() *sockWriter { return nil }
 
 // sockWriteRaw is never called (rawSock returns nil).
 func (c *Conn) sockWriteRaw(*sockWriter, []byte, []byte) error { return nil }
+
+// selfTimed reports false: no socket here times its own waits.
+func (c *Conn) selfTimed() bool { return false }

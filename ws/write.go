@@ -143,11 +143,14 @@ func (c *Conn) sockWrite(a, b []byte) error {
 		return c.sockWriteRaw(w, a, b)
 	}
 	d := c.opts.WriteTimeout
+	arm := d > 0 && !c.selfTimed() // the event loop's socket times its waits itself
 	for {
 		n := len(b)
 		if d > 0 {
 			n = min(n, writeSlice)
-			c.armWriteDeadline(d)
+			if arm {
+				c.armWriteDeadline(d)
+			}
 		}
 		var err error
 		switch {
