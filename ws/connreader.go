@@ -20,14 +20,14 @@ import (
 //     readBufSize bytes (read ahead: fewer system calls for a stream of
 //     small frames) until a read no longer fills its buffer.
 //   - On a TCP or Unix socket (connreader_unix.go), a read that would
-//     wait first waits for the socket to become readable holding no
-//     buffer, then borrows a pooled buffer and takes everything that
-//     arrived in one read: a message of up to readBufSize costs one read
-//     however large it is, and a connection waiting holds nothing. When
-//     the last such read took more than small holds (messages larger
-//     than small arrive), the first attempt goes into a pooled buffer
-//     too (given back at once if nothing is there), so that a message
-//     already waiting is not read in two pieces.
+//     wait waits for the socket to become readable holding no buffer, so
+//     a connection waiting holds nothing. While messages are small (the
+//     last read took less than small holds) the attempts before and after
+//     the wait go into small: no pooled buffer is borrowed and given back
+//     per message. Once a read took at least what small holds (messages
+//     larger than small, or several at once), every attempt goes into a
+//     pooled buffer (given back at once if nothing is there), so that a
+//     message of up to readBufSize costs one read however large it is.
 //   - The pooled buffer goes back to its pool as soon as everything in it
 //     is consumed; release, at a message boundary, also makes the next
 //     wait read into small, so a connection blocked waiting for its next
@@ -207,9 +207,10 @@ func (r *connReader) Read(p []byte) (int, error) {
 }
 
 // fill reads the source once into an empty buffer: small, or a pooled
-// buffer when the last read filled its buffer.
+// buffer when the last read filled its buffer (on a socket: when the last
+// read took at least what small holds, see rawRead).
 func (r *connReader) fill() {
-	if !r.hot && r.raw.ok() {
+	if r.raw.ok() {
 		r.raw.fill(r)
 		return
 	}

@@ -11,17 +11,16 @@ import (
 )
 
 // rawSource reads a TCP or Unix socket through its syscall.RawConn, so
-// that a read waits for the socket to become readable before it picks a
-// buffer (see connReader): the first attempt goes into the small array
-// (bytes already there), and only once the socket is readable is a pooled
-// buffer borrowed for everything that arrived.
+// that a read waits for the socket to become readable holding no pooled
+// buffer (see connReader): attempts go into the small array while
+// messages are small, into a pooled buffer borrowed for the attempt once
+// a read took at least what small holds.
 type rawSource struct {
 	rc    syscall.RawConn
 	nc    net.Conn              // for the addresses of errors
 	fn    func(fd uintptr) bool // r.rawRead bound once (no closure per read)
 	n     int                   // what the last read returned
 	errno syscall.Errno
-	tries uint8
 }
 
 // newRawSource sets the raw path up when src is a TCP or Unix socket;
@@ -52,10 +51,14 @@ func (s *rawSource) ok() bool { return s != nil && s.rc != nil }
 func (r *connReader) rawRead(fd uintptr) bool {
 	s := r.raw
 	buf := r.small[:]
-	if s.tries > 0 || r.big {
-		buf = r.borrow() // woken up: bytes have arrived (or large messages do)
+	if r.big {
+		// Large messages (or several at once) arrived last time: a pooled
+		// buffer, so that one read takes them whole. While they are small,
+		// the read after a wake-up goes into small as the first attempt
+		// does (no pooled buffer borrowed and given back per message); a
+		// read that fills it sets big for the next one.
+		buf = r.borrow()
 	}
-	s.tries = 1
 	for {
 		s.n, s.errno = sysRead(fd, buf) // sysio_linux.go
 		if s.errno != syscall.EINTR {
@@ -75,7 +78,7 @@ func (r *connReader) rawRead(fd uintptr) bool {
 // fill reads the socket once into an empty buffer (the raw path of
 // connReader.fill).
 func (s *rawSource) fill(r *connReader) {
-	s.tries, s.n, s.errno = 0, 0, 0
+	s.n, s.errno = 0, 0
 	err := s.rc.Read(s.fn)
 	n := s.n
 	var rerr error
