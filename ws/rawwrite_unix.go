@@ -3,7 +3,6 @@
 package ws
 
 import (
-	"errors"
 	"net"
 	"syscall"
 )
@@ -59,16 +58,14 @@ func newRawWriter(nc net.Conn) *rawWriter {
 // socket to become writable.
 func (w *rawWriter) write(fd uintptr) bool {
 	for {
-		n, err := syscall.Write(int(fd), w.buf[w.n:])
-		if n > 0 {
-			w.n += n
-		}
-		switch {
-		case errors.Is(err, syscall.EINTR):
+		n, errno := sysWrite(fd, w.buf[w.n:]) // sysio_linux.go
+		w.n += n
+		switch errno {
+		case 0, syscall.EAGAIN:
+		case syscall.EINTR:
 			continue
-		case errors.Is(err, syscall.EAGAIN):
-		case err != nil:
-			w.err = err
+		default:
+			w.err = errno
 		}
 		return true
 	}
