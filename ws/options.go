@@ -125,7 +125,10 @@ type Options struct {
 	// now+WriteTimeout*9/8 (armed again only when the one before is
 	// closer than WriteTimeout, so a busy connection does not pay for a
 	// timer update on every frame), and a large frame is written in
-	// slices of at most 256 KiB, each with such a deadline. Either way
+	// slices of at most 256 KiB, each with such a deadline. In event-loop
+	// mode (EventLoop) no deadline is armed per write either: a send waits
+	// only while the poller holds more than 256 KiB unwritten, and that
+	// wait gives up after WriteTimeout from its start. Either way
 	// what is bounded is a peer that stops reading, not a slow link. On timeout the connection
 	// is dropped (OnClose: wasClean false, 1006) and the blocked send call
 	// returns an error wrapping os.ErrDeadlineExceeded. Autobahn has no
