@@ -40,3 +40,58 @@ func TestEventLoopNoDeadlinePerWrite(t *testing.T) {
 	require.True(t, ok)
 	assert.Zero(t, e.wdl.Load(), "a deadline was set on the event loop's socket")
 }
+
+// TestEventLoopFeedChunksTakenInPlace: a stream of masked frames of many
+// sizes (some larger than a chunk), written in pieces of varying sizes so
+// that the poller's chunks cut headers and payloads at many places, is
+// read in place from the chunks the engine's reader takes over
+// (evConn.take), echoed byte-exact and in order, plain and with
+// ReuseMessageBuffer; once the connection is idle again, every chunk and
+// pooled read buffer is back in its pool.
+func TestEventLoopFeedChunksTakenInPlace(t *testing.T) {
+	if !eventLoopAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	for _, reuse := range []bool{false, true} {
+		t.Run(map[bool]string{false: "copy", true: "reuse"}[reuse], func(t *testing.T) {
+			chunks0, bufs0 := evChunksOut.Load(), readBufsOut.Load()
+			a, b := tcpPair(t)
+			o := testOpts()
+			o.EventLoop = true
+			o.ReuseMessageBuffer = reuse
+			c := startConn(connConfig{netConn: a, isServer: true, opts: o, handler: &evEcho{}})
+			t.Cleanup(func() { _ = c.CloseNow() })
+			require.True(t, inEvent(c))
+			p := newPeer(t, b, true)
+			var wire []byte
+			var want [][]byte
+			for i := range 300 {
+				n := (i * 97) % 3000
+				if i%50 == 0 {
+					n = 20000 + i // larger than a chunk
+				}
+				m := bytes.Repeat([]byte{byte(i)}, n)
+				want = append(want, m)
+				wire = append(wire, encode(OpBinary, true, 0, m, true)...)
+			}
+			go func() {
+				for off, step := 0, 1; off < len(wire); step = step%4093 + 611 {
+					end := min(off+step, len(wire))
+					if _, err := b.Write(wire[off:end]); err != nil {
+						return
+					}
+					off = end
+				}
+			}()
+			for i, m := range want {
+				f := p.mustRead()
+				require.Equal(t, OpBinary, f.op, "message %d", i)
+				require.True(t, bytes.Equal(m, f.payload), "message %d (%d bytes) arrived changed", i, len(m))
+			}
+			assert.Eventually(t, func() bool {
+				return evChunksOut.Load() <= chunks0 && readBufsOut.Load() <= bufs0
+			}, testTimeout, 5*time.Millisecond, "chunks out %d (was %d), read buffers out %d (was %d)",
+				evChunksOut.Load(), chunks0, readBufsOut.Load(), bufs0)
+		})
+	}
+}
