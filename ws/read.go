@@ -248,6 +248,7 @@ type rawReader struct {
 	wire       int64 // payload bytes of the message announced so far
 	frames     int   // data frames of the message begun so far
 	frameOpen  bool
+	bigFrame   bool        // the frame is at least readBufSize long (see readPayload)
 	err        error       // last error other than io.EOF
 	logFirst   bool        // LogFrames: log the frame with its first bytes
 	logHdr     frameHeader // the frame to log
@@ -257,6 +258,7 @@ type rawReader struct {
 func (r *rawReader) startFrame(h frameHeader) error {
 	c := r.c
 	r.key, r.pos, r.fin = h.key, 0, h.fin
+	r.bigFrame = h.length >= readBufSize
 	r.unmask = h.masked && c.opts.ApplyMask
 	r.wire += h.length
 	r.frames++
@@ -309,10 +311,20 @@ func (r *rawReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > c.skipLeft {
 		p = p[:c.skipLeft]
 	}
-	n, err := c.br.Read(p)
+	var n int
+	var err error
+	if int64(len(p)) < c.skipLeft {
+		// The frame goes on past p: nothing to read ahead (recvbuf.go).
+		n, err = c.br.readPayload(p)
+	} else {
+		n, err = c.br.Read(p)
+	}
 	if n > 0 {
 		if err := r.took(p[:n]); err != nil {
 			return 0, err
+		}
+		if c.skipLeft == 0 && r.bigFrame {
+			c.br.afterBigFrame()
 		}
 	}
 	if err != nil {
