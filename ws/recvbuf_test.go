@@ -118,62 +118,80 @@ var recvSizes = []int{1, 125, 126, 4095, 4097, 16 << 10, 18<<10 + 1, 64<<10 - 1,
 // ReuseMessageBuffer and a memory budget, arrive byte-exact. Without
 // reuse every payload is kept by the handler and checked again at the
 // end: none was written over by a later message (no buffer handed out
-// twice). The budget's charge is back to 0 after each connection.
+// twice). The budget's charge is back to 0 after each connection. In
+// goroutine mode and in event-loop mode (its feed reader).
 func TestRecvBufDelivery(t *testing.T) {
-	for _, reuse := range []bool{false, true} {
-		for _, budget := range []bool{false, true} {
-			t.Run(fmt.Sprintf("reuse=%v/budget=%v", reuse, budget), func(t *testing.T) {
-				o := testOpts()
-				o.ReuseMessageBuffer = reuse
-				var b *MemoryBudget
-				if budget {
-					b = NewMemoryBudget(64 << 20)
-					o.MemoryBudget = b
+	for _, event := range []bool{false, true} {
+		for _, reuse := range []bool{false, true} {
+			for _, budget := range []bool{false, true} {
+				if event && budget {
+					continue // the budget's accounting is the same code in both modes
 				}
-				a, nc := tcpPair(t)
-				rec := newRec()
-				var h Handler = rec
-				if reuse {
-					h = copyRec{rec}
-				}
-				c := engine(t, a, true, o, h, nil)
-				p := newPeer(t, nc, true)
-				type kept struct {
-					name       string
-					want, got  []byte
-					wantBinary bool
-				}
-				var all []kept
-				seed := byte(0)
-				for _, n := range recvSizes {
-					for _, fr := range recvFrags {
-						for _, kind := range []string{"utf8", "binary"} {
-							name := fmt.Sprintf("%dB/%s/%s", n, fr.name, kind)
-							payload, op := utf8Payload(n), byte(OpText)
-							if kind == "binary" {
-								payload, op = budgetPattern(n, seed), OpBinary
-								seed++
-							}
-							require.Len(t, payload, n)
-							sendCut(p, op, payload, fr.cut(n))
-							m := rec.nextMsg(t)
-							require.Equal(t, kind == "binary", m.isBinary, name)
-							require.True(t, bytes.Equal(payload, m.payload), "%s: payload differs (got %d bytes)", name, len(m.payload))
-							all = append(all, kept{name, bytes.Clone(payload), m.payload, kind == "binary"})
-						}
-					}
-				}
-				for _, k := range all {
-					assert.True(t, bytes.Equal(k.want, k.got), "%s: a delivered payload was written over later", k.name)
-				}
-				if b != nil {
-					assert.Eventually(t, func() bool { return b.InUse() == 0 }, testTimeout, time.Millisecond, "charge left: %d", b.InUse())
-					assert.LessOrEqual(t, b.Peak(), int64(12<<20), "a 4 MiB message holds at most its class twice (growth)")
-					assert.Positive(t, b.Peak(), "large messages were charged")
-				}
-				_ = c
-			})
+				t.Run(fmt.Sprintf("event=%v/reuse=%v/budget=%v", event, reuse, budget), func(t *testing.T) {
+					testRecvBufDelivery(t, event, reuse, budget)
+				})
+			}
 		}
+	}
+}
+
+func testRecvBufDelivery(t *testing.T, event, reuse, budget bool) {
+	if event && !eventLoopAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	o := testOpts()
+	o.ReuseMessageBuffer = reuse
+	o.EventLoop = event
+	var b *MemoryBudget
+	if budget {
+		b = NewMemoryBudget(64 << 20)
+		o.MemoryBudget = b
+	}
+	a, nc := tcpPair(t)
+	rec := newRec()
+	var h Handler = rec
+	if reuse {
+		h = copyRec{rec}
+	}
+	c := startConn(connConfig{netConn: a, isServer: true, opts: o, handler: h})
+	t.Cleanup(func() {
+		_ = c.CloseNow()
+		<-c.Done()
+	})
+	require.Equal(t, event, inEvent(c))
+	p := newPeer(t, nc, true)
+	type kept struct {
+		name       string
+		want, got  []byte
+		wantBinary bool
+	}
+	var all []kept
+	seed := byte(0)
+	for _, n := range recvSizes {
+		for _, fr := range recvFrags {
+			for _, kind := range []string{"utf8", "binary"} {
+				name := fmt.Sprintf("%dB/%s/%s", n, fr.name, kind)
+				payload, op := utf8Payload(n), byte(OpText)
+				if kind == "binary" {
+					payload, op = budgetPattern(n, seed), OpBinary
+					seed++
+				}
+				require.Len(t, payload, n)
+				sendCut(p, op, payload, fr.cut(n))
+				m := rec.nextMsg(t)
+				require.Equal(t, kind == "binary", m.isBinary, name)
+				require.True(t, bytes.Equal(payload, m.payload), "%s: payload differs (got %d bytes)", name, len(m.payload))
+				all = append(all, kept{name, bytes.Clone(payload), m.payload, kind == "binary"})
+			}
+		}
+	}
+	for _, k := range all {
+		assert.True(t, bytes.Equal(k.want, k.got), "%s: a delivered payload was written over later", k.name)
+	}
+	if b != nil {
+		assert.Eventually(t, func() bool { return b.InUse() == 0 }, testTimeout, time.Millisecond, "charge left: %d", b.InUse())
+		assert.LessOrEqual(t, b.Peak(), int64(12<<20), "a 4 MiB message holds at most its class twice (growth)")
+		assert.Positive(t, b.Peak(), "large messages were charged")
 	}
 }
 
