@@ -54,8 +54,9 @@ var ErrMemoryBudget = errors.New("ws: memory budget exhausted")
 // frames or inflated, by capacity, from its first byte until it is
 // delivered (OnMessage returned, the blocking reader took the piece, or
 // ReadMessage returned it) or the connection failed; during a buffer's
-// growth both the old and the new buffer, and for a compressed message
-// also the right-sized copy it is handed out in; the inflater a compressed
+// growth both the old and the new buffer, and for a message handed out
+// as a right-sized copy (compressed, or without ReuseMessageBuffer one
+// whose size was not known in time) also that copy; the inflater a compressed
 // message uses (a fixed measured cost); and, while a connection keeps one,
 // the compressor of full context takeover (a fixed measured cost by level,
 // about 0.8-1.4 MiB). The first 64 KiB a message holds are free, so small

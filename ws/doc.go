@@ -41,7 +41,13 @@
 // A received message costs one allocation, its payload, which the handler
 // then owns; with Options.ReuseMessageBuffer it costs none: OnMessage gets
 // the payload in a pooled receive buffer, valid until it returns (the
-// model of gws's Message.Close). Sending allocates nothing: small frames
+// model of gws's Message.Close). A message that arrives whole with its
+// header is delivered from the read buffer; a larger one is read straight
+// into a pooled buffer of a power-of-two size class that grows by class
+// with the bytes that arrive (about one copy of the payload in all, no
+// garbage), is handed to OnMessage in place with ReuseMessageBuffer, and
+// without it moves into an exact buffer of its own once the rest of its
+// last frame is known. Sending allocates nothing: small frames
 // are built in the connection's 139-byte array, others in pooled buffers
 // (or, unmasked and larger than 4 KiB, written with writev beside a
 // header), so an idle connection holds no write or compression buffer.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"sync"
 
 	"github.com/autobahn-go/autobahn/nvx"
 )
@@ -249,6 +248,7 @@ type rawReader struct {
 	wire       int64 // payload bytes of the message announced so far
 	frames     int   // data frames of the message begun so far
 	frameOpen  bool
+	bigFrame   bool        // the frame is at least readBufSize long (see readPayload)
 	err        error       // last error other than io.EOF
 	logFirst   bool        // LogFrames: log the frame with its first bytes
 	logHdr     frameHeader // the frame to log
@@ -258,6 +258,7 @@ type rawReader struct {
 func (r *rawReader) startFrame(h frameHeader) error {
 	c := r.c
 	r.key, r.pos, r.fin = h.key, 0, h.fin
+	r.bigFrame = h.length >= readBufSize
 	r.unmask = h.masked && c.opts.ApplyMask
 	r.wire += h.length
 	r.frames++
@@ -310,10 +311,20 @@ func (r *rawReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > c.skipLeft {
 		p = p[:c.skipLeft]
 	}
-	n, err := c.br.Read(p)
+	var n int
+	var err error
+	if int64(len(p)) < c.skipLeft {
+		// The frame goes on past p: nothing to read ahead (recvbuf.go).
+		n, err = c.br.readPayload(p)
+	} else {
+		n, err = c.br.Read(p)
+	}
 	if n > 0 {
 		if err := r.took(p[:n]); err != nil {
 			return 0, err
+		}
+		if c.skipLeft == 0 && r.bigFrame {
+			c.br.afterBigFrame()
 		}
 	}
 	if err != nil {
@@ -368,31 +379,6 @@ func (c *Conn) readMessage(h frameHeader) error {
 	return err
 }
 
-// recvBufs are the pooled buffers a message is received into (see
-// readMessageInto), given back by release once it was delivered or failed.
-type recvBufs struct {
-	rb     *[]byte  // the pooled receive buffer taken (nil: none)
-	acc    []byte   // the buffer the message is gathered in
-	parked [][]byte // full chunks of a large pooled message
-}
-
-// release gives the pooled buffers back: the receive buffer as the
-// message left it (it may have grown) and the chunks.
-func (st *recvBufs) release() {
-	if st.rb == nil {
-		return
-	}
-	if len(st.parked) == 0 {
-		putRecvBuf(st.rb, st.acc)
-		return
-	}
-	putRecvBuf(st.rb, st.parked[0])
-	for _, p := range st.parked[1:] {
-		putRecvChunk(p)
-	}
-	putRecvChunk(st.acc)
-}
-
 // readMessageInto is readMessage, gathering into st.
 func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 	isBinary := h.opcode == OpBinary
@@ -432,30 +418,44 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 	if compressed {
 		base = inflaterCost
 	}
-	// A compressed message is inflated into a pooled buffer and handed out
-	// as one right-sized copy: its size is not known in advance, so
-	// growing a buffer of its own would allocate and copy several times.
-	// Past recvBufMax it goes on in pooled chunks of that size (parked):
-	// no more copying, and no garbage of outgrown buffers, which for many
-	// large messages at once (bombs) would double the heap.
+	// Receive buffers (recvbuf.go): a message that is not delivered from
+	// the read buffer is gathered in pooled, size-classed buffers, growing
+	// by class with the bytes that arrive (the outgrown buffer back to its
+	// pool), contiguous. With ReuseMessageBuffer it is handed to OnMessage
+	// in place and the buffer goes back to its pool when OnMessage
+	// returns, so receiving allocates nothing per message. Without it the
+	// payload must be a buffer of its own: once the last frame's remaining
+	// length is known and at most what grow would add, the message moves
+	// into an exact buffer (own) that the rest is read into; otherwise it
+	// is copied into one at the end.
 	//
-	// With ReuseMessageBuffer, an uncompressed message for OnMessage is
-	// read into such a pooled buffer as well and handed out in place: the
-	// buffer goes back to the pool when OnMessage returns, so receiving
-	// allocates nothing per message.
+	// A compressed message, whose size is not known in advance, grows the
+	// same way up to recvChunk; past that it goes on in pooled chunks of
+	// that size (parked): no more copying, and a message holds at most one
+	// chunk more than its bytes, which for many large messages at once
+	// (bombs) keeps the heap near what they inflate to. It is handed out
+	// as one right-sized copy (in place with reuse, when nothing was
+	// parked).
 	reuse := c.opts.ReuseMessageBuffer && !streaming && !blocking
 	if !compressed && h.fin && !blocking && c.hooks == nil && c.diag == nil && int64(c.br.Buffered()) >= h.length {
 		return c.deliverBuffered(r, isBinary, validate, reuse)
 	}
-	pooled := (compressed || reuse) && !streaming
+	// pooled: gathered in receive buffers; own: delivered in a buffer of
+	// its own, exactly sized (callback mode without reuse).
+	pooled := !streaming && (compressed || !blocking)
+	own := !compressed && !reuse && !blocking && !streaming
 	var parkedCap int64
 	if pooled {
-		st.rb = getRecvBuf()
-		st.acc = (*st.rb)[:0]
-		if want := min(h.length, 64<<10); !compressed && int64(cap(st.acc)) < want {
-			// Room for the first frame (up to 64 KiB, as grow gives), so
-			// that it is not read into a small buffer and then copied.
+		if want := min(h.length, 64<<10); own && h.fin && h.length == want {
+			// One frame of up to 64 KiB (as grow gives): read straight
+			// into the application's buffer.
 			st.acc = make([]byte, 0, want)
+		} else if compressed {
+			st.start(recvClassMin)
+		} else {
+			// Room for the first frame (up to 64 KiB), so that it is not
+			// read into a small buffer and then copied.
+			st.start(int(want))
 		}
 		if err := c.hold(base + int64(cap(st.acc))); err != nil {
 			return err
@@ -473,20 +473,34 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 			// Grow only for bytes known to come: at a frame boundary an
 			// empty read lets the raw reader move to the next frame (or
 			// report the end of the message) first.
-			if pooled && !blocking && len(st.acc) == cap(st.acc) && cap(st.acc) >= recvBufMax {
-				if err := c.hold(base + parkedCap + int64(cap(st.acc)) + recvBufMax); err != nil {
+			if compressed && !blocking && len(st.acc) == cap(st.acc) && cap(st.acc) >= recvChunk {
+				if err := c.hold(base + parkedCap + int64(cap(st.acc)) + recvChunk); err != nil {
 					return err
 				}
-				st.parked = append(st.parked, st.acc)
 				parkedCap += int64(cap(st.acc))
-				st.acc = getRecvChunk()
+				st.park(recvChunk)
 			} else if len(st.acc) == cap(st.acc) && (compressed || c.skipLeft > 0) {
 				add := c.growBy(st.acc, compressed, blocking)
+				n := len(st.acc) + add
+				exact := own && r.fin && c.skipLeft <= int64(add)
+				switch {
+				case exact:
+					n = len(st.acc) + int(c.skipLeft)
+				case pooled && n <= recvClassMax:
+					n = 1 << recvClassBits(n)
+				}
 				// Old and new buffer both live while it is copied.
-				if err := c.hold(base + int64(cap(st.acc)) + int64(len(st.acc)+add)); err != nil {
+				if err := c.hold(base + int64(cap(st.acc)) + int64(n)); err != nil {
 					return err
 				}
-				st.acc = grown(st.acc, add)
+				switch {
+				case exact:
+					st.ownExact(n)
+				case pooled:
+					st.growTo(n)
+				default:
+					st.acc = grown(st.acc, n-len(st.acc))
+				}
 				if err := c.hold(base + int64(cap(st.acc))); err != nil {
 					return err
 				}
@@ -595,14 +609,15 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 		c.deliver(readEvent{first: first, last: true, isBinary: isBinary, data: out})
 	default:
 		out := st.acc
-		if pooled && (!reuse || len(st.parked) > 0) {
+		if len(st.parked) > 0 || (!reuse && st.rb != nil) {
 			if err := c.hold(parkedCap + int64(cap(st.acc)) + total); err != nil {
 				return err
 			}
-			out = assemble(st.parked, st.acc, total) // the buffers go back to the pool
+			out = st.assemble(total) // the pooled buffers go back after OnMessage
 		}
 		// With reuse and nothing parked, out is the pooled buffer itself:
-		// readMessage gives it back after OnMessage.
+		// readMessage gives it back after OnMessage. Without reuse, st.rb
+		// nil: out is the message's own exact buffer (st.ownExact).
 		if out == nil {
 			out = []byte{}
 		}
@@ -611,62 +626,6 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 		c.inCB.Add(-1)
 	}
 	return nil
-}
-
-// Receive buffers for compressed messages (see readMessage): pooled
-// between messages and connections, so an idle connection holds none.
-var recvBufPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, recvBufMin)
-	return &b
-}}
-
-const (
-	recvBufMin = 4 << 10   // a new buffer's size
-	recvBufMax = 256 << 10 // larger buffers are left to the garbage collector
-)
-
-// getRecvBuf takes a receive buffer from the pool.
-func getRecvBuf() *[]byte { return recvBufPool.Get().(*[]byte) }
-
-// Chunks of large compressed messages (see readMessage), recvBufMax bytes
-// each, pooled apart from the receive buffers so that every Get finds one
-// of the right size.
-var recvChunkPool sync.Pool
-
-// getRecvChunk returns an empty chunk.
-func getRecvChunk() []byte {
-	if rb, ok := recvChunkPool.Get().(*[]byte); ok {
-		return (*rb)[:0]
-	}
-	return make([]byte, 0, recvBufMax)
-}
-
-// putRecvChunk returns a chunk to its pool.
-func putRecvChunk(b []byte) {
-	if cap(b) == recvBufMax {
-		b = b[:0]
-		recvChunkPool.Put(&b)
-	}
-}
-
-// assemble copies the parked chunks and then acc, total bytes in all, into
-// one right-sized buffer.
-func assemble(parked [][]byte, acc []byte, total int64) []byte {
-	out := make([]byte, 0, total)
-	for _, p := range parked {
-		out = append(out, p...)
-	}
-	return append(out, acc...)
-}
-
-// putRecvBuf returns a receive buffer to the pool; b is the buffer as the
-// message left it (it may have grown).
-func putRecvBuf(rb *[]byte, b []byte) {
-	if cap(b) > recvBufMax {
-		return
-	}
-	*rb = b[:0]
-	recvBufPool.Put(rb)
 }
 
 // inflateLag is how much inflated output the inflater may hold back before
