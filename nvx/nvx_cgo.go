@@ -169,14 +169,19 @@ func cgoXorMask(b []byte, key [4]byte, pos int) int {
 	return int(C.nvx_xor_mask(bytesPtr(b), C.size_t(len(b)), (*C.uint8_t)(unsafe.Pointer(&key[0])), C.size_t(pos&3)))
 }
 
-func nativeValidUTF8(b []byte) bool {
+// cgoValidUTF8, cgoValidate and cgoXorMaskValidate call the C core's
+// validation through cgo. Where the direct call exists (direct_amd64.go)
+// nativeValidUTF8, nativeValidate and nativeXorMaskValidate use that
+// instead, and these remain for the builds that cannot (unoptimised or
+// sanitized C) and for the benchmarks that compare the two.
+func cgoValidUTF8(b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
 	return C.nvx_utf8_valid(bytesPtr(b), C.size_t(len(b))) != 0
 }
 
-func nativeValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
+func cgoValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
 	if len(b) == 0 {
 		return v.Validate(b, false) // same state, nothing for C to do
 	}
@@ -185,7 +190,7 @@ func nativeValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
 	return r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
 }
 
-func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validator) (int, bool, bool, int, int) {
+func cgoXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validator) (int, bool, bool, int, int) {
 	if len(b) == 0 {
 		valid, ends, cur, total := v.Validate(b, false)
 		return pos & 3, valid, ends, cur, total
