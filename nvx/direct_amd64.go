@@ -4,6 +4,8 @@ package nvx
 
 /*
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include "nvx_internal.h"
 
 // The address of nvx_xor_mask, once the core has chosen its kernels (the
@@ -36,17 +38,51 @@ static uintptr_t nvx__xor_mask_entry(void)
 // The same for nvx_utf8_validate and nvx_xor_mask_utf8_validate (which
 // calls nvx_xor_mask and nvx_utf8_validate): leaf code as well, whose
 // UTF-8 kernel, chosen here at the latest, is read from a pointer on
-// every call.
+// every call. The UTF-8 kernels copy the last partial block with the C
+// library's memcpy (a compiler may call memset and memmove the same way),
+// which needs almost no stack once bound; but the first call of a lazily
+// bound symbol runs the dynamic linker's resolver, which saves the whole
+// vector state on the stack (kilobytes with AVX-512), far more than the
+// direct call gives. So the three are called here, through cgo, which
+// binds them for good (the executable has one binding of each, for every
+// caller), and so is the validator, on text whose last block is partial;
+// with LD_BIND_NOT set the loader never keeps a binding, and these calls
+// stay with cgo.
+uint8_t nvx__bind_sink[64];
+static volatile size_t nvx__bind_len = 16;
+
+static uintptr_t nvx__utf8_entry(uintptr_t fn)
+{
+    uint8_t text[101];
+    nvx_utf8_validator v;
+    nvx_utf8_result r;
+    const char *bind_not;
+
+    nvx__ensure_init();
+    memcpy(nvx__bind_sink, nvx__bind_sink + 32, nvx__bind_len);
+    memmove(nvx__bind_sink + 1, nvx__bind_sink, nvx__bind_len);
+    memset(nvx__bind_sink + 8, 0, nvx__bind_len);
+    for (size_t i = 0; i + 1 < sizeof text; i += 2) {
+        text[i] = 0xC3; // U+00E9, twice a block and a bit
+        text[i + 1] = 0xA9;
+    }
+    text[sizeof text - 1] = 'e';
+    nvx_utf8_reset(&v);
+    nvx_utf8_validate(&v, text, sizeof text, &r);
+    bind_not = getenv("LD_BIND_NOT");
+    if (bind_not != NULL && bind_not[0] != '\0')
+        return 0;
+    return fn;
+}
+
 static uintptr_t nvx__utf8_validate_entry(void)
 {
-    nvx__ensure_init();
-    return NVX_DIRECT_ENTRY(nvx_utf8_validate);
+    return nvx__utf8_entry(NVX_DIRECT_ENTRY(nvx_utf8_validate));
 }
 
 static uintptr_t nvx__xor_mask_utf8_validate_entry(void)
 {
-    nvx__ensure_init();
-    return NVX_DIRECT_ENTRY(nvx_xor_mask_utf8_validate);
+    return nvx__utf8_entry(NVX_DIRECT_ENTRY(nvx_xor_mask_utf8_validate));
 }
 */
 import "C"
@@ -123,7 +159,7 @@ func nativeValidUTF8(b []byte) bool {
 		return true
 	}
 	var v C.nvx_utf8_validator
-	valid, ends, _, _ := directValidate(unsafe.Pointer(&v), b)
+	valid, ends, _, _ := directValidate(unsafe.Pointer(&v), b, directUTF8Chunk)
 	return valid && ends
 }
 
@@ -136,22 +172,22 @@ func nativeValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
 	if len(b) == 0 {
 		return v.Validate(b, false) // same state, nothing for C to do
 	}
-	return directValidate(unsafe.Pointer(cState(v)), b)
+	return directValidate(unsafe.Pointer(cState(v)), b, directUTF8Chunk)
 }
 
 // directValidate feeds b (not empty) to the C validator state at st with
-// ccall.Validate, in chunks of directUTF8Chunk; the result struct lives on
-// this goroutine's stack.
-func directValidate(st unsafe.Pointer, b []byte) (bool, bool, int, int) {
+// ccall.Validate, in chunks of chunk bytes (directUTF8Chunk; tests pass
+// small ones); the result struct lives on this goroutine's stack.
+func directValidate(st unsafe.Pointer, b []byte, chunk int) (bool, bool, int, int) {
 	var r C.nvx_utf8_result
 	off := 0
-	for len(b)-off > directUTF8Chunk {
-		ccall.Validate(directValidateFn, st, unsafe.SliceData(b[off:]), directUTF8Chunk, unsafe.Pointer(&r))
+	for len(b)-off > chunk {
+		ccall.Validate(directValidateFn, st, unsafe.SliceData(b[off:]), chunk, unsafe.Pointer(&r))
 		if r.valid == 0 {
 			// Invalid from here on: the index in this chunk, counted in b.
 			return false, false, off + int(r.current_index), int(r.total_index)
 		}
-		off += directUTF8Chunk
+		off += chunk
 	}
 	ccall.Validate(directValidateFn, st, unsafe.SliceData(b[off:]), len(b)-off, unsafe.Pointer(&r))
 	if r.valid == 0 {
@@ -172,17 +208,23 @@ func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validat
 		valid, ends, cur, total := v.Validate(b, false)
 		return pos & 3, valid, ends, cur, total
 	}
+	return directXorMaskValidate(b, key, pos, unsafe.Pointer(cState(v)), directUTF8Chunk)
+}
+
+// directXorMaskValidate unmasks b (not empty) and feeds it to the C
+// validator state at st with ccall.XorMaskValidate, in chunks of chunk
+// bytes, as directValidate.
+func directXorMaskValidate(b []byte, key [4]byte, pos int, st unsafe.Pointer, chunk int) (int, bool, bool, int, int) {
 	pos &= 3
 	var r C.nvx_utf8_result
-	st := unsafe.Pointer(cState(v))
 	off := 0
-	for len(b)-off > directUTF8Chunk {
-		pos = ccall.XorMaskValidate(directFusedFn, unsafe.SliceData(b[off:]), directUTF8Chunk, &key, pos, st, unsafe.Pointer(&r))
+	for len(b)-off > chunk {
+		pos = ccall.XorMaskValidate(directFusedFn, unsafe.SliceData(b[off:]), chunk, &key, pos, st, unsafe.Pointer(&r))
 		if r.valid == 0 {
 			cur, total := off+int(r.current_index), int(r.total_index)
-			return nativeXorMask(b[off+directUTF8Chunk:], key, pos), false, false, cur, total
+			return nativeXorMask(b[off+chunk:], key, pos), false, false, cur, total
 		}
-		off += directUTF8Chunk
+		off += chunk
 	}
 	pos = ccall.XorMaskValidate(directFusedFn, unsafe.SliceData(b[off:]), len(b)-off, &key, pos, st, unsafe.Pointer(&r))
 	if r.valid == 0 {

@@ -13,6 +13,12 @@ const Supported = true
 // documentation).
 const StackBytes = 512
 
+// UTF8StackBytes is the same for Validate and XorMaskValidate, whose C
+// functions go deeper: the fused function calls the validator, which calls
+// a UTF-8 kernel (together about 600 bytes at -O2 with gcc 12, checked by
+// package nvx's TestDirectCallStackUsage).
+const UTF8StackBytes = 1024
+
 // XorMask calls the C function at fn, of C type
 // size_t (*)(uint8_t *buf, size_t len, const uint8_t key[4], size_t pos),
 // with (buf, n, &key[0], pos) and returns its result. fn must be a leaf C

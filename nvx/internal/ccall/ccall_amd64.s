@@ -26,15 +26,16 @@ TEXT ·XorMask(SB), 0, $512-48
 
 // func Validate(fn uintptr, v unsafe.Pointer, buf *byte, n int, r unsafe.Pointer)
 //
-// As XorMask; C's int result is dropped (r holds it).
-TEXT ·Validate(SB), 0, $512-40
+// As XorMask, with a frame of 1024 bytes (UTF8StackBytes); C's int
+// result is dropped (r holds it).
+TEXT ·Validate(SB), 0, $1024-40
 	MOVQ fn+0(FP), AX
 	MOVQ v+8(FP), DI
 	MOVQ buf+16(FP), SI
 	MOVQ n+24(FP), DX
 	MOVQ r+32(FP), CX
 	MOVQ SP, R12
-	LEAQ 512(SP), BX
+	LEAQ 1024(SP), BX
 	ANDQ $~15, BX
 	MOVQ BX, SP
 	CALL AX
@@ -44,8 +45,8 @@ TEXT ·Validate(SB), 0, $512-40
 
 // func XorMaskValidate(fn uintptr, buf *byte, n int, key *[4]byte, pos int, v, r unsafe.Pointer) int
 //
-// As XorMask, with the fifth and sixth arguments in R8 and R9.
-TEXT ·XorMaskValidate(SB), 0, $512-64
+// As Validate, with the fifth and sixth arguments in R8 and R9.
+TEXT ·XorMaskValidate(SB), 0, $1024-64
 	MOVQ fn+0(FP), AX
 	MOVQ buf+8(FP), DI
 	MOVQ n+16(FP), SI
@@ -54,7 +55,7 @@ TEXT ·XorMaskValidate(SB), 0, $512-64
 	MOVQ v+40(FP), R8
 	MOVQ r+48(FP), R9
 	MOVQ SP, R12
-	LEAQ 512(SP), BX
+	LEAQ 1024(SP), BX
 	ANDQ $~15, BX
 	MOVQ BX, SP
 	CALL AX
