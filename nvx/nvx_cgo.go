@@ -59,8 +59,10 @@ const HasNVX = true
 // at start picks Mask 3 KiB, UTF8 192 B (128-256 B under load), UTF8ASCII
 // 3 KiB and FusedASCII 2 KiB (bench/results/nvx-xeon.md has the tables).
 // Masking there no longer pays the cgo call (direct_amd64.go): it picks
-// Mask 512 B-1 KiB. The MaskThreshold default stays for the platforms
-// that call through cgo.
+// Mask 512 B-1 KiB. Nor does validation since it is called directly too:
+// UTF8 and Fused 64-96 B, UTF8ASCII and FusedASCII 1 KiB (the smallest
+// ASCII candidate). The defaults stay for the platforms that call through
+// cgo.
 //
 // ASCII is special because Go's word-at-a-time ASCII loop is as fast as
 // the C core up to a few KiB once the cgo call is paid. Between the UTF8
