@@ -31,7 +31,9 @@
 // validation in chunks of at most 16 KiB, the validator state carried from
 // one chunk to the next). That brings masking 16 KiB through nvx to within
 // a few percent of the C kernel alone and of copy(), and lets validation
-// hand C text from 64-96 B on that Xeon instead of 192 B. The same calls
+// hand C text from 128 B (the fused call from 96 B) on that Xeon instead
+// of 192 B, and all-ASCII text from 1-1.5 KiB instead of 2-3 KiB. The
+// same calls
 // go through cgo (with #cgo noescape and nocallback) on other platforms,
 // when the C core was built without optimisation or with a sanitizer, and
 // for validation when LD_BIND_NOT is set (direct_amd64.go says why).
@@ -44,8 +46,9 @@
 // native path starts to win, so it is never slower than pure Go at any
 // size. They are measured at start on the CPU at hand (a few milliseconds,
 // best of 31 interleaved rounds per candidate size; masking at 512 B-16 KiB,
-// UTF-8 on accented Latin and CJK text at 32-256 B, all-ASCII text and the
-// fused unmask-and-validate at 1-16 KiB), since the cgo call, the C kernels
+// UTF-8 validation and the fused unmask-and-validate on accented Latin and
+// CJK text at 32-256 B, through the very path the functions take from the
+// threshold on, all-ASCII text at 1-16 KiB), since the cgo call, the C kernels
 // and the pure-Go loops all differ between CPUs; a measurement that says
 // nothing leaves the default constants. MaskThresholdInUse is the masking
 // one.

@@ -60,9 +60,9 @@ const HasNVX = true
 // 3 KiB and FusedASCII 2 KiB (bench/results/nvx-xeon.md has the tables).
 // Masking there no longer pays the cgo call (direct_amd64.go): it picks
 // Mask 512 B-1 KiB. Nor does validation since it is called directly too:
-// UTF8 and Fused 64-96 B, UTF8ASCII and FusedASCII 1 KiB (the smallest
-// ASCII candidate). The defaults stay for the platforms that call through
-// cgo.
+// UTF8 128 B, Fused 96 B, UTF8ASCII 1-1.5 KiB and FusedASCII 1 KiB (the
+// smallest ASCII candidate). The defaults stay for the platforms that call
+// through cgo.
 //
 // ASCII is special because Go's word-at-a-time ASCII loop is as fast as
 // the C core up to a few KiB once the cgo call is paid. Between the UTF8
@@ -88,8 +88,7 @@ const (
 	// XorMaskValidate may use C: from there Go unmasks and checks the
 	// leading ASCII in one pass and C takes the rest, from the first
 	// non-ASCII block, in one fused call (unless the rest is short or
-	// looks ASCII). In use it is always the UTF-8 threshold in use
-	// (ThresholdsInUse().Fused).
+	// looks ASCII). The one in use is ThresholdsInUse().Fused.
 	FusedThreshold = 128
 	// FusedASCIIThreshold is the default smallest buffer XorMaskValidate
 	// sends to C in one fused call, whatever the text (in use:
