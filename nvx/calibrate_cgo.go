@@ -12,12 +12,9 @@ func calibrate() Thresholds {
 		Mask:       calibrateMask(),
 		UTF8:       calibrateUTF8(),
 		UTF8ASCII:  calibrateUTF8ASCII(),
+		Fused:      calibrateFused(),
 		FusedASCII: calibrateFusedASCII(),
 	}
-	// Between Fused and FusedASCII, XorMaskValidate hands C what follows
-	// the leading ASCII, as Validate does, so the UTF-8 crossover is its
-	// crossover.
-	t.Fused = t.UTF8
 	// The ASCII thresholds come from other candidates than the others, but
 	// a default may meet a measured value: keep each pair ordered.
 	t.UTF8ASCII = max(t.UTF8ASCII, t.UTF8)
@@ -35,19 +32,62 @@ func calibrateMask() int {
 	return pickThreshold(maskCalibrationSizes, goNs, cNs, MaskThreshold)
 }
 
-// calibrateUTF8 measures where C starts validating text that is not all
-// ASCII faster than Go: on accented Latin text (where Go's ASCII loop
-// helps it most) and on CJK text (3-byte code points), the larger of the
-// two crossings, so that both kinds are faster through nvx.
+// withUTF8Path installs the UTF-8 hooks for a measurement, with UTF8 and
+// Fused thresholds at min and the ASCII ones at their defaults (above
+// every UTF-8 candidate), and returns a function that puts back what was
+// there. So a measurement times the path Validate and XorMaskValidate take
+// from the threshold on, not the C call alone: text that begins with
+// ASCII (accented Latin does) is split there, Go checking the leading
+// ASCII words and C the rest, which at the smallest sizes costs more than
+// either alone. It changes package goimpl's settings for the duration:
+// calibrate runs in init, or in a test while no other goroutine validates.
+func withUTF8Path(min int) (restore func()) {
+	vh, fh := goimpl.ValidateHook, goimpl.FusedHook
+	u, ua, f, fa := goimpl.UTF8Min, goimpl.UTF8ASCIIMin, goimpl.FusedMin, goimpl.FusedASCIIMin
+	goimpl.ValidateHook, goimpl.FusedHook = nativeValidate, nativeXorMaskValidate
+	goimpl.UTF8Min, goimpl.UTF8ASCIIMin = min, UTF8ASCIIThreshold
+	goimpl.FusedMin, goimpl.FusedASCIIMin = min, FusedASCIIThreshold
+	return func() {
+		goimpl.ValidateHook, goimpl.FusedHook = vh, fh
+		goimpl.UTF8Min, goimpl.UTF8ASCIIMin, goimpl.FusedMin, goimpl.FusedASCIIMin = u, ua, f, fa
+	}
+}
+
+// calibrateUTF8 measures where Validate's native path starts validating
+// text that is not all ASCII faster than Go: on accented Latin text
+// (where Go's ASCII loop helps it most, and the path splits) and on CJK
+// text (3-byte code points, C whole), the larger of the two crossings, so
+// that both kinds are faster through nvx.
 func calibrateUTF8() int {
+	defer withUTF8Path(utf8CalibrationSizes[0])()
 	var v goimpl.Utf8Validator
 	goFn := func(b []byte) { v.Reset(); v.Validate(b, false) }
-	cFn := func(b []byte) { v.Reset(); nativeValidate(&v, b) }
+	cFn := func(b []byte) { v.Reset(); v.Validate(b, true) }
 	th := 0
 	for _, kind := range []textKind{textLatin, textCJK} {
 		buf := calibrationText(kind, utf8CalibrationSizes[len(utf8CalibrationSizes)-1])
 		goNs, cNs := measureBest(utf8CalibrationSizes, utf8Work, buf, goFn, cFn)
 		th = max(th, pickThreshold(utf8CalibrationSizes, goNs, cNs, UTF8Threshold))
+	}
+	return th
+}
+
+// calibrateFused does the same for XorMaskValidate: its native path
+// (the leading ASCII unmasked and checked in Go, the rest in one fused C
+// call) against the pure-Go unmask-then-validate. The key flips the low
+// bit of every byte, which keeps the texts valid UTF-8 of their kind
+// however often they are unmasked (TestCalibrationText).
+func calibrateFused() int {
+	defer withUTF8Path(utf8CalibrationSizes[0])()
+	var v goimpl.Utf8Validator
+	key := [4]byte{1, 1, 1, 1}
+	goFn := func(b []byte) { v.Reset(); goimpl.XorMaskValidate(b, key, 0, &v, false) }
+	cFn := func(b []byte) { v.Reset(); goimpl.XorMaskValidate(b, key, 0, &v, true) }
+	th := 0
+	for _, kind := range []textKind{textLatin, textCJK} {
+		buf := calibrationText(kind, utf8CalibrationSizes[len(utf8CalibrationSizes)-1])
+		goNs, cNs := measureBest(utf8CalibrationSizes, utf8Work, buf, goFn, cFn)
+		th = max(th, pickThreshold(utf8CalibrationSizes, goNs, cNs, FusedThreshold))
 	}
 	return th
 }

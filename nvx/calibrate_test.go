@@ -73,7 +73,9 @@ func TestThresholdsInUse(t *testing.T) {
 	assert.True(t, th.UTF8 == UTF8Threshold || containsInt(utf8CalibrationSizes, th.UTF8), "UTF8 %d", th.UTF8)
 	assert.True(t, th.UTF8ASCII == UTF8ASCIIThreshold || containsInt(asciiCalibrationSizes, th.UTF8ASCII), "UTF8ASCII %d", th.UTF8ASCII)
 	assert.True(t, th.FusedASCII == FusedASCIIThreshold || containsInt(asciiCalibrationSizes, th.FusedASCII), "FusedASCII %d", th.FusedASCII)
-	assert.Equal(t, th.UTF8, th.Fused, "XorMaskValidate validates as Validate below FusedASCII")
+	assert.True(t, th.Fused == FusedThreshold || containsInt(utf8CalibrationSizes, th.Fused), "Fused %d", th.Fused)
+	assert.GreaterOrEqual(t, th.Fused, 32)
+	assert.LessOrEqual(t, th.Fused, 512)
 	assert.LessOrEqual(t, th.UTF8, th.UTF8ASCII)
 	assert.LessOrEqual(t, th.Fused, th.FusedASCII)
 	assert.GreaterOrEqual(t, th.UTF8, 32)
@@ -109,6 +111,15 @@ func TestCalibrationText(t *testing.T) {
 			assert.InDelta(t, 0.09, float64(nonASCII)/float64(len(b)), 0.03, "about one byte in eleven")
 		case textCJK:
 			assert.Greater(t, nonASCII, len(b)*9/10)
+		}
+		// Masked with calibrateFused's key (the low bit of every byte
+		// flipped) they stay valid.
+		for n := 0; n <= 600; n++ {
+			flipped := calibrationText(kind, n)
+			for i := range flipped {
+				flipped[i] ^= 1
+			}
+			require.True(t, utf8.Valid(flipped), "kind %d n %d masked", kind, n)
 		}
 	}
 }

@@ -23,13 +23,20 @@
 //
 // A cgo call costs tens of nanoseconds (35-60 ns on the Intel Xeon of the
 // project machine), because the runtime hands the thread over to C as if
-// it might block or call back. Masking needs neither: on amd64 outside
-// Windows, XorMask calls the C core's nvx_xor_mask directly from Go
-// assembly instead (package internal/ccall: on the goroutine's stack, in
-// chunks of at most 64 KiB, 5-6 ns a call), which brings masking 16 KiB
-// through nvx to within a few percent of the C kernel alone and of copy().
-// UTF-8 validation and the fused unmask-and-validate go through cgo (with
-// #cgo noescape and nocallback), as does masking on other platforms.
+// it might block or call back. The C core needs neither: on amd64 outside
+// Windows, XorMask, the validation and the fused unmask-and-validate call
+// its nvx_xor_mask, nvx_utf8_validate and nvx_xor_mask_utf8_validate
+// directly from Go assembly instead (package internal/ccall: on the
+// goroutine's stack, 3-6 ns a call; masking in chunks of at most 64 KiB,
+// validation in chunks of at most 16 KiB, the validator state carried from
+// one chunk to the next). That brings masking 16 KiB through nvx to within
+// a few percent of the C kernel alone and of copy(), and lets validation
+// hand C text from 128 B (the fused call from 96 B) on that Xeon instead
+// of 192 B, and all-ASCII text from 1-1.5 KiB instead of 2-3 KiB. The
+// same calls
+// go through cgo (with #cgo noescape and nocallback) on other platforms,
+// when the C core was built without optimisation or with a sanitizer, and
+// for validation when LD_BIND_NOT is set (direct_amd64.go says why).
 //
 // # Thresholds
 //
@@ -39,8 +46,9 @@
 // native path starts to win, so it is never slower than pure Go at any
 // size. They are measured at start on the CPU at hand (a few milliseconds,
 // best of 31 interleaved rounds per candidate size; masking at 512 B-16 KiB,
-// UTF-8 on accented Latin and CJK text at 32-256 B, all-ASCII text and the
-// fused unmask-and-validate at 1-16 KiB), since the cgo call, the C kernels
+// UTF-8 validation and the fused unmask-and-validate on accented Latin and
+// CJK text at 32-256 B, through the very path the functions take from the
+// threshold on, all-ASCII text at 1-16 KiB), since the cgo call, the C kernels
 // and the pure-Go loops all differ between CPUs; a measurement that says
 // nothing leaves the default constants. MaskThresholdInUse is the masking
 // one.

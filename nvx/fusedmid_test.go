@@ -26,12 +26,19 @@ func TestFusedMidFirstNonASCII(t *testing.T) {
 		sizes = append(sizes, th.Fused, th.Fused+3, th.FusedASCII-1, th.FusedASCII-5)
 	}
 	inserts := []string{"é", "世", "😀", "\xff", "\xe4\xb8", "\xed\xa0\x80", "\xc0\x80"}
-	tails := map[string]string{
-		"ascii": strings.Repeat("plain json text, ", 600),
-		"latin": strings.Repeat("la forêt et le garçon, die Straße, ", 400),
-		"cjk":   strings.Repeat("网络协议的消息验证。", 400),
+	// Lead and tails are longer than the largest size (FusedASCII may be
+	// measured as large as 16 KiB).
+	longest := 0
+	for _, n := range sizes {
+		longest = max(longest, n)
 	}
-	lead := strings.Repeat("the words of an event, ", 200)
+	long := func(s string) string { return strings.Repeat(s, longest/len(s)+1) }
+	tails := map[string]string{
+		"ascii": long("plain json text, "),
+		"latin": long("la forêt et le garçon, die Straße, "),
+		"cjk":   long("网络协议的消息验证。"),
+	}
+	lead := long("the words of an event, ")
 	for tailName, tail := range tails {
 		for _, n := range sizes {
 			// Steps prime to 64, so the byte comes at every offset within

@@ -59,8 +59,10 @@ const HasNVX = true
 // at start picks Mask 3 KiB, UTF8 192 B (128-256 B under load), UTF8ASCII
 // 3 KiB and FusedASCII 2 KiB (bench/results/nvx-xeon.md has the tables).
 // Masking there no longer pays the cgo call (direct_amd64.go): it picks
-// Mask 512 B-1 KiB. The MaskThreshold default stays for the platforms
-// that call through cgo.
+// Mask 512 B-1 KiB. Nor does validation since it is called directly too:
+// UTF8 128 B, Fused 96 B, UTF8ASCII 1-1.5 KiB and FusedASCII 1 KiB (the
+// smallest ASCII candidate). The defaults stay for the platforms that call
+// through cgo.
 //
 // ASCII is special because Go's word-at-a-time ASCII loop is as fast as
 // the C core up to a few KiB once the cgo call is paid. Between the UTF8
@@ -86,8 +88,7 @@ const (
 	// XorMaskValidate may use C: from there Go unmasks and checks the
 	// leading ASCII in one pass and C takes the rest, from the first
 	// non-ASCII block, in one fused call (unless the rest is short or
-	// looks ASCII). In use it is always the UTF-8 threshold in use
-	// (ThresholdsInUse().Fused).
+	// looks ASCII). The one in use is ThresholdsInUse().Fused.
 	FusedThreshold = 128
 	// FusedASCIIThreshold is the default smallest buffer XorMaskValidate
 	// sends to C in one fused call, whatever the text (in use:
@@ -169,14 +170,19 @@ func cgoXorMask(b []byte, key [4]byte, pos int) int {
 	return int(C.nvx_xor_mask(bytesPtr(b), C.size_t(len(b)), (*C.uint8_t)(unsafe.Pointer(&key[0])), C.size_t(pos&3)))
 }
 
-func nativeValidUTF8(b []byte) bool {
+// cgoValidUTF8, cgoValidate and cgoXorMaskValidate call the C core's
+// validation through cgo. Where the direct call exists (direct_amd64.go)
+// nativeValidUTF8, nativeValidate and nativeXorMaskValidate use that
+// instead, and these remain for the builds that cannot (unoptimised or
+// sanitized C) and for the benchmarks that compare the two.
+func cgoValidUTF8(b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
 	return C.nvx_utf8_valid(bytesPtr(b), C.size_t(len(b))) != 0
 }
 
-func nativeValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
+func cgoValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
 	if len(b) == 0 {
 		return v.Validate(b, false) // same state, nothing for C to do
 	}
@@ -185,7 +191,7 @@ func nativeValidate(v *goimpl.Utf8Validator, b []byte) (bool, bool, int, int) {
 	return r.valid != 0, r.ends_on_codepoint != 0, int(r.current_index), int(r.total_index)
 }
 
-func nativeXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validator) (int, bool, bool, int, int) {
+func cgoXorMaskValidate(b []byte, key [4]byte, pos int, v *goimpl.Utf8Validator) (int, bool, bool, int, int) {
 	if len(b) == 0 {
 		valid, ends, cur, total := v.Validate(b, false)
 		return pos & 3, valid, ends, cur, total
