@@ -27,8 +27,9 @@ type sockWriter struct {
 	fn       func(fd uintptr) bool // w.write, bound once (no closure per write)
 	a, b     []byte                // what is left to write: a, then b
 	iov      [2]syscall.Iovec
-	wait     bool // the callback may let RawConn.Write wait for writability
-	progress bool // bytes were written since the last wait began
+	msg      syscall.Msghdr // sendmsg(2)'s header for iov (sysio_linux.go)
+	wait     bool           // the callback may let RawConn.Write wait for writability
+	progress bool           // bytes were written since the last wait began
 	errno    syscall.Errno
 }
 
@@ -59,8 +60,8 @@ func (w *sockWriter) write(fd uintptr) bool {
 			w.iov[0].Base, w.iov[1].Base = &w.a[0], &w.b[0]
 			w.iov[0].SetLen(len(w.a))
 			w.iov[1].SetLen(len(w.b))
-			n, errno = sysWritev(fd, &w.iov, len(w.a)+len(w.b)) // sysio_linux.go
-			w.iov = [2]syscall.Iovec{}                          // pin no payload
+			n, errno = sysWritev(fd, &w.msg, &w.iov, len(w.a)+len(w.b)) // sysio_linux.go
+			w.iov = [2]syscall.Iovec{}                                  // pin no payload
 		case len(w.a) > 0:
 			n, errno = sysWrite(fd, w.a)
 		default:

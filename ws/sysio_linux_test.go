@@ -85,7 +85,7 @@ func TestSysIOTransfers(t *testing.T) {
 					iov[0].Base, iov[1].Base = &pa[0], &pb[0]
 					iov[0].SetLen(len(pa))
 					iov[1].SetLen(len(pb))
-					n, e = sysWritev(w, &iov, len(pa)+len(pb))
+					n, e = sysWritev(w, &syscall.Msghdr{}, &iov, len(pa)+len(pb))
 				} else if len(pa) > 0 {
 					n, e = sysWrite(w, pa)
 				} else {
@@ -140,7 +140,46 @@ func TestSysIOTransfers(t *testing.T) {
 		iov[0].Base, iov[1].Base = &buf[0], &buf[1]
 		iov[0].SetLen(1)
 		iov[1].SetLen(1)
-		_, e = sysWritev(bad, &iov, 2)
+		_, e = sysWritev(bad, &syscall.Msghdr{}, &iov, 2)
 		assert.Equal(t, syscall.EBADF, e, fmt.Sprint("writev ", e))
 	})
+}
+
+// TestSysIOBlockingSocket: the raw calls return EAGAIN on a blocking
+// socket with nothing to read or no room to write, as on a non-blocking
+// one (MSG_DONTWAIT; see TestRawCallsOnBlockingDescriptor). If one blocks
+// instead, the other end unblocks it after a while and the test fails.
+func TestSysIOBlockingSocket(t *testing.T) {
+	if !rawSocketCalls {
+		t.Skip("the syscall package's calls are used in this build")
+	}
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = syscall.Close(fds[0]); _ = syscall.Close(fds[1]) })
+	a, b := uintptr(fds[0]), uintptr(fds[1])
+	unblock := time.AfterFunc(3*time.Second, func() { _, _ = syscall.Write(fds[1], []byte{1}) })
+	buf := make([]byte, 64)
+	n, e := sysRead(a, buf)
+	require.True(t, unblock.Stop(), "sysRead blocked on an empty blocking socket")
+	assert.Equal(t, 0, n)
+	assert.Equal(t, syscall.EAGAIN, e)
+
+	chunk := make([]byte, 4<<10)
+	full := false
+	for range 10000 {
+		_, e := sysWrite(b, chunk)
+		if e == syscall.EAGAIN {
+			full = true
+			break
+		}
+		require.Zero(t, e)
+	}
+	require.True(t, full, "the socket never filled")
+	var iov [2]syscall.Iovec
+	iov[0].Base, iov[1].Base = &chunk[0], &chunk[1]
+	iov[0].SetLen(1)
+	iov[1].SetLen(1)
+	n, e = sysWritev(b, &syscall.Msghdr{}, &iov, 2)
+	assert.Equal(t, 0, n)
+	assert.Equal(t, syscall.EAGAIN, e)
 }
