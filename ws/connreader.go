@@ -34,9 +34,9 @@ import (
 //     message never holds a pooled buffer.
 //
 // The event loop's reader (newFeedReader) has no small array: what it
-// reads comes from the poller's pooled chunks, so short reads borrow a
-// pooled buffer, given back once consumed (an idle connection holds the
-// struct alone).
+// reads comes from the poller's pooled chunks, which it takes over as its
+// buffer (evConn.take, tookChunk) and gives back once consumed (an idle
+// connection holds the struct alone).
 //
 // It is used by the read goroutine only (or, in event-loop mode, by
 // whoever serves the connection at the time); it is not safe for
@@ -99,9 +99,8 @@ func newConnReader(src io.Reader, pending []byte) *connReader {
 
 // newFeedReader is newConnReader for the event loop's feed (evloop.go),
 // which holds what the poller read in pooled chunks: no small array (an
-// idle connection holds 192 bytes less). Reads shorter than the array
-// would be borrow a pooled buffer, given back once consumed; reads at
-// least as long go straight into the caller's buffer.
+// idle connection holds 192 bytes less). The poller's chunks become its
+// buffer in turn (evConn.take), each given back once consumed.
 func newFeedReader(src io.Reader, pending []byte) *connReader {
 	return (&connReader{}).start(src, pending)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 
 	"github.com/autobahn-go/autobahn/nvx"
 )
@@ -313,8 +314,10 @@ func (r *rawReader) Read(p []byte) (int, error) {
 	}
 	var n int
 	var err error
-	if int64(len(p)) < c.skipLeft {
-		// The frame goes on past p: nothing to read ahead (recvbuf.go).
+	if int64(len(p)) < c.skipLeft && !r.compressed {
+		// The frame goes on past p, which is the message buffer itself:
+		// nothing to read ahead (recvbuf.go). (The inflater asks for 4 KiB
+		// at a time: its reads go through the read buffer.)
 		n, err = c.br.readPayload(p)
 	} else {
 		n, err = c.br.Read(p)
@@ -487,7 +490,20 @@ func (c *Conn) readMessageInto(h frameHeader, st *recvBufs) error {
 				case exact:
 					n = len(st.acc) + int(c.skipLeft)
 				case pooled && n <= recvClassMax:
-					n = 1 << recvClassBits(n)
+					// The next class, unless it is larger than any message
+					// may get (the limit plus the byte that shows it
+					// crossed): then exactly that, not pooled, so that a
+					// message near the limit is not charged for a buffer
+					// of twice the limit.
+					useful := int64(math.MaxInt64)
+					if lim := c.opts.MaxMessagePayloadSize; lim > 0 && lim < useful-1 {
+						useful = lim + 1
+					}
+					if cl := int64(1) << recvClassBits(n); cl <= useful {
+						n = int(cl)
+					} else {
+						exact, n = true, int(min(int64(n), useful))
+					}
 				}
 				// Old and new buffer both live while it is copied.
 				if err := c.hold(base + int64(cap(st.acc)) + int64(n)); err != nil {

@@ -16,8 +16,11 @@ import (
 //     copied into a buffer of the next class and the outgrown one goes
 //     back to its pool at once, so a large message is contiguous, is
 //     copied about once in all (doubling) and leaves no garbage;
-//   - growth follows the bytes that arrived, never the length a peer
-//     merely announces beyond 64 KiB at a time (growBy);
+//   - growth follows the bytes that arrived (growBy): a buffer holds at
+//     most about twice what arrived plus 128 KiB (a class of up to 64 KiB
+//     past the bytes, rounded up), never the length a peer merely
+//     announces; and never a class past MaxMessagePayloadSize + 1 (then
+//     exactly that);
 //   - with ReuseMessageBuffer the buffer is handed to OnMessage in place
 //     and goes back to its pool when OnMessage returns: receiving a
 //     message of any size allocates nothing in the steady state;
