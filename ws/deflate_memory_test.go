@@ -76,7 +76,7 @@ func raiseNoFileLimit() uint64 {
 	lim.Cur = lim.Max
 	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	return lim.Cur
+	return uint64(lim.Cur) // int64 on FreeBSD
 }
 
 type memCountHandler struct {
