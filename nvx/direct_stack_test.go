@@ -24,13 +24,7 @@ import (
 // every masking kernel, none of them dynamic. Skipped when the compiler
 // does not take the flag.
 func TestDirectCallStackUsage(t *testing.T) {
-	cc := os.Getenv("CC")
-	if cc == "" {
-		cc = "gcc"
-	}
-	if _, err := exec.LookPath(cc); err != nil {
-		t.Skipf("no C compiler %q", cc)
-	}
+	cc := testCC(t)
 	// The masking files of the unity build (nvx_unity.c), compiled alone.
 	dir := t.TempDir()
 	src := filepath.Join(dir, "mask_unity.c")
@@ -87,13 +81,7 @@ func TestDirectCallStackUsage(t *testing.T) {
 // at start (direct_amd64.go) and which keep no frame. Every frame must be
 // static. Skipped when the compiler does not take the flag.
 func TestDirectCallStackDepth(t *testing.T) {
-	cc := os.Getenv("CC")
-	if cc == "" {
-		cc = "gcc"
-	}
-	if _, err := exec.LookPath(cc); err != nil {
-		t.Skipf("no C compiler %q", cc)
-	}
+	cc := testCC(t)
 	dir := t.TempDir()
 	src, err := filepath.Abs(filepath.Join("..", "csrc", "nvx_unity.c"))
 	require.NoError(t, err)
@@ -203,4 +191,18 @@ func parseCallGraph(t *testing.T, ci string) (map[string]callFrame, map[string][
 	}
 	require.NotEmpty(t, frames)
 	return frames, calls
+}
+
+// testCC returns the C compiler the stack tests use ($CC, else gcc), and
+// skips the test when there is none.
+func testCC(t *testing.T) string {
+	t.Helper()
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "gcc"
+	}
+	if _, err := exec.LookPath(cc); err != nil {
+		t.Skipf("no C compiler %q", cc)
+	}
+	return cc
 }

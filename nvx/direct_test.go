@@ -98,6 +98,34 @@ func TestDirectMaskStackDepths(t *testing.T) {
 // busy goroutines than Ps (the scheduler preempts them too). Every
 // masking is checked against the reference.
 func TestDirectMaskUnderSignals(t *testing.T) {
+	underSignals(t, 99, 300, func(rng *rand.Rand, _ int) string {
+		n := 1 + rng.IntN(3*directChunk)
+		pos := rng.IntN(4)
+		b := make([]byte, n)
+		for i := 0; i < n; i += 8 {
+			b[i] = byte(rng.Uint32())
+		}
+		want := bytes.Clone(b)
+		wantNext := ref.XorMask(want, testKey, pos)
+		for rep := 0; rep < 3; rep++ { // mask, unmask, mask
+			next := nativeXorMask(b, testKey, pos)
+			if next != wantNext {
+				return "wrong next offset"
+			}
+		}
+		if !bytes.Equal(want, b) {
+			return "wrong bytes"
+		}
+		return ""
+	})
+}
+
+// underSignals runs check iters times on each of more goroutines than Ps
+// (each with a random source seeded by its number and seed) under a CPU
+// profile and back-to-back garbage collections, and fails the test with
+// each goroutine's first complaint (check returns "" when all is well).
+func underSignals(t *testing.T, seed uint64, iters int, check func(rng *rand.Rand, iter int) string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -124,25 +152,10 @@ func TestDirectMaskUnderSignals(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 99))
-			for iter := 0; iter < 300; iter++ {
-				n := 1 + rng.IntN(3*directChunk)
-				pos := rng.IntN(4)
-				b := make([]byte, n)
-				for i := 0; i < n; i += 8 {
-					b[i] = byte(rng.Uint32())
-				}
-				want := bytes.Clone(b)
-				wantNext := ref.XorMask(want, testKey, pos)
-				for rep := 0; rep < 3; rep++ { // mask, unmask, mask
-					next := nativeXorMask(b, testKey, pos)
-					if next != wantNext {
-						errs <- "wrong next offset"
-						return
-					}
-				}
-				if !bytes.Equal(want, b) {
-					errs <- "wrong bytes"
+			rng := rand.New(rand.NewPCG(uint64(w), seed))
+			for iter := 0; iter < iters; iter++ {
+				if e := check(rng, iter); e != "" {
+					errs <- e
 					return
 				}
 			}

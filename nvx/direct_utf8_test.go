@@ -5,12 +5,8 @@ package nvx
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
-	"runtime"
-	"runtime/pprof"
-	"sync"
 	"testing"
 	"unicode/utf8"
 	"unsafe"
@@ -283,57 +279,20 @@ func TestDirectValidateStackDepths(t *testing.T) {
 // collections and more busy goroutines than Ps, as the masking does
 // (TestDirectMaskUnderSignals).
 func TestDirectValidateUnderSignals(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
-	require.NoError(t, pprof.StartCPUProfile(io.Discard))
-	defer pprof.StopCPUProfile()
-	stop := make(chan struct{})
-	var gcWG sync.WaitGroup
-	gcWG.Add(1)
-	go func() {
-		defer gcWG.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				runtime.GC()
-			}
+	underSignals(t, 98, 150, func(rng *rand.Rand, iter int) string {
+		plain := randomText(rng, 1+rng.IntN(3*directUTF8Chunk), iter%3 == 0)
+		var gv, dv, fv goimpl.Utf8Validator
+		want := fmt.Sprint(gv.Validate(plain, false))
+		if got := fmt.Sprint(nativeValidate(&dv, plain)); got != want {
+			return "validate: " + got + " want " + want
 		}
-	}()
-	workers := 2*runtime.GOMAXPROCS(0) + 1
-	var wg sync.WaitGroup
-	errs := make(chan string, workers)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 98))
-			for iter := 0; iter < 150; iter++ {
-				plain := randomText(rng, 1+rng.IntN(3*directUTF8Chunk), iter%3 == 0)
-				var gv, dv, fv goimpl.Utf8Validator
-				want := fmt.Sprint(gv.Validate(plain, false))
-				if got := fmt.Sprint(nativeValidate(&dv, plain)); got != want {
-					errs <- "validate: " + got + " want " + want
-					return
-				}
-				masked := bytes.Clone(plain)
-				pos := rng.IntN(4)
-				wantNext := ref.XorMask(masked, testKey, pos)
-				next, valid, ends, cur, total := nativeXorMaskValidate(masked, testKey, pos, &fv)
-				if got := fmt.Sprint(valid, ends, cur, total); got != want || next != wantNext || !bytes.Equal(masked, plain) {
-					errs <- "fused: " + got + " want " + want
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(stop)
-	gcWG.Wait()
-	close(errs)
-	for e := range errs {
-		t.Error(e)
-	}
+		masked := bytes.Clone(plain)
+		pos := rng.IntN(4)
+		wantNext := ref.XorMask(masked, testKey, pos)
+		next, valid, ends, cur, total := nativeXorMaskValidate(masked, testKey, pos, &fv)
+		if got := fmt.Sprint(valid, ends, cur, total); got != want || next != wantNext || !bytes.Equal(masked, plain) {
+			return "fused: " + got + " want " + want
+		}
+		return ""
+	})
 }

@@ -229,27 +229,8 @@ func TestAllocsPerEchoTCP(t *testing.T) {
 	for _, size := range []int{64, 1 << 10} {
 		for _, reuse := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%dB/reuse=%v", size, reuse), func(t *testing.T) {
-				a, b := tcpPair(t)
-				o := testOpts()
-				o.ReuseMessageBuffer = reuse
-				engine(t, a, true, o, &costEchoHandler{}, nil)
 				payload, op := echoPayload("utf8", size)
-				frame := encode(op, true, 0, payload, true)
-				want := encode(op, true, 0, payload, false)
-				got := make([]byte, len(want))
-				_ = b.SetDeadline(time.Now().Add(testTimeout))
-				echo := func() {
-					if _, err := b.Write(frame); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := io.ReadFull(b, got); err != nil {
-						t.Fatal(err)
-					}
-				}
-				for range 20 { // warm the pools and the size hint
-					echo()
-				}
-				require.True(t, bytes.Equal(want, got), "the echo is not the message")
+				echo := tcpEchoLoop(t, reuse, op, payload, 20) // warm the pools and the size hint
 				allocs := testing.AllocsPerRun(200, echo)
 				t.Logf("%.3f allocs per echo", allocs)
 				limit := 1.1
@@ -263,6 +244,35 @@ func TestAllocsPerEchoTCP(t *testing.T) {
 			})
 		}
 	}
+}
+
+// tcpEchoLoop starts an echo server (costEchoHandler) over a real TCP
+// pair and returns one round trip of the message op/payload: the client
+// sends it masked and reads the echo. It runs warm round trips first and
+// checks that the echo is the message.
+func tcpEchoLoop(t *testing.T, reuse bool, op byte, payload []byte, warm int) func() {
+	t.Helper()
+	a, b := tcpPair(t)
+	o := testOpts()
+	o.ReuseMessageBuffer = reuse
+	engine(t, a, true, o, &costEchoHandler{}, nil)
+	frame := encode(op, true, 0, payload, true)
+	want := encode(op, true, 0, payload, false)
+	got := make([]byte, len(want))
+	_ = b.SetDeadline(time.Now().Add(testTimeout))
+	echo := func() {
+		if _, err := b.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(b, got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range warm {
+		echo()
+	}
+	require.True(t, bytes.Equal(want, got), "the echo is not the message")
+	return echo
 }
 
 // TestRawWriteTrickleReaderTimesOut (found by review): a peer that reads

@@ -3,7 +3,6 @@ package ws
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"runtime"
 	"testing"
 	"time"
@@ -84,6 +83,12 @@ func evenCut(n, frame int) []int {
 // sendCut writes payload as one message of op in frames of the given
 // sizes (masked, as a client), all at once.
 func sendCut(p *rawPeer, op byte, payload []byte, sizes []int) {
+	p.write(encodeCut(op, payload, sizes))
+}
+
+// encodeCut is the wire of payload as one message of opcode op whose
+// frames (masked) are sizes bytes long.
+func encodeCut(op byte, payload []byte, sizes []int) []byte {
 	var wire []byte
 	at := 0
 	for i, s := range sizes {
@@ -94,7 +99,7 @@ func sendCut(p *rawPeer, op byte, payload []byte, sizes []int) {
 		wire = append(wire, encode(fop, i == len(sizes)-1, 0, payload[at:at+s], true)...)
 		at += s
 	}
-	p.write(wire)
+	return wire
 }
 
 // utf8Payload is n bytes of valid multi-byte UTF-8 text (2- and 3-byte
@@ -287,17 +292,7 @@ func TestRecvBufLimits(t *testing.T) {
 				done := make(chan struct{})
 				go func() { // the server may stop reading before the end
 					defer close(done)
-					var wire []byte
-					at := 0
-					sizes := fr.cut(limit + 1)
-					for i, s := range sizes {
-						op := byte(OpContinuation)
-						if i == 0 {
-							op = OpBinary
-						}
-						wire = append(wire, encode(op, i == len(sizes)-1, 0, big[at:at+s], true)...)
-						at += s
-					}
+					wire := encodeCut(OpBinary, big, fr.cut(limit+1))
 					_ = p.c.SetWriteDeadline(time.Now().Add(testTimeout))
 					_, _ = p.c.Write(wire)
 				}()
@@ -332,27 +327,7 @@ func TestAllocsPerEchoLarge(t *testing.T) {
 	for _, size := range []int{100_000, 1 << 20} {
 		for _, reuse := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%dB/reuse=%v", size, reuse), func(t *testing.T) {
-				a, b := tcpPair(t)
-				o := testOpts()
-				o.ReuseMessageBuffer = reuse
-				engine(t, a, true, o, &costEchoHandler{}, nil)
-				payload, op := utf8Payload(size), byte(OpText)
-				frame := encode(op, true, 0, payload, true)
-				want := encode(op, true, 0, payload, false)
-				got := make([]byte, len(want))
-				_ = b.SetDeadline(time.Now().Add(testTimeout))
-				echo := func() {
-					if _, err := b.Write(frame); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := io.ReadFull(b, got); err != nil {
-						t.Fatal(err)
-					}
-				}
-				for range 10 { // warm the pools
-					echo()
-				}
-				require.True(t, bytes.Equal(want, got), "the echo is not the message")
+				echo := tcpEchoLoop(t, reuse, OpText, utf8Payload(size), 10) // warm the pools
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
 				gc0 := ms.NumGC
