@@ -7,9 +7,14 @@
 # bench/results/peers.txt (go test -bench lines), bench/cmd/report makes
 # peers.md and peers.svg of them. The peers live in the nested module
 # bench/peers (its own go.mod), so the library never requires them.
+# The last column, floor, is not a WebSocket server: it reads, rewrites
+# the header and writes each frame back with no protocol work at all
+# (bench/peers/cmd/echopeers/floor.go), the most any server can reach
+# against this client on this machine; PEERS_IMPLS=...,floor-epoll adds
+# the same on an epoll loop of its own (one read per echo, no netpoller).
 # Each round runs every case once per server (every other round in the
 # other order); cells are the median over PEERS_COUNT rounds
-# (PEERS_STAT=best for the best). About 2.5 minutes per round.
+# (PEERS_STAT=best for the best). About 3 minutes per round.
 # PEERS_IMPLS, PEERS_KINDS and PEERS_SIZES (bytes, comma-separated) pick
 # cells, e.g. make bench-peers PEERS_KINDS=utf8 PEERS_SIZES=64,1024.
 #
@@ -22,12 +27,12 @@ PEERS_DURATION ?= 2s
 PEERS_WARMUP ?= 500ms
 PEERS_COUNT ?= 3
 PEERS_STAT ?= median
-PEERS_IMPLS ?= autobahn,gws,gorilla,coder
+PEERS_IMPLS ?= autobahn,gws,gorilla,coder,floor
 PEERS_KINDS ?= ascii,utf8,binary
 PEERS_SIZES ?=
 PEERS_SERVER_CPU ?= 0
 PEERS_CLIENT_CPU ?= 1
-PEERS_RATIOS ?= autobahn/gws,autobahn/gorilla,autobahn/coder
+PEERS_RATIOS ?= autobahn/gws,autobahn/gorilla,autobahn/coder,autobahn/floor,floor/gws
 
 .PHONY: bench-peers
 BENCH_TARGETS += bench-peers

@@ -32,12 +32,17 @@ var servers = map[string]func(ln net.Listener) error{
 	// (Options.EventLoop), with ReuseMessageBuffer.
 	"autobahn-evloop": serveAutobahnEventLoop,
 	"gws":             serveGWS,
-	"gorilla":         serveGorilla,
-	"coder":           serveCoder,
+	// floor is not a WebSocket server but the floor under all of them
+	// (floor.go); not in serverOrder, run it with -impls.
+	"floor":   serveFloor,
+	"gorilla": serveGorilla,
+	"coder":   serveCoder,
 }
 
-// serverOrder is the order of the columns and of the runs of one case.
-var serverOrder = []string{"autobahn", "gws", "gorilla", "coder"}
+// serverOrder is the order of the columns and of the runs of one case:
+// the four servers, then floor, what a server without the protocol costs
+// against the same client (floor.go).
+var serverOrder = []string{"autobahn", "gws", "gorilla", "coder", "floor"}
 
 type autobahnEcho struct{ ws.BaseHandler }
 
