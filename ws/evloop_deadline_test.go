@@ -95,3 +95,37 @@ func TestEventLoopFeedChunksTakenInPlace(t *testing.T) {
 		})
 	}
 }
+
+// TestEventLoopFeedGivenBackAfterClose: what the poller read and the
+// engine never will, because the connection ended first (CloseNow while
+// the handler held the burst, with frames queued in the feed behind its
+// message), goes back to its pool when the engine finishes.
+func TestEventLoopFeedGivenBackAfterClose(t *testing.T) {
+	if !eventLoopAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	chunks0, bufs0 := evChunksOut.Load(), readBufsOut.Load()
+	a, b := tcpPair(t)
+	o := testOpts()
+	o.EventLoop = true
+	h := &evStall{conn: make(chan *Conn, 1), release: make(chan struct{})}
+	c := startConn(connConfig{netConn: a, isServer: true, opts: o, handler: h})
+	t.Cleanup(func() { _ = c.CloseNow() })
+	require.True(t, inEvent(c))
+	<-h.conn
+	var wire []byte
+	for range 10 { // 160 KiB: all of it fits the feed
+		wire = append(wire, encode(OpBinary, true, 0, make([]byte, 16<<10), true)...)
+	}
+	_, err := b.Write(wire)
+	require.NoError(t, err)
+	e := c.nc.(*evConn)
+	require.Eventually(t, func() bool { return e.feedSize() >= 100<<10 }, testTimeout, time.Millisecond,
+		"the feed holds %d bytes", e.feedSize())
+	require.NoError(t, c.CloseNow())
+	close(h.release)
+	assert.Eventually(t, func() bool {
+		return evChunksOut.Load() <= chunks0 && readBufsOut.Load() <= bufs0
+	}, testTimeout, 5*time.Millisecond, "chunks out %d (was %d), read buffers out %d (was %d)",
+		evChunksOut.Load(), chunks0, readBufsOut.Load(), bufs0)
+}
