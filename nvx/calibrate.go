@@ -31,6 +31,11 @@ var (
 	// utf8CalibrationSizes are the candidates for Thresholds.UTF8 (and
 	// Fused), measured on accented Latin and on CJK text.
 	utf8CalibrationSizes = []int{32, 48, 64, 96, 128, 192, 256}
+	// leadCalibrationSizes are the candidates for Thresholds.UTF8Lead
+	// and FusedLead (those below UTF8 or Fused), measured on text that
+	// opens with a word that is not ASCII. Not below 24: the test that
+	// sends such a chunk to C samples three more words.
+	leadCalibrationSizes = []int{24, 32, 48, 64, 96, 128, 192}
 	// asciiCalibrationSizes are the candidates for Thresholds.UTF8ASCII
 	// and FusedASCII, measured on all-ASCII text.
 	asciiCalibrationSizes = []int{1 << 10, 3 << 9, 2 << 10, 3 << 10, 4 << 10, 6 << 10, 8 << 10, 12 << 10, 16 << 10}
@@ -120,9 +125,10 @@ func measureBest(sizes []int, work int, buf []byte, goFn, cFn func([]byte)) (goN
 type textKind int
 
 const (
-	textASCII textKind = iota // English words
-	textLatin                 // French and German words: about one byte in eleven outside ASCII
-	textCJK                   // Chinese with a little punctuation: 3-byte code points
+	textASCII     textKind = iota // English words
+	textLatin                     // French and German words: about one byte in eleven outside ASCII
+	textCJK                       // Chinese with a little punctuation: 3-byte code points
+	textLatinLead                 // French opening with accented words, then mostly ASCII
 )
 
 // calibrationSamples are the phrases calibrationText repeats.
@@ -130,6 +136,9 @@ var calibrationSamples = [...]string{
 	textASCII: "the quick brown fox jumps over the lazy dog, and they were all there when we said it. ",
 	textLatin: "Die Straße und das Haus, le garçon et la maison de la ville, der Käse ist nicht schön. ",
 	textCJK:   "网络协议的消息验证在服务器上很快，客户端也一样。",
+	// The first word is not ASCII, the rest mostly is: among the texts
+	// that go to C from UTF8Lead, the one Go does best on.
+	textLatinLead: "Ça été réglé: the message is short and the rest of it is plain ASCII text. ",
 }
 
 // calibrationText returns n bytes of valid UTF-8 of the given kind, cut on
@@ -149,4 +158,15 @@ func calibrationText(kind textKind, n int) []byte {
 		}
 	}
 	return b
+}
+
+// leadSizes returns the candidates for a lead threshold below main.
+func leadSizes(main int) []int {
+	var s []int
+	for _, n := range leadCalibrationSizes {
+		if n < main {
+			s = append(s, n)
+		}
+	}
+	return s
 }

@@ -19,6 +19,7 @@ func calibrate() Thresholds {
 	// a default may meet a measured value: keep each pair ordered.
 	t.UTF8ASCII = max(t.UTF8ASCII, t.UTF8)
 	t.FusedASCII = max(t.FusedASCII, t.Fused)
+	t.UTF8Lead = calibrateUTF8Lead(t.UTF8)
 	return t
 }
 
@@ -116,4 +117,42 @@ func calibrateFusedASCII() int {
 		func(b []byte) { v.Reset(); goimpl.UnmaskASCII(b, key, 0) },
 		func(b []byte) { v.Reset(); nativeXorMaskValidate(b, key, 0, &v) })
 	return pickThreshold(asciiCalibrationSizes, goNs, cNs, FusedASCIIThreshold)
+}
+
+// withLeadPath installs the UTF-8 hooks for the lead measurement: UTF8
+// at the threshold measured, UTF8Lead at min, the ASCII one at its
+// default; it returns a function that puts back what was there. So the
+// native side of the measurement is the path Validate takes below UTF8,
+// the test that picks text for C included (see withUTF8Path).
+func withLeadPath(utf8, min int) (restore func()) {
+	restoreUTF8 := withUTF8Path(min)
+	goimpl.UTF8Min = utf8
+	lead := goimpl.UTF8LeadMin
+	goimpl.UTF8LeadMin = min
+	return func() {
+		goimpl.UTF8LeadMin = lead
+		restoreUTF8()
+	}
+}
+
+// calibrateUTF8Lead measures Thresholds.UTF8Lead: where Validate's native
+// path overtakes its Go path below utf8, on CJK and on Latin text that
+// opens with accented words (both go to C there), the larger crossing, or
+// utf8 when C does not win sooner on both.
+func calibrateUTF8Lead(utf8 int) int {
+	sizes := leadSizes(utf8)
+	if len(sizes) == 0 {
+		return utf8
+	}
+	defer withLeadPath(utf8, sizes[0])()
+	var v goimpl.Utf8Validator
+	th := 0
+	for _, kind := range []textKind{textCJK, textLatinLead} {
+		buf := calibrationText(kind, sizes[len(sizes)-1])
+		goNs, cNs := measureBest(sizes, utf8Work, buf,
+			func(b []byte) { v.Reset(); v.Validate(b, false) },
+			func(b []byte) { v.Reset(); v.Validate(b, true) })
+		th = max(th, pickThreshold(sizes, goNs, cNs, utf8))
+	}
+	return min(th, utf8)
 }

@@ -1,6 +1,7 @@
 package nvx
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -84,14 +85,17 @@ func TestThresholdsInUse(t *testing.T) {
 	assert.LessOrEqual(t, th.UTF8ASCII, 16<<10)
 	assert.GreaterOrEqual(t, th.FusedASCII, 1<<10)
 	assert.LessOrEqual(t, th.FusedASCII, 16<<10)
-	assert.Equal(t, []int{th.Mask, th.UTF8, th.UTF8ASCII, th.Fused, th.FusedASCII},
-		[]int{goimpl.MaskMin, goimpl.UTF8Min, goimpl.UTF8ASCIIMin, goimpl.FusedMin, goimpl.FusedASCIIMin},
+	assert.True(t, th.UTF8Lead == th.UTF8 || containsInt(leadCalibrationSizes, th.UTF8Lead), "UTF8Lead %d", th.UTF8Lead)
+	assert.LessOrEqual(t, th.UTF8Lead, th.UTF8)
+	assert.GreaterOrEqual(t, th.UTF8Lead, 24)
+	assert.Equal(t, []int{th.Mask, th.UTF8, th.UTF8ASCII, th.Fused, th.FusedASCII, th.UTF8Lead},
+		[]int{goimpl.MaskMin, goimpl.UTF8Min, goimpl.UTF8ASCIIMin, goimpl.FusedMin, goimpl.FusedASCIIMin, goimpl.UTF8LeadMin},
 		"the kernels use what is reported")
 }
 
 // The calibration texts are valid UTF-8 of their kind at every size.
 func TestCalibrationText(t *testing.T) {
-	for _, kind := range []textKind{textASCII, textLatin, textCJK} {
+	for _, kind := range []textKind{textASCII, textLatin, textCJK, textLatinLead} {
 		for n := 0; n <= 600; n++ {
 			b := calibrationText(kind, n)
 			require.Len(t, b, n)
@@ -111,6 +115,12 @@ func TestCalibrationText(t *testing.T) {
 			assert.InDelta(t, 0.09, float64(nonASCII)/float64(len(b)), 0.03, "about one byte in eleven")
 		case textCJK:
 			assert.Greater(t, nonASCII, len(b)*9/10)
+		case textLatinLead:
+			assert.InDelta(t, 0.12, float64(nonASCII)/float64(len(b)), 0.04, "mostly ASCII")
+		}
+		if kind == textCJK || kind == textLatinLead {
+			// What UTF8Lead is measured on opens with a non-ASCII word.
+			assert.NotZero(t, binary.LittleEndian.Uint64(b)&0x8080808080808080)
 		}
 		// Masked with calibrateFused's key (the low bit of every byte
 		// flipped) they stay valid.
@@ -142,6 +152,7 @@ func TestCalibrationIsShort(t *testing.T) {
 	require.True(t, th.UTF8 == UTF8Threshold || containsInt(utf8CalibrationSizes, th.UTF8))
 	require.True(t, th.UTF8ASCII == UTF8ASCIIThreshold || containsInt(asciiCalibrationSizes, th.UTF8ASCII))
 	require.True(t, th.FusedASCII == FusedASCIIThreshold || containsInt(asciiCalibrationSizes, th.FusedASCII))
+	require.True(t, th.UTF8Lead == th.UTF8 || containsInt(leadSizes(th.UTF8), th.UTF8Lead))
 	if !raceEnabled {
 		assert.Less(t, d, 500*time.Millisecond)
 	}

@@ -82,7 +82,7 @@ func TestEnvAtStart(t *testing.T) {
 	out, err := run(" No ")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "uses=false kernel=purego")
-	assert.Contains(t, out, "thresholds={Mask:0 UTF8:0 UTF8ASCII:0 Fused:0 FusedASCII:0}", "nothing measured, nothing sent to C")
+	assert.Contains(t, out, "thresholds={Mask:0 UTF8:0 UTF8ASCII:0 Fused:0 FusedASCII:0 UTF8Lead:0}", "nothing measured, nothing sent to C")
 
 	out, err = run("yes")
 	if HasNVX {

@@ -215,6 +215,7 @@ func init() {
 		goimpl.MaskMin = max(inUse.Mask, goimpl.MaskFloor) // the candidates start there
 		goimpl.UTF8Min, goimpl.UTF8ASCIIMin = inUse.UTF8, inUse.UTF8ASCII
 		goimpl.FusedMin, goimpl.FusedASCIIMin = inUse.Fused, inUse.FusedASCII
+		goimpl.UTF8LeadMin = inUse.UTF8Lead
 		goimpl.ValidateHook = nativeValidate
 		goimpl.ValidHook = nativeValidUTF8
 		goimpl.FusedHook = nativeXorMaskValidate

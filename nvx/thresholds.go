@@ -19,6 +19,14 @@ type Thresholds struct {
 	// FusedASCII is where XorMaskValidate hands the whole buffer to C in
 	// one fused call, whatever the text.
 	FusedASCII int
+	// UTF8Lead is where Validate and ValidUTF8 send a chunk that opens
+	// with a word that is not all ASCII (CJK, Cyrillic, Greek, text that
+	// opens with accented words) to C whole, below UTF8, unless the rest
+	// of it looks ASCII: short messages in such scripts are validated
+	// faster in C much sooner than text that opens with ASCII, which Go's
+	// ASCII loops are quick on. XorMaskValidate below Fused unmasks in Go
+	// and follows the same rule. It is UTF8 when C does not win sooner.
+	UTF8Lead int
 }
 
 // inUse holds the thresholds chosen at start (all zero without the native

@@ -54,16 +54,33 @@ func looksASCII(b []byte) bool {
 	return acc&hiBits == 0
 }
 
-// nativeWhole reports whether a chunk of at least UTF8Min bytes goes to C
-// whole, before any Go work: from UTF8ASCIIMin bytes, or when its first
-// word is not all ASCII (most CJK and accented text).
-func nativeWhole(b []byte) bool {
-	return len(b) >= UTF8ASCIIMin || binary.LittleEndian.Uint64(b)&hiBits != 0
+// Where C takes over a chunk b whose b[start:i] is a run of ASCII words
+// Go has checked (b[start:] begins on a code point): when b[start:] opens
+// with a word that is not all ASCII (i == start), from UTF8Min bytes, or
+// from UTF8LeadMin when that is less, leadFrom decides; otherwise
+// nativeFrom does, from UTF8Min bytes. Validate and ValidUTF8 write that
+// test out where they need it, so that all-ASCII text below UTF8ASCIIMin
+// pays two length tests and no call: its words are checked once, by the
+// loop that validates them, exactly as package purego does.
+
+// leadFrom returns start when b[start:], which opens with a word that is
+// not all ASCII, goes to C whole, else -1: when it is at least 24 bytes
+// long and a sample of the rest (looksASCII) is not all ASCII either
+// (CJK, Cyrillic, text that opens with accented words). A lone accent
+// before plain ASCII ("É" and English) fails that: Go checks the ASCII
+// eight bytes at a time, faster than C below a few hundred bytes.
+//
+//go:noinline
+func leadFrom(b []byte, start int) int {
+	if len(b)-start < 24 || looksASCII(b[start+8:]) {
+		return -1
+	}
+	return start
 }
 
 // nativeFrom returns where C takes over a chunk b of at least UTF8Min
-// bytes whose b[start:i] is a run of ASCII words Go has checked (b[start:]
-// begins on a code point), or -1 when Go does all of it. The rest b[i:]
+// bytes whose b[start:i] is a run of at least one ASCII word Go has
+// checked (b[start:] begins on a code point), or -1 when Go does all of it. The rest b[i:]
 // goes to C when it is at least UTF8Min/2 bytes (less is done sooner in
 // Go than a cgo call returns) and does not look like ASCII text past its
 // first word (which holds the non-ASCII byte that stopped the ASCII loop,

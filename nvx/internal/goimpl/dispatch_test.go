@@ -90,7 +90,8 @@ func TestNativeRouting(t *testing.T) {
 		{"CJK at the threshold", cjk[:129], []int{129}},
 		{"ASCII words then CJK", ascii[:203] + cjk[:300], []int{503 - 200}},
 		{"short ASCII run then CJK: whole chunk", ascii[:60] + cjk[:300], []int{360}},
-		{"non-ASCII first word: whole chunk", "é" + ascii[:200], []int{202}},
+		{"non-ASCII first word and rest: whole chunk", "é" + cjk[:201], []int{203}},
+		{"a lone accent, then ASCII: Go (faster there)", "é" + ascii[:200], nil},
 		{"ASCII with one accent late", ascii[:1000] + "é" + ascii[:1000], nil},
 		{"short non-ASCII tail stays in Go", ascii[:300] + cjk[:30], nil},
 	}
@@ -151,4 +152,61 @@ func randomText(rng *rand.Rand, n int, _ bool) []byte {
 		}
 	}
 	return b
+}
+
+// TestNativeLeadRouting: below UTF8Min, a chunk from UTF8LeadMin bytes
+// goes to C whole when its first word is not all ASCII, whatever follows,
+// and stays in Go when it opens with ASCII or is shorter; results and
+// carried state equal Go's alone, however the text is cut.
+func TestNativeLeadRouting(t *testing.T) {
+	calls := hookCalls(t)
+	old := UTF8LeadMin
+	t.Cleanup(func() { UTF8LeadMin = old })
+	UTF8LeadMin = 32
+	ascii := strings.Repeat("json, mostly plain ", 20)
+	cjk := strings.Repeat("世界", 40)
+	for _, c := range []struct {
+		name string
+		text string
+		want []int
+	}{
+		{"CJK at the lead threshold", cjk[:33], []int{33}},
+		{"CJK below it", cjk[:30], nil},
+		{"a lone accent, then ASCII: Go", "Ça va" + ascii[:60], nil},
+		{"accented words throughout", strings.Repeat("Ça été réglé ", 4), []int{72}},
+		{"ASCII first word, then CJK", ascii[:8] + cjk[:60], nil},
+		{"ASCII", ascii[:100], nil},
+		{"at UTF8Min the old rules: whole", cjk[:129], []int{129}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := []byte(c.text)
+			*calls = nil
+			var v Utf8Validator
+			valid, ends, cur, total := v.Validate(b, true)
+			assert.Equal(t, []any{true, true, len(b), len(b)}, []any{valid, ends, cur, total})
+			assert.Equal(t, c.want, *calls, "Validate")
+			*calls = nil
+			assert.True(t, ValidUTF8(b, true))
+			assert.Equal(t, c.want, *calls, "ValidUTF8")
+		})
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	*calls = nil
+	for iter := 0; iter < 3000; iter++ {
+		b := randomText(rng, rng.IntN(200), false)
+		if rng.IntN(2) == 0 && len(b) > 0 {
+			b[rng.IntN(len(b))] = byte(0x80 + rng.IntN(0x80))
+		}
+		var got, want Utf8Validator
+		for off := 0; off < len(b); {
+			end := min(len(b), off+1+rng.IntN(120))
+			gv, ge, gc, gt := got.Validate(b[off:end], true)
+			wv, we, wc, wt := want.Validate(b[off:end], false)
+			require.Equal(t, []any{wv, we, wc, wt}, []any{gv, ge, gc, gt}, "iter %d chunk %d:%d", iter, off, end)
+			off = end
+		}
+		require.Equal(t, want, got, "iter %d: validator state", iter)
+		require.Equal(t, utf8.Valid(b), ValidUTF8(b, true), "iter %d", iter)
+	}
+	assert.NotEmpty(t, *calls, "the hook must have been exercised")
 }

@@ -35,3 +35,13 @@ var (
 	UTF8Min, UTF8ASCIIMin   int
 	FusedMin, FusedASCIIMin int
 )
+
+// UTF8LeadMin is where Validate and ValidUTF8 start sending a chunk that
+// opens with a word that is not all ASCII to C whole (when the rest does
+// not look ASCII either: CJK, Cyrillic, text that opens with accented
+// words; see leadFrom), below UTF8Min: there C is faster than Go well
+// below where text that opens with ASCII is (Go's ASCII loops are what
+// makes that text fast in Go). XorMaskValidate below FusedMin unmasks in
+// Go and validates through Validate, so it follows the same rule. Unset,
+// it takes no chunk below UTF8Min.
+var UTF8LeadMin = int(^uint(0) >> 1)

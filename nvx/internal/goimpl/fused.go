@@ -18,6 +18,7 @@ const fuseBlock = 2048
 // from FusedASCIIMin bytes go to C in one fused call; those from FusedMin
 // bytes are unmasked in Go while their leading ASCII is checked, and
 // where that stops the rest goes to C in one fused call (fusedMid).
+// Below FusedMin, Go unmasks b and v.Validate takes its native path.
 func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator, native bool) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
 	if native && FusedHook != nil && len(b) >= FusedMin {
 		if len(b) >= FusedASCIIMin || v.state != stAccept {
@@ -30,9 +31,11 @@ func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator, native bo
 	if len(b) <= fuseBlock {
 		// One block: mask, then validate (Validate itself handles a
 		// validator that is already invalid). The loop below costs more
-		// than it saves at these sizes.
+		// than it saves at these sizes. Validate takes its own native
+		// path: short text in a script other than Latin goes to C from
+		// UTF8LeadMin bytes, unmasked here.
 		pos = XorMask(b, key, pos, false)
-		valid, endsOnCodepoint, currentIndex, totalIndex = v.Validate(b, false)
+		valid, endsOnCodepoint, currentIndex, totalIndex = v.Validate(b, native)
 		return pos, valid, endsOnCodepoint, currentIndex, totalIndex
 	}
 	if v.state == stReject {

@@ -201,3 +201,64 @@ func TestUnmaskASCII(t *testing.T) {
 		require.Equal(t, orig[i:], masked[i:])
 	}
 }
+
+// TestFusedLeadRouting: below FusedMin, XorMaskValidate unmasks in Go
+// and validates through Validate's native path, so from UTF8LeadMin a
+// buffer that opens with a word that is not all ASCII once unmasked (and
+// whose rest does not look ASCII) goes to ValidateHook, unmasked, at every
+// key offset; others stay in Go; results, state and bytes equal Go's.
+func TestFusedLeadRouting(t *testing.T) {
+	oldF, oldV, oldMin, oldASCII, oldUM, oldUA, oldLead := FusedHook, ValidateHook, FusedMin, FusedASCIIMin, UTF8Min, UTF8ASCIIMin, UTF8LeadMin
+	t.Cleanup(func() {
+		FusedHook, ValidateHook, FusedMin, FusedASCIIMin, UTF8Min, UTF8ASCIIMin, UTF8LeadMin = oldF, oldV, oldMin, oldASCII, oldUM, oldUA, oldLead
+	})
+	FusedMin, FusedASCIIMin, UTF8Min, UTF8ASCIIMin, UTF8LeadMin = 128, 4096, 128, 4096, 32
+	var fused, validated [][]byte
+	FusedHook = func(b []byte, key [4]byte, pos int, v *Utf8Validator) (int, bool, bool, int, int) {
+		fused = append(fused, bytes.Clone(b))
+		return XorMaskValidate(b, key, pos, v, false)
+	}
+	ValidateHook = func(v *Utf8Validator, b []byte) (bool, bool, int, int) {
+		validated = append(validated, bytes.Clone(b))
+		return v.Validate(b, false)
+	}
+	ascii := strings.Repeat("json, mostly plain ", 20)
+	cjk := strings.Repeat("世界", 40)
+	key := [4]byte{0x80, 0x22, 0xB3, 0x44} // high bits in the key: the test is on unmasked bytes
+	for _, c := range []struct {
+		name string
+		text string
+		toC  bool
+	}{
+		{"CJK at the lead threshold", cjk[:33], true},
+		{"CJK below it", cjk[:30], false},
+		{"a lone accent, then ASCII: Go", "Ça va" + ascii[:60], false},
+		{"accented words throughout", strings.Repeat("Ça été réglé ", 4), true},
+		{"ASCII first word, then CJK", ascii[:8] + cjk[:60], false},
+		{"ASCII", ascii[:100], false},
+		{"invalid first byte, ASCII rest: Go", "\xff" + ascii[:40], false},
+		{"invalid first byte, CJK rest: C", "\xff" + cjk[:42], true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			plain := []byte(c.text)
+			for pos := 0; pos < 4; pos++ {
+				fused, validated = nil, nil
+				masked, ref := bytes.Clone(plain), bytes.Clone(plain)
+				XorMask(masked, key, pos, false)
+				XorMask(ref, key, pos, false)
+				var v, w Utf8Validator
+				gn, gv, ge, gc, gt := XorMaskValidate(masked, key, pos, &v, true)
+				wn, wv, we, wc, wt := XorMaskValidate(ref, key, pos, &w, false)
+				assert.Equal(t, plain, masked, "unmasked in place")
+				assert.Equal(t, []any{wn, wv, we, wc, wt}, []any{gn, gv, ge, gc, gt})
+				assert.Equal(t, w, v, "validator state")
+				assert.Empty(t, fused, "no fused call below FusedMin")
+				if c.toC {
+					assert.Equal(t, [][]byte{plain}, validated, "pos %d: C validates the unmasked buffer", pos)
+				} else {
+					assert.Empty(t, validated, "pos %d", pos)
+				}
+			}
+		})
+	}
+}

@@ -183,13 +183,14 @@ func (v *Utf8Validator) Reset() { *v = Utf8Validator{} }
 // returns (false, false, 0, totalIndex) until Reset.
 //
 // When native is true and ValidateHook is set, chunks of UTF8ASCIIMin
-// bytes or more go to C whole, and so do those from UTF8Min bytes whose
-// first word is not all ASCII; otherwise, from UTF8Min bytes, the part
-// after the leading ASCII words goes to C when it does not look like
-// ASCII (nativeFrom).
+// bytes or more go to C whole; from UTF8Min bytes (from UTF8LeadMin
+// bytes, when that is less) a chunk that opens with a word that is not
+// all ASCII goes to C whole unless the rest looks ASCII (leadFrom);
+// otherwise, from UTF8Min bytes, the part after the leading ASCII words
+// goes to C when it does not look like ASCII (nativeFrom).
 func (v *Utf8Validator) Validate(b []byte, native bool) (valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
-	native = native && ValidateHook != nil && len(b) >= UTF8Min
-	if native && nativeWhole(b) {
+	native = native && ValidateHook != nil
+	if native && len(b) >= UTF8ASCIIMin {
 		return ValidateHook(v, b)
 	}
 	st := v.state
@@ -219,7 +220,17 @@ func (v *Utf8Validator) Validate(b []byte, native bool) (valid, endsOnCodepoint 
 	start := i // b[start:] begins on a code point
 	i += asciiWords(b[i:])
 	if native {
-		if from := nativeFrom(b, start, i); from >= 0 {
+		// Where C takes over (nativeSplit, written out: it is too large
+		// to inline, and ASCII text must pay no call for it).
+		from := -1
+		if i == start {
+			if len(b)-start >= min(UTF8LeadMin, UTF8Min) {
+				from = leadFrom(b, start)
+			}
+		} else if len(b) >= UTF8Min {
+			from = nativeFrom(b, start, i)
+		}
+		if from >= 0 {
 			// b[:from] is valid and ends on a code point: count it, and
 			// let C go on from the same state.
 			v.state, v.pending, v.total = stAccept, 0, v.total+uint64(from)
@@ -283,13 +294,21 @@ func (v *Utf8Validator) fail(i int) (bool, bool, int, int) {
 // after a faster pass over its leading ASCII words). When native is true
 // and ValidHook is set, it splits the work as Validate does.
 func ValidUTF8(b []byte, native bool) bool {
-	native = native && ValidHook != nil && len(b) >= UTF8Min
-	if native && nativeWhole(b) {
+	native = native && ValidHook != nil
+	if native && len(b) >= UTF8ASCIIMin {
 		return ValidHook(b)
 	}
 	a := asciiWords(b)
 	if native {
-		if from := nativeFrom(b, 0, a); from >= 0 {
+		from := -1 // nativeSplit, written out as in Validate
+		if a == 0 {
+			if len(b) >= min(UTF8LeadMin, UTF8Min) {
+				from = leadFrom(b, 0)
+			}
+		} else if len(b) >= UTF8Min {
+			from = nativeFrom(b, 0, a)
+		}
+		if from >= 0 {
 			return ValidHook(b[from:])
 		}
 	}
