@@ -4,6 +4,7 @@ package ws
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,36 +97,61 @@ func TestEventLoopFeedChunksTakenInPlace(t *testing.T) {
 	}
 }
 
-// TestEventLoopFeedGivenBackAfterClose: what the poller read and the
-// engine never will, because the connection ended first (CloseNow while
-// the handler held the burst, with frames queued in the feed behind its
-// message), goes back to its pool when the engine finishes.
-func TestEventLoopFeedGivenBackAfterClose(t *testing.T) {
+// TestEventLoopFeedGivenBack: what the poller read and the engine never
+// will, because the connection ended first, goes back to its pool when
+// the engine finishes: the chunks queued in the feed and the one the
+// engine's reader holds. Two ways to end with the feed full, while the
+// handler holds the burst: our CloseNow (as in goroutine mode, no message
+// is delivered after it but the one in progress) and a frame that fails
+// the connection (a reserved opcode) with frames queued behind it.
+func TestEventLoopFeedGivenBack(t *testing.T) {
 	if !eventLoopAvailable() {
 		t.Skip("no poller on this platform")
 	}
-	chunks0, bufs0 := evChunksOut.Load(), readBufsOut.Load()
-	a, b := tcpPair(t)
-	o := testOpts()
-	o.EventLoop = true
-	h := &evStall{conn: make(chan *Conn, 1), release: make(chan struct{})}
-	c := startConn(connConfig{netConn: a, isServer: true, opts: o, handler: h})
-	t.Cleanup(func() { _ = c.CloseNow() })
-	require.True(t, inEvent(c))
-	<-h.conn
-	var wire []byte
-	for range 10 { // 160 KiB: all of it fits the feed
-		wire = append(wire, encode(OpBinary, true, 0, make([]byte, 16<<10), true)...)
+	for _, tc := range []struct {
+		name     string
+		closeNow bool
+	}{{"CloseNow", true}, {"failed by a bad frame", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			chunks0, bufs0 := evChunksOut.Load(), readBufsOut.Load()
+			a, b := tcpPair(t)
+			o := testOpts()
+			o.EventLoop = true
+			o.FailByDrop = true
+			h := &evStall{conn: make(chan *Conn, 1), release: make(chan struct{})}
+			var once sync.Once
+			release := func() { once.Do(func() { close(h.release) }) }
+			t.Cleanup(release)
+			c := startConn(connConfig{netConn: a, isServer: true, opts: o, handler: h})
+			t.Cleanup(func() { _ = c.CloseNow() })
+			require.True(t, inEvent(c))
+			<-h.conn
+			wire := encode(OpBinary, true, 0, make([]byte, 16<<10), true)
+			if !tc.closeNow {
+				wire = append(wire, encode(0x3, true, 0, nil, true)...)
+			}
+			for range 8 { // 144 KiB in all: the feed holds it
+				wire = append(wire, encode(OpBinary, true, 0, make([]byte, 16<<10), true)...)
+			}
+			_, err := b.Write(wire)
+			require.NoError(t, err)
+			e := c.nc.(*evConn)
+			require.Eventually(t, func() bool { return e.feedSize() >= 100<<10 }, testTimeout, time.Millisecond,
+				"the feed holds %d bytes", e.feedSize())
+			if tc.closeNow {
+				require.NoError(t, c.CloseNow())
+			}
+			release()
+			select {
+			case <-c.Done():
+			case <-time.After(testTimeout):
+				t.Fatal("the connection did not end")
+			}
+			assert.Equal(t, int64(1), h.got.Load(), "messages delivered")
+			assert.Eventually(t, func() bool {
+				return evChunksOut.Load() <= chunks0 && readBufsOut.Load() <= bufs0
+			}, testTimeout, 5*time.Millisecond, "chunks out %d (was %d), read buffers out %d (was %d)",
+				evChunksOut.Load(), chunks0, readBufsOut.Load(), bufs0)
+		})
 	}
-	_, err := b.Write(wire)
-	require.NoError(t, err)
-	e := c.nc.(*evConn)
-	require.Eventually(t, func() bool { return e.feedSize() >= 100<<10 }, testTimeout, time.Millisecond,
-		"the feed holds %d bytes", e.feedSize())
-	require.NoError(t, c.CloseNow())
-	close(h.release)
-	assert.Eventually(t, func() bool {
-		return evChunksOut.Load() <= chunks0 && readBufsOut.Load() <= bufs0
-	}, testTimeout, 5*time.Millisecond, "chunks out %d (was %d), read buffers out %d (was %d)",
-		evChunksOut.Load(), chunks0, readBufsOut.Load(), bufs0)
 }

@@ -281,9 +281,28 @@ func (e *evConn) burst(gid uint64) {
 			e.done = true
 			e.mu.Unlock()
 			c.finish()
+			e.dropFeed()
 			return
 		}
 	}
+}
+
+// dropFeed gives back what the engine will never read once the
+// connection is finished: the chunks left in the feed (after failing the
+// connection with frames queued behind the bad one, or after our close)
+// and the feed list's array, and the chunk the engine's reader holds. With
+// done set the poller adds no more (fillLocked gives its chunks back
+// itself). Engine goroutine only, after finish.
+func (e *evConn) dropFeed() {
+	e.mu.Lock()
+	bufs := e.bufs
+	e.bufs, e.fed = nil, 0
+	e.mu.Unlock()
+	for i := range bufs {
+		putChunk(bufs[i].p)
+	}
+	putEvBufs(bufs[:0])
+	e.c.br.drained()
 }
 
 // park ends the burst when the feed is empty and the socket open; it
@@ -498,20 +517,27 @@ func (e *evConn) onClose(err error) {
 }
 
 // waitFedLocked waits until the feed holds bytes or the socket is closed;
-// with nothing fed it returns the error that ended the stream (with mu
-// released). Call with mu held; engine goroutine only.
+// with nothing fed, or once we closed the socket ourselves, it returns the
+// error that ended the stream (with mu released). What the feed still
+// holds after our own close is not handed out: goroutine mode cannot read
+// past its close either (the bytes are dropped with the feed, dropFeed).
+// Call with mu held; engine goroutine only.
 func (e *evConn) waitFedLocked() error {
-	for e.fed == 0 && !e.eof {
+	for e.fed == 0 && !e.eof && !e.local.Load() {
 		e.waiting = true
 		e.condLocked().Wait()
 		e.waiting = false
 	}
-	if e.fed > 0 {
+	local := e.local.Load()
+	if e.fed > 0 && !local {
 		return nil
 	}
 	err := e.err
 	e.mu.Unlock()
-	if err == nil {
+	switch {
+	case local:
+		err = net.ErrClosed
+	case err == nil:
 		err = io.EOF
 	}
 	return err
