@@ -8,10 +8,11 @@
 # peers.md and peers.svg of them. The peers live in the nested module
 # bench/peers (its own go.mod), so the library never requires them.
 # The last column, floor, is not a WebSocket server: it reads, rewrites
-# the header and writes each frame back with no protocol work at all
-# (bench/peers/cmd/echopeers/floor.go), the most any server can reach
-# against this client on this machine; PEERS_IMPLS=...,floor-epoll adds
-# the same on an epoll loop of its own (one read per echo, no netpoller).
+# the headers and writes the frames back with no protocol work at all
+# (bench/peers/cmd/echopeers/floor.go), the most a server on Go's
+# netpoller (all four are) can reach against this client on this machine,
+# up to 16 KiB; PEERS_IMPLS=...,floor-epoll adds the same on an epoll loop
+# of its own (one read per echo, no netpoller).
 # Each round runs every case once per server (every other round in the
 # other order); cells are the median over PEERS_COUNT rounds
 # (PEERS_STAT=best for the best). About 3 minutes per round.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -21,12 +20,17 @@ func init() {
 }
 
 // serveFloorEpoll is floor (floor.go) on an epoll loop of its own, the
-// floor of a server on one core: per echo one read and one write (no read
-// that finds the socket empty, as every server on Go's edge-triggered
-// netpoller makes), an epoll_wait shared by every socket ready at once,
-// and no goroutine switch.
+// floor of a server on one core without Go's netpoller: per echo one read
+// and one write (no read that finds the socket empty, as every server on
+// the edge-triggered netpoller makes), an epoll_wait shared by every
+// socket ready at once, and no goroutine switch. The sockets leave the
+// netpoller: each is a duplicate descriptor taken before net/http's is
+// closed. A write that finds the socket buffer full waits for room there
+// and then, holding up the other sockets meanwhile: meant for loads that
+// keep one message of at most a socket buffer in flight per connection
+// (64 B–16 KiB here), not for 1 MiB.
 func serveFloorEpoll(ln net.Listener) error {
-	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("floor-epoll: %w", err)
 	}
@@ -37,37 +41,62 @@ func serveFloorEpoll(ln net.Listener) error {
 		if !ok {
 			return
 		}
-		f, err := nc.(*net.TCPConn).File() // a descriptor of the loop's own
-		_ = nc.Close()
+		fd, err := dupSocket(nc)
+		_ = nc.Close() // fd stays open: the socket lives on
 		if err != nil {
 			return
 		}
-		fd := int(f.Fd())
-		if err := syscall.SetNonblock(fd, true); err != nil {
-			_ = f.Close()
+		c := &epollConn{fd: fd, buf: buf}
+		// What came with the handshake first (a client may send a frame
+		// right behind its request).
+		if c.n, err = floorSend(buf, n, c); err != nil {
+			_ = unix.Close(fd)
 			return
 		}
-		c := &epollConn{f: f, fd: fd, buf: buf, n: n}
 		l.conns.Store(fd, c)
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
-		if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
+		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 			l.conns.Delete(fd)
-			_ = f.Close()
+			_ = unix.Close(fd)
 		}
 	}))
 }
 
+// dupSocket returns a non-blocking duplicate of nc's descriptor that Go's
+// netpoller does not watch (TCPConn.File would register it there too).
+func dupSocket(nc net.Conn) (int, error) {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1, fmt.Errorf("floor-epoll: %T has no descriptor", nc)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd, derr := -1, error(nil)
+	if err := rc.Control(func(s uintptr) { fd, derr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return -1, err
+	}
+	if derr != nil {
+		return -1, derr
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		_ = unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
 type epollFloor struct {
 	ep    int
-	spin  int      // empty polls before epoll_wait blocks
 	conns sync.Map // fd → *epollConn
-	// last caches the connection of the last event (most events of a
-	// burst find it again): the floor should not pay a map lookup each.
-	last atomic.Pointer[epollConn]
+	// last is the connection of the last event (most events of a burst
+	// find it again: the floor should not pay a map lookup each). The
+	// loop's goroutine alone uses it.
+	last *epollConn
 }
 
 type epollConn struct {
-	f   *os.File // keeps the descriptor open
 	fd  int
 	buf []byte
 	n   int
@@ -78,14 +107,14 @@ type epollConn struct {
 func (c *epollConn) Write(b []byte) (int, error) {
 	done := 0
 	for done < len(b) {
-		n, err := syscall.Write(c.fd, b[done:])
+		n, err := unix.Write(c.fd, b[done:])
 		switch {
-		case err == syscall.EAGAIN:
+		case err == unix.EAGAIN:
 			pfd := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLOUT}}
 			if _, err := unix.Poll(pfd, -1); err != nil && err != unix.EINTR {
 				return done, err
 			}
-		case err == syscall.EINTR:
+		case err == unix.EINTR:
 		case err != nil:
 			return done, err
 		default:
@@ -97,11 +126,11 @@ func (c *epollConn) Write(b []byte) (int, error) {
 
 func (l *epollFloor) loop() {
 	runtime.LockOSThread()
-	events := make([]syscall.EpollEvent, 128)
+	events := make([]unix.EpollEvent, 128)
 	for {
-		k, err := syscall.EpollWait(l.ep, events, -1)
+		k, err := unix.EpollWait(l.ep, events, -1)
 		if err != nil {
-			if err == syscall.EINTR {
+			if err == unix.EINTR {
 				continue
 			}
 			fmt.Fprintln(os.Stderr, "floor-epoll:", err)
@@ -116,20 +145,20 @@ func (l *epollFloor) loop() {
 // ready reads a readable socket once and sends back the frames it
 // completed; a connection that ends or fails is closed.
 func (l *epollFloor) ready(fd int) {
-	c := l.last.Load()
+	c := l.last
 	if c == nil || c.fd != fd {
 		v, ok := l.conns.Load(fd)
 		if !ok {
 			return
 		}
 		c = v.(*epollConn)
-		l.last.Store(c)
+		l.last = c
 	}
 	if c.n == len(c.buf) {
 		c.buf = floorGrow(c.buf)
 	}
-	m, err := syscall.Read(fd, c.buf[c.n:])
-	if err == syscall.EAGAIN || err == syscall.EINTR {
+	m, err := unix.Read(fd, c.buf[c.n:])
+	if err == unix.EAGAIN || err == unix.EINTR {
 		return
 	}
 	if err == nil && m > 0 {
@@ -138,8 +167,10 @@ func (l *epollFloor) ready(fd int) {
 			return
 		}
 	}
-	_ = syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, fd, nil)
+	_ = unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, fd, nil)
 	l.conns.Delete(fd)
-	l.last.CompareAndSwap(c, nil)
-	_ = c.f.Close()
+	if l.last == c {
+		l.last = nil
+	}
+	_ = unix.Close(fd)
 }
