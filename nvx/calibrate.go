@@ -32,9 +32,9 @@ var (
 	// Fused), measured on accented Latin and on CJK text.
 	utf8CalibrationSizes = []int{32, 48, 64, 96, 128, 192, 256}
 	// leadCalibrationSizes are the candidates for Thresholds.UTF8Lead
-	// and FusedLead (those below UTF8 or Fused), measured on text that
-	// opens with a word that is not ASCII. Not below 24: the test that
-	// sends such a chunk to C samples three more words.
+	// (those below UTF8), measured on text that opens with a word that is
+	// not ASCII. Not below 24: the test that sends such a chunk to C
+	// samples four words of what follows the first (leadFrom).
 	leadCalibrationSizes = []int{24, 32, 48, 64, 96, 128, 192}
 	// asciiCalibrationSizes are the candidates for Thresholds.UTF8ASCII
 	// and FusedASCII, measured on all-ASCII text.
@@ -119,6 +119,20 @@ func measureBest(sizes []int, work int, buf []byte, goFn, cFn func([]byte)) (goN
 		}
 	}
 	return goNs, cNs
+}
+
+// crossing measures goFn against cFn on each kind of text at sizes (in
+// trials of utf8Work bytes) and returns the larger of the sizes from which
+// C wins (pickThreshold, def when it does not), so that every kind is
+// faster through the native path from there on.
+func crossing(kinds []textKind, sizes []int, def int, goFn, cFn func([]byte)) int {
+	th := 0
+	for _, kind := range kinds {
+		buf := calibrationText(kind, sizes[len(sizes)-1])
+		goNs, cNs := measureBest(sizes, utf8Work, buf, goFn, cFn)
+		th = max(th, pickThreshold(sizes, goNs, cNs, def))
+	}
+	return th
 }
 
 // textKind names the kinds of text the UTF-8 thresholds are measured on.

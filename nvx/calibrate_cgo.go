@@ -62,35 +62,28 @@ func withUTF8Path(min int) (restore func()) {
 func calibrateUTF8() int {
 	defer withUTF8Path(utf8CalibrationSizes[0])()
 	var v goimpl.Utf8Validator
-	goFn := func(b []byte) { v.Reset(); v.Validate(b, false) }
-	cFn := func(b []byte) { v.Reset(); v.Validate(b, true) }
-	th := 0
-	for _, kind := range []textKind{textLatin, textCJK} {
-		buf := calibrationText(kind, utf8CalibrationSizes[len(utf8CalibrationSizes)-1])
-		goNs, cNs := measureBest(utf8CalibrationSizes, utf8Work, buf, goFn, cFn)
-		th = max(th, pickThreshold(utf8CalibrationSizes, goNs, cNs, UTF8Threshold))
-	}
-	return th
+	return crossing([]textKind{textLatin, textCJK}, utf8CalibrationSizes, UTF8Threshold,
+		func(b []byte) { v.Reset(); v.Validate(b, false) },
+		func(b []byte) { v.Reset(); v.Validate(b, true) })
 }
 
 // calibrateFused does the same for XorMaskValidate: its native path
 // (the leading ASCII unmasked and checked in Go, the rest in one fused C
 // call) against the pure-Go unmask-then-validate. The key flips the low
 // bit of every byte, which keeps the texts valid UTF-8 of their kind
-// however often they are unmasked (TestCalibrationText).
+// however often they are unmasked (TestCalibrationText). Below the
+// threshold the code does not run the pure-Go path but Go's unmasking and
+// Validate's native path, which UTF8Lead can make faster on text that
+// opens with a non-ASCII word; C is measured against pure Go all the same
+// (UTF8Lead is measured after this), so from Fused on nvx is faster than
+// purego, if not always than that unmask-and-Validate.
 func calibrateFused() int {
 	defer withUTF8Path(utf8CalibrationSizes[0])()
 	var v goimpl.Utf8Validator
 	key := [4]byte{1, 1, 1, 1}
-	goFn := func(b []byte) { v.Reset(); goimpl.XorMaskValidate(b, key, 0, &v, false) }
-	cFn := func(b []byte) { v.Reset(); goimpl.XorMaskValidate(b, key, 0, &v, true) }
-	th := 0
-	for _, kind := range []textKind{textLatin, textCJK} {
-		buf := calibrationText(kind, utf8CalibrationSizes[len(utf8CalibrationSizes)-1])
-		goNs, cNs := measureBest(utf8CalibrationSizes, utf8Work, buf, goFn, cFn)
-		th = max(th, pickThreshold(utf8CalibrationSizes, goNs, cNs, FusedThreshold))
-	}
-	return th
+	return crossing([]textKind{textLatin, textCJK}, utf8CalibrationSizes, FusedThreshold,
+		func(b []byte) { v.Reset(); goimpl.XorMaskValidate(b, key, 0, &v, false) },
+		func(b []byte) { v.Reset(); goimpl.XorMaskValidate(b, key, 0, &v, true) })
 }
 
 // calibrateUTF8ASCII measures where C starts validating all-ASCII text
@@ -146,13 +139,8 @@ func calibrateUTF8Lead(utf8 int) int {
 	}
 	defer withLeadPath(utf8, sizes[0])()
 	var v goimpl.Utf8Validator
-	th := 0
-	for _, kind := range []textKind{textCJK, textLatinLead} {
-		buf := calibrationText(kind, sizes[len(sizes)-1])
-		goNs, cNs := measureBest(sizes, utf8Work, buf,
-			func(b []byte) { v.Reset(); v.Validate(b, false) },
-			func(b []byte) { v.Reset(); v.Validate(b, true) })
-		th = max(th, pickThreshold(sizes, goNs, cNs, utf8))
-	}
+	th := crossing([]textKind{textCJK, textLatinLead}, sizes, utf8,
+		func(b []byte) { v.Reset(); v.Validate(b, false) },
+		func(b []byte) { v.Reset(); v.Validate(b, true) })
 	return min(th, utf8)
 }

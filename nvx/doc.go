@@ -48,7 +48,9 @@
 // best of 31 interleaved rounds per candidate size; masking at 512 B-16 KiB,
 // UTF-8 validation and the fused unmask-and-validate on accented Latin and
 // CJK text at 32-256 B, through the very path the functions take from the
-// threshold on, all-ASCII text at 1-16 KiB), since the cgo call, the C kernels
+// threshold on, text that opens with a non-ASCII word (CJK, and French that
+// opens with accents) at 24-192 B for UTF8Lead, all-ASCII text at 1-16 KiB),
+// since the cgo call, the C kernels
 // and the pure-Go loops all differ between CPUs; a measurement that says
 // nothing leaves the default constants. MaskThresholdInUse is the masking
 // one.

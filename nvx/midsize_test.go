@@ -20,7 +20,7 @@ import (
 func TestMidSizeRouting(t *testing.T) {
 	th := ThresholdsInUse()
 	var sizes []int
-	for _, s := range []int{th.UTF8, th.UTF8ASCII, th.FusedASCII, th.Mask, UTF8Threshold, UTF8ASCIIThreshold, FusedASCIIThreshold} {
+	for _, s := range []int{th.UTF8, th.UTF8ASCII, th.Fused, th.FusedASCII, th.UTF8Lead, th.Mask, UTF8Threshold, UTF8ASCIIThreshold, FusedASCIIThreshold} {
 		sizes = append(sizes, max(s-1, 0), s, s+1, s+7)
 	}
 	sizes = append(sizes, 16, 100, 200, 300, 700, 1500, 2500)

@@ -48,9 +48,10 @@ func ValidUTF8(b []byte) bool {
 }
 
 // XorMaskValidate unmasks b in place exactly as XorMask and feeds the
-// unmasked bytes to v exactly as v.Validate, in one pass over memory (one C
-// call when native). All of b is unmasked even when an invalid byte is
-// found. It returns the next key offset and v's result.
+// unmasked bytes to v exactly as v.Validate, in one pass over memory (one
+// fused C call from Thresholds.Fused; below it Go unmasks and validation
+// follows Validate's thresholds). All of b is unmasked even when an invalid
+// byte is found. It returns the next key offset and v's result.
 func XorMaskValidate(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, valid, endsOnCodepoint bool, currentIndex, totalIndex int) {
 	return goimpl.XorMaskValidate(b, key, pos, &v.g, true)
 }

@@ -7,14 +7,16 @@ type Thresholds struct {
 	// Mask is where XorMask starts calling C (MaskThresholdInUse).
 	Mask int
 	// UTF8 is where Utf8Validator.Validate and ValidUTF8 start sending
-	// text that is not all ASCII to C.
+	// text that is not all ASCII to C (text that opens with a non-ASCII
+	// word goes from UTF8Lead, when that is less).
 	UTF8 int
 	// UTF8ASCII is where they send every chunk to C whole, whatever its
 	// text: below it, all-ASCII text stays in Go's word-at-a-time loop.
 	UTF8ASCII int
-	// Fused is where XorMaskValidate starts using the native core for
-	// text that is not all ASCII: Go unmasks the leading ASCII, checking
-	// it as it goes, and C takes the rest in one fused call.
+	// Fused is where XorMaskValidate starts using the fused native call
+	// for text that is not all ASCII: Go unmasks the leading ASCII,
+	// checking it as it goes, and C takes the rest in one fused call.
+	// Below it Go unmasks, and the validation follows UTF8 and UTF8Lead.
 	Fused int
 	// FusedASCII is where XorMaskValidate hands the whole buffer to C in
 	// one fused call, whatever the text.

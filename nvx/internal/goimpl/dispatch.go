@@ -54,21 +54,23 @@ func looksASCII(b []byte) bool {
 	return acc&hiBits == 0
 }
 
+// leadFrom returns start when b[start:], which opens with a word that is
+// not all ASCII, goes to C whole, else -1: when it is at least 24 bytes
+// long and a sample of the rest (looksASCII on what follows the first
+// word) is not all ASCII either (CJK, Cyrillic, text that opens with
+// accented words). A lone accent before plain ASCII ("É" and English)
+// fails that: Go checks the ASCII eight bytes at a time, faster than C
+// below a few hundred bytes.
+//
 // Where C takes over a chunk b whose b[start:i] is a run of ASCII words
 // Go has checked (b[start:] begins on a code point): when b[start:] opens
 // with a word that is not all ASCII (i == start), from UTF8Min bytes, or
 // from UTF8LeadMin when that is less, leadFrom decides; otherwise
-// nativeFrom does, from UTF8Min bytes. Validate and ValidUTF8 write that
-// test out where they need it, so that all-ASCII text below UTF8ASCIIMin
-// pays two length tests and no call: its words are checked once, by the
-// loop that validates them, exactly as package purego does.
-
-// leadFrom returns start when b[start:], which opens with a word that is
-// not all ASCII, goes to C whole, else -1: when it is at least 24 bytes
-// long and a sample of the rest (looksASCII) is not all ASCII either
-// (CJK, Cyrillic, text that opens with accented words). A lone accent
-// before plain ASCII ("É" and English) fails that: Go checks the ASCII
-// eight bytes at a time, faster than C below a few hundred bytes.
+// nativeFrom does, from UTF8Min bytes. Validate and ValidUTF8 make that
+// test themselves (it is too large to inline as a function), so that
+// all-ASCII text below UTF8ASCIIMin pays two length tests and no call:
+// its words are checked once, by the loop that validates them, exactly as
+// package purego does.
 //
 //go:noinline
 func leadFrom(b []byte, start int) int {
@@ -80,13 +82,13 @@ func leadFrom(b []byte, start int) int {
 
 // nativeFrom returns where C takes over a chunk b of at least UTF8Min
 // bytes whose b[start:i] is a run of at least one ASCII word Go has
-// checked (b[start:] begins on a code point), or -1 when Go does all of it. The rest b[i:]
-// goes to C when it is at least UTF8Min/2 bytes (less is done sooner in
+// checked (b[start:] begins on a code point), or -1 when Go does all of
+// it. The rest b[i:] goes to C when it is at least UTF8Min/2 bytes (less is done sooner in
 // Go than a cgo call returns) and does not look like ASCII text past its
 // first word (which holds the non-ASCII byte that stopped the ASCII loop,
 // so it says nothing about the rest). A run shorter than splitMin goes to
 // C again rather than moving C's start off the caller's alignment, which
-// costs C more than the run. Other chunks go to C whole (nativeWhole).
+// costs C more than the run.
 //
 // So below UTF8ASCIIMin the decision costs pure ASCII nothing but one
 // inlined length test: its words are checked once, by the loop that

@@ -125,17 +125,27 @@ func TestNativeSplitIndexes(t *testing.T) {
 		if rng.IntN(2) == 0 && len(b) > 0 {
 			b[rng.IntN(len(b))] = byte(0x80 + rng.IntN(0x80))
 		}
-		var got, want Utf8Validator
-		for off := 0; off < len(b); {
-			end := min(len(b), off+1+rng.IntN(700))
-			gv, ge, gc, gt := got.Validate(b[off:end], true)
-			wv, we, wc, wt := want.Validate(b[off:end], false)
-			require.Equal(t, []any{wv, we, wc, wt}, []any{gv, ge, gc, gt}, "iter %d chunk %d:%d", iter, off, end)
-			off = end
-		}
-		require.Equal(t, utf8.Valid(b), ValidUTF8(b, true), "iter %d", iter)
+		checkChunked(t, rng, b, 700, iter)
 	}
 	assert.NotEmpty(t, *calls, "the hook must have been exercised")
+}
+
+// checkChunked feeds b in random chunks of 1 to maxChunk bytes to a
+// validator on the native path and to one on the Go path, and requires the
+// same result for every chunk, the same final state, and ValidUTF8 to
+// agree with utf8.Valid.
+func checkChunked(t *testing.T, rng *rand.Rand, b []byte, maxChunk, iter int) {
+	t.Helper()
+	var got, want Utf8Validator
+	for off := 0; off < len(b); {
+		end := min(len(b), off+1+rng.IntN(maxChunk))
+		gv, ge, gc, gt := got.Validate(b[off:end], true)
+		wv, we, wc, wt := want.Validate(b[off:end], false)
+		require.Equal(t, []any{wv, we, wc, wt}, []any{gv, ge, gc, gt}, "iter %d chunk %d:%d", iter, off, end)
+		off = end
+	}
+	require.Equal(t, want, got, "iter %d: validator state", iter)
+	require.Equal(t, utf8.Valid(b), ValidUTF8(b, true), "iter %d", iter)
 }
 
 // randomText mixes ASCII runs with 2- and 3-byte code points.
@@ -197,16 +207,7 @@ func TestNativeLeadRouting(t *testing.T) {
 		if rng.IntN(2) == 0 && len(b) > 0 {
 			b[rng.IntN(len(b))] = byte(0x80 + rng.IntN(0x80))
 		}
-		var got, want Utf8Validator
-		for off := 0; off < len(b); {
-			end := min(len(b), off+1+rng.IntN(120))
-			gv, ge, gc, gt := got.Validate(b[off:end], true)
-			wv, we, wc, wt := want.Validate(b[off:end], false)
-			require.Equal(t, []any{wv, we, wc, wt}, []any{gv, ge, gc, gt}, "iter %d chunk %d:%d", iter, off, end)
-			off = end
-		}
-		require.Equal(t, want, got, "iter %d: validator state", iter)
-		require.Equal(t, utf8.Valid(b), ValidUTF8(b, true), "iter %d", iter)
+		checkChunked(t, rng, b, 120, iter)
 	}
 	assert.NotEmpty(t, *calls, "the hook must have been exercised")
 }

@@ -25,12 +25,14 @@ var FusedHook func(b []byte, key [4]byte, pos int, v *Utf8Validator) (next int, 
 
 // Size limits for the hooks, set with them by package nvx (see the
 // thresholds documented there): UTF-8 chunks go to C whole from
-// UTF8ASCIIMin bytes on; from UTF8Min bytes, they go whole when their
-// first word is not all ASCII and otherwise after their leading ASCII
-// words, unless the rest looks ASCII (see nativeFrom). The fused call goes
-// to C whole from FusedASCIIMin; from FusedMin, Go unmasks and checks the
-// leading ASCII words and C takes the rest in one fused call, unless the
-// rest is short or looks ASCII (see fusedMid).
+// UTF8ASCIIMin bytes on; from UTF8Min bytes (from UTF8LeadMin, below),
+// those that open with a word that is not all ASCII go whole unless the
+// rest looks ASCII (see leadFrom), and the others after their leading
+// ASCII words, unless the rest looks ASCII (see nativeFrom). The fused call
+// goes to C whole from FusedASCIIMin; from FusedMin, Go unmasks and checks
+// the leading ASCII words and C takes the rest in one fused call, unless
+// the rest is short or looks ASCII (see fusedMid); below FusedMin, Go
+// unmasks and Validate's rules apply.
 var (
 	UTF8Min, UTF8ASCIIMin   int
 	FusedMin, FusedASCIIMin int

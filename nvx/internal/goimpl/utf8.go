@@ -220,8 +220,8 @@ func (v *Utf8Validator) Validate(b []byte, native bool) (valid, endsOnCodepoint 
 	start := i // b[start:] begins on a code point
 	i += asciiWords(b[i:])
 	if native {
-		// Where C takes over (nativeSplit, written out: it is too large
-		// to inline, and ASCII text must pay no call for it).
+		// Where C takes over (see leadFrom): written out here, as it is
+		// too large to inline and ASCII text must pay no call for it.
 		from := -1
 		if i == start {
 			if len(b)-start >= min(UTF8LeadMin, UTF8Min) {
@@ -300,7 +300,7 @@ func ValidUTF8(b []byte, native bool) bool {
 	}
 	a := asciiWords(b)
 	if native {
-		from := -1 // nativeSplit, written out as in Validate
+		from := -1 // where C takes over, as in Validate
 		if a == 0 {
 			if len(b) >= min(UTF8LeadMin, UTF8Min) {
 				from = leadFrom(b, 0)
