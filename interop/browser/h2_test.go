@@ -70,6 +70,89 @@ func TestChromiumEchoHTTP2(t *testing.T) {
 			"AUTOBAHN_H2_NO_REEXEC is set)")
 	}
 	const deflate = true
+	// Chromium now and then sends the WebSocket on a new HTTP/1.1
+	// connection instead of the page's HTTP/2 one (seen once under load:
+	// the page on connection 1, the favicon and the report on a second
+	// HTTP/2 connection, the WebSocket on a third, over HTTP/1.1): a choice
+	// of the browser's connection pool, not of the server, which answered
+	// the HTTP/1.1 WebSocket correctly (its echo is checked all the same).
+	// So a run whose WebSocket did not come as an extended CONNECT is tried
+	// again, with a fresh browser and server, up to h2Attempts times; every
+	// check below then holds for the last run.
+	var (
+		rep   report
+		h     *echo
+		hits  []hit
+		conns int64
+	)
+	for attempt := 1; attempt <= h2Attempts; attempt++ {
+		rep, h, hits, conns = chromiumH2Run(t, bin, deflate)
+		if wsOverHTTP2(hits) || attempt == h2Attempts {
+			break
+		}
+		t.Logf("attempt %d: the WebSocket did not come over HTTP/2 (requests: %+v)", attempt, hits)
+		checkEcho(t, h, rep, deflate) // the HTTP/1.1 WebSocket echoed right all the same
+	}
+	req, c := checkEcho(t, h, rep, deflate)
+
+	// The WebSocket came as an RFC 8441 stream ...
+	assert.Equal(t, "HTTP/2.0", req.Transport.HTTPVersion, "ConnectionRequest.Transport.HTTPVersion")
+	assert.Equal(t, "HTTP/2.0", c.Transport().HTTPVersion, "Conn.Transport().HTTPVersion")
+	assert.True(t, c.Transport().IsSecure)
+	require.NotNil(t, req.Request)
+	assert.Equal(t, http.MethodConnect, req.Request.Method)
+	assert.Equal(t, 2, req.Request.ProtoMajor)
+	assert.Equal(t, "websocket", req.Request.Header.Get(":protocol"))
+	assert.Empty(t, req.Request.Header.Get("Sec-WebSocket-Key"), "no key on HTTP/2")
+	if tlsState := c.Transport().TLS; assert.NotNil(t, tlsState) {
+		assert.Equal(t, "h2", tlsState.NegotiatedProtocol, "ALPN of the WebSocket's connection")
+	}
+
+	// ... on the connection that carried the page.
+	var pageHit, wsHit *hit
+	for i := range hits {
+		switch {
+		case hits[i].method == http.MethodGet && hits[i].path == "/" && pageHit == nil:
+			pageHit = &hits[i]
+		case hits[i].method == http.MethodConnect && hits[i].path == "/ws":
+			require.Nil(t, wsHit, "one WebSocket request expected: %+v", hits)
+			wsHit = &hits[i]
+		}
+	}
+	require.NotNil(t, pageHit, "the page request: %+v", hits)
+	require.NotNil(t, wsHit, "the WebSocket request: %+v", hits)
+	assert.Equal(t, "HTTP/2.0", pageHit.proto, "the page came over HTTP/2")
+	assert.Equal(t, "websocket", wsHit.protocol)
+	assert.NotZero(t, pageHit.connID)
+	assert.Equal(t, pageHit.connID, wsHit.connID, "page and WebSocket on one TCP connection: %+v", hits)
+	assert.Equal(t, pageHit.remote, wsHit.remote, "same remote address and port")
+	assert.Equal(t, pageHit.remote, c.Transport().RemoteAddr)
+	t.Logf("page and WebSocket over HTTP/2 on connection %d from %s (%d TCP connections in all); requests: %+v",
+		pageHit.connID, pageHit.remote, conns, hits)
+}
+
+// h2Attempts is how many browser runs TestChromiumEchoHTTP2 makes at most
+// for one whose WebSocket comes over HTTP/2.
+const h2Attempts = 3
+
+// wsOverHTTP2 reports whether the WebSocket among hits came as an
+// extended CONNECT.
+func wsOverHTTP2(hits []hit) bool {
+	for _, x := range hits {
+		if x.method == http.MethodConnect && x.path == "/ws" {
+			return true
+		}
+	}
+	return false
+}
+
+// chromiumH2Run serves the page and the WebSocket over HTTP/2 (TLS, h2 by
+// ALPN, the test certificate pinned by its key), runs headless Chromium
+// on it until the page reports, and returns the report, the echo handler,
+// the requests the server saw and how many TCP connections it accepted.
+// Server and browser stop when the test ends.
+func chromiumH2Run(t *testing.T, bin string, deflate bool) (report, *echo, []hit, int64) {
+	t.Helper()
 	h := newEcho()
 	wsSrv := ws.NewServer(func() ws.Handler { return h }, serverOptions(deflate))
 
@@ -113,42 +196,7 @@ func TestChromiumEchoHTTP2(t *testing.T) {
 	case <-time.After(h2ReportTimeout):
 		t.Fatalf("no report from the page within %v", h2ReportTimeout)
 	}
-	req, c := checkEcho(t, h, rep, deflate)
-
-	// The WebSocket came as an RFC 8441 stream ...
-	assert.Equal(t, "HTTP/2.0", req.Transport.HTTPVersion, "ConnectionRequest.Transport.HTTPVersion")
-	assert.Equal(t, "HTTP/2.0", c.Transport().HTTPVersion, "Conn.Transport().HTTPVersion")
-	assert.True(t, c.Transport().IsSecure)
-	require.NotNil(t, req.Request)
-	assert.Equal(t, http.MethodConnect, req.Request.Method)
-	assert.Equal(t, 2, req.Request.ProtoMajor)
-	assert.Equal(t, "websocket", req.Request.Header.Get(":protocol"))
-	assert.Empty(t, req.Request.Header.Get("Sec-WebSocket-Key"), "no key on HTTP/2")
-	if tlsState := c.Transport().TLS; assert.NotNil(t, tlsState) {
-		assert.Equal(t, "h2", tlsState.NegotiatedProtocol, "ALPN of the WebSocket's connection")
-	}
-
-	// ... on the connection that carried the page.
 	mu.Lock()
 	defer mu.Unlock()
-	var pageHit, wsHit *hit
-	for i := range hits {
-		switch {
-		case hits[i].method == http.MethodGet && hits[i].path == "/" && pageHit == nil:
-			pageHit = &hits[i]
-		case hits[i].method == http.MethodConnect && hits[i].path == "/ws":
-			require.Nil(t, wsHit, "one WebSocket request expected: %+v", hits)
-			wsHit = &hits[i]
-		}
-	}
-	require.NotNil(t, pageHit, "the page request: %+v", hits)
-	require.NotNil(t, wsHit, "the WebSocket request: %+v", hits)
-	assert.Equal(t, "HTTP/2.0", pageHit.proto, "the page came over HTTP/2")
-	assert.Equal(t, "websocket", wsHit.protocol)
-	assert.NotZero(t, pageHit.connID)
-	assert.Equal(t, pageHit.connID, wsHit.connID, "page and WebSocket on one TCP connection: %+v", hits)
-	assert.Equal(t, pageHit.remote, wsHit.remote, "same remote address and port")
-	assert.Equal(t, pageHit.remote, c.Transport().RemoteAddr)
-	t.Logf("page and WebSocket over HTTP/2 on connection %d from %s (%d TCP connections in all); requests: %+v",
-		pageHit.connID, pageHit.remote, conns.Load(), hits)
+	return rep, h, append([]hit(nil), hits...), conns.Load()
 }
