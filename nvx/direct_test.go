@@ -46,21 +46,20 @@ func TestDirectMaskChunks(t *testing.T) {
 	}
 }
 
-// maskAtDepth recurses depth frames, each holding a canary array, then
-// masks b, and checks on the way back that no frame of the caller was
-// touched: the C code must stay within the stack the direct call gives it,
-// wherever the goroutine's stack ends (a fresh goroutine's stack is small,
-// so some depths make the call grow it first).
-func maskAtDepth(t *testing.T, depth int, b []byte, pos int) int {
+// atDepth recurses depth frames, each holding a canary array, then runs
+// leaf (a direct call into C), and checks on the way back that no frame of
+// the caller was touched: the C code must stay within the stack the direct
+// call gives it, wherever the goroutine's stack ends (a fresh goroutine's
+// stack is small, so some depths make the call grow it first).
+func atDepth(t *testing.T, depth int, leaf func()) {
 	var canary [96]byte
 	for i := range canary {
 		canary[i] = byte(depth + i)
 	}
-	var next int
 	if depth == 0 {
-		next = nativeXorMask(b, testKey, pos)
+		leaf()
 	} else {
-		next = maskAtDepth(t, depth-1, b, pos)
+		atDepth(t, depth-1, leaf)
 	}
 	for i := range canary {
 		if canary[i] != byte(depth+i) {
@@ -68,7 +67,6 @@ func maskAtDepth(t *testing.T, depth int, b []byte, pos int) int {
 			break
 		}
 	}
-	return next
 }
 
 func TestDirectMaskStackDepths(t *testing.T) {
@@ -84,7 +82,7 @@ func TestDirectMaskStackDepths(t *testing.T) {
 		done := make(chan struct{})
 		go func() { // a fresh goroutine: a small stack
 			defer close(done)
-			next = maskAtDepth(t, depth, b, 3)
+			atDepth(t, depth, func() { next = nativeXorMask(b, testKey, 3) })
 		}()
 		<-done
 		require.Equal(t, wantNext, next, "depth %d", depth)

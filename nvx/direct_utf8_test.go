@@ -228,31 +228,15 @@ func FuzzDirectValidate(f *testing.F) {
 	})
 }
 
-// validateAtDepth recurses depth frames holding canaries, as maskAtDepth,
-// then validates b directly (and unmasks and validates a copy).
-func validateAtDepth(t *testing.T, depth int, b []byte) string {
-	var canary [96]byte
-	for i := range canary {
-		canary[i] = byte(depth + i)
-	}
-	var out string
-	if depth == 0 {
-		var v, w goimpl.Utf8Validator
-		valid, ends, cur, total := nativeValidate(&v, b)
-		m := bytes.Clone(b)
-		ref.XorMask(m, testKey, 1)
-		next, fv, fe, fc, ft := nativeXorMaskValidate(m, testKey, 1, &w)
-		out = fmt.Sprint(valid, ends, cur, total, next, fv, fe, fc, ft, bytes.Equal(m, b))
-	} else {
-		out = validateAtDepth(t, depth-1, b)
-	}
-	for i := range canary {
-		if canary[i] != byte(depth+i) {
-			t.Errorf("frame at depth %d overwritten at byte %d", depth, i)
-			break
-		}
-	}
-	return out
+// validateDirect validates b directly (and unmasks and validates a copy),
+// the leaf of TestDirectValidateStackDepths.
+func validateDirect(b []byte) string {
+	var v, w goimpl.Utf8Validator
+	valid, ends, cur, total := nativeValidate(&v, b)
+	m := bytes.Clone(b)
+	ref.XorMask(m, testKey, 1)
+	next, fv, fe, fc, ft := nativeXorMaskValidate(m, testKey, 1, &w)
+	return fmt.Sprint(valid, ends, cur, total, next, fv, fe, fc, ft, bytes.Equal(m, b))
 }
 
 // The C validator stays within the stack the direct call gives it,
@@ -268,7 +252,7 @@ func TestDirectValidateStackDepths(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			got = validateAtDepth(t, depth, b)
+			atDepth(t, depth, func() { got = validateDirect(b) })
 		}()
 		<-done
 		require.Equal(t, want, got, "depth %d", depth)
